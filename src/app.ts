@@ -1,0 +1,37 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Deps } from './deps.js';
+import { registerErrorHandling } from './platform/errors.js';
+import { bearerAuth } from './platform/auth.js';
+import { intakeRoutes } from './intake/intake.routes.js';
+import { customersRoutes } from './operator/customers.routes.js';
+import { healthRoutes } from './operator/health.routes.js';
+
+/** Builds the HTTP API: platform concerns first, then each capability's routes in its own scope. */
+export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
+  registerErrorHandling(app);
+
+  await app.register(intakeRoutes, {
+    webhookSecret: config.secrets.webhookSecret,
+    sourceAllowlist: config.sourceAllowlist,
+    intake: deps.intake,
+    metrics: deps.metrics,
+  });
+
+  await app.register(async (api) => {
+    api.addHook('onRequest', bearerAuth(config.secrets.adminToken));
+    await api.register(customersRoutes, { pool: deps.pool });
+  }, { prefix: '/api' });
+
+  await app.register(healthRoutes, {
+    pool: deps.pool,
+    redis: deps.redis,
+    metrics: deps.metrics,
+    beforeScrape: () => deps.relay.refreshBacklogGauge(),
+  });
+
+  // Deliveries already accepted are committed before their 200, but a batch may still be in flight at close.
+  app.addHook('onClose', async () => deps.intake.flushed());
+  return app;
+}

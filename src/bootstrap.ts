@@ -1,0 +1,44 @@
+import type { Logger } from 'pino';
+import { type Config, ConfigError, loadDotEnv, parseEnv } from './config.js';
+import { createLogger } from './platform/logger.js';
+import { resolveSecrets } from './platform/secrets.js';
+import { createPool, ensureDatabase } from './platform/db.js';
+import { migrate } from './platform/migrate.js';
+import { assertPseudonymKey } from './platform/key-check.js';
+
+/** Config from env (+ .env), secrets resolved; exits non-zero naming the bad variable. */
+export function loadConfigOrExit(env = process.env): { config: Config; log: Logger } {
+  try {
+    loadDotEnv();
+    const { rawSecrets, ...rest } = parseEnv(env);
+    const { secrets, generated } = resolveSecrets(rawSecrets, rest.dataDir);
+    const config: Config = { ...rest, secrets };
+    const log = createLogger(config.logLevel);
+    if (generated.length) {
+      // Printed once, on the terminal only (never through the logger): the operator needs them to set up WooCommerce.
+      const names = { webhookSecret: 'WC_WEBHOOK_SECRET', adminToken: 'ADMIN_TOKEN', pseudonymKey: 'PSEUDONYM_KEY' } as const;
+      process.stderr.write(`\nGenerated secrets, stored in ${config.dataDir}/secrets.json (mode 0600):\n`);
+      for (const k of generated) process.stderr.write(`  ${names[k]}=${secrets[k]}\n`);
+      process.stderr.write('\n');
+    }
+    if (!config.sourceAllowlist) log.warn('WC_SOURCE_ALLOWLIST is not set: webhooks from every shop URL are accepted');
+    return { config, log };
+  } catch (err) {
+    const msg = err instanceof ConfigError ? err.message : `cannot start: ${(err as Error).message}`;
+    console.error(`woo-companion: ${msg}`);
+    process.exit(1);
+  }
+}
+
+/** Creates the database if needed, applies migrations and checks the pseudonym key. */
+export async function prepareDatabase(config: Config, log: Logger): Promise<void> {
+  await ensureDatabase(config.databaseUrl);
+  const pool = createPool(config.databaseUrl, { max: 1 });
+  try {
+    const { applied } = await migrate(pool);
+    log.info({ applied }, applied.length ? 'migrations applied' : 'database schema up to date');
+    await assertPseudonymKey(pool, config.secrets.pseudonymKey);
+  } finally {
+    await pool.end();
+  }
+}

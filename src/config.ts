@@ -1,0 +1,94 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+/** Every variable the service reads; `.env.example` documents each one. Parsed once at start-up. */
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('woo'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WC_WEBHOOK_SECRET: z.string().min(1).optional(),
+  ADMIN_TOKEN: z.string().min(24, 'at least 24 characters').optional(),
+  PSEUDONYM_KEY: z.string().min(32, 'at least 32 characters').optional(),
+  WC_SOURCE_ALLOWLIST: z.string().optional(),
+  POLICY_VERSION: z.string().min(1).max(64).default('2023-08-21'),
+  RAW_PAYLOAD_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  MIRROR_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(25000),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  nodeEnv: Env['NODE_ENV'];
+  port: number;
+  host: string;
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  dataDir: string;
+  logLevel: Env['LOG_LEVEL'];
+  /** Filled by resolveSecrets(): from the environment, or generated once outside production. */
+  secrets: { webhookSecret: string; adminToken: string; pseudonymKey: string };
+  /** Normalised X-WC-Webhook-Source values; null accepts every source. */
+  sourceAllowlist: string[] | null;
+  policyVersion: string;
+  rawPayloadRetentionDays: number;
+  mirrorConcurrency: number;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {}
+
+/** Sources compare without trailing slashes and case, since WooCommerce sends home_url('/'). */
+export function normaliseSource(source: string): string {
+  return source.trim().toLowerCase().replace(/\/+$/, '');
+}
+
+/** Reads `.env` (if present) into process.env without overriding what is already set. */
+export function loadDotEnv(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}
+
+/** Parses the environment; secrets are left empty for resolveSecrets() to fill. Throws ConfigError naming each bad variable. */
+export function parseEnv(env: NodeJS.ProcessEnv): Omit<Config, 'secrets'> & { rawSecrets: Partial<Config['secrets']> } {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const missing = (['DATABASE_URL', 'REDIS_URL'] as const).filter((k) => !e[k]);
+  if (missing.length) {
+    throw new ConfigError(
+      `DATABASE_URL and REDIS_URL must both be set (missing: ${missing.join(', ')}); ` +
+        'e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/woo_companion REDIS_URL=redis://127.0.0.1:6379 (see .env.example)',
+    );
+  }
+  if (e.NODE_ENV === 'production') {
+    const absent = (['WC_WEBHOOK_SECRET', 'ADMIN_TOKEN', 'PSEUDONYM_KEY'] as const).filter((k) => !e[k]);
+    if (absent.length) throw new ConfigError(`required when NODE_ENV=production: ${absent.join(', ')}`);
+  }
+  const allow = e.WC_SOURCE_ALLOWLIST?.split(',').map(normaliseSource).filter(Boolean) ?? [];
+  return {
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL!,
+    redisUrl: e.REDIS_URL!,
+    queuePrefix: e.QUEUE_PREFIX,
+    dataDir: e.DATA_DIR,
+    logLevel: e.LOG_LEVEL,
+    rawSecrets: { webhookSecret: e.WC_WEBHOOK_SECRET, adminToken: e.ADMIN_TOKEN, pseudonymKey: e.PSEUDONYM_KEY },
+    sourceAllowlist: allow.length ? allow : null,
+    policyVersion: e.POLICY_VERSION,
+    rawPayloadRetentionDays: e.RAW_PAYLOAD_RETENTION_DAYS,
+    mirrorConcurrency: e.MIRROR_CONCURRENCY,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,17 @@
+import type { Logger } from 'pino';
+import type { Pool } from '../platform/db.js';
+import type { Metrics } from '../platform/metrics.js';
+import { purgeProcessed } from './inbox.repository.js';
+
+/** P1: scheduled hourly; raw webhook bodies are deleted RAW_PAYLOAD_RETENTION_DAYS after processing. */
+export function createInboxPurgeJobs(deps: { pool: Pool; log: Logger; metrics: Metrics; retentionDays: number }) {
+  return {
+    async handlePurgeInbox() {
+      deps.log.info({ queue: 'maintenance', retentionDays: deps.retentionDays }, 'inbox purge started');
+      const purged = await purgeProcessed(deps.pool, deps.retentionDays);
+      deps.metrics.inboxPurged.inc(purged);
+      deps.log.info({ queue: 'maintenance', purged }, 'inbox purge finished');
+      return { purged };
+    },
+  };
+}

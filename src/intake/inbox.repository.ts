@@ -1,0 +1,118 @@
+import type { Pool, Queryable } from '../platform/db.js';
+
+/** The webhook inbox: durable record of every accepted delivery, relayed to the queue, then purged (P1). */
+
+export interface NewDelivery {
+  source: string;
+  topic: string;
+  webhookId: string | null;
+  bodySha256: Buffer;
+  body: Buffer;
+}
+
+/* $1 sources, $2 topics, $3 webhook ids, $4 sha256s, $5 bodies — one row per index */
+const INSERT_MANY = /* sql */ `
+  INSERT INTO webhook_inbox (source, topic, webhook_id, body_sha256, body)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::bytea[])
+  ON CONFLICT ON CONSTRAINT webhook_inbox_dedupe DO NOTHING
+  RETURNING source, body_sha256`;
+
+/**
+ * Inserts a micro-batch of deliveries in one statement (one commit). Returns, per input, whether it was new.
+ * Deliveries repeated inside the batch count as duplicates after the first.
+ */
+export async function insertDeliveries(db: Queryable, batch: NewDelivery[]): Promise<boolean[]> {
+  const key = (source: string, sha: Buffer) => `${source}\u0000${sha.toString('hex')}`;
+  const firstIndex = new Map<string, number>();
+  batch.forEach((d, i) => firstIndex.has(key(d.source, d.bodySha256)) || firstIndex.set(key(d.source, d.bodySha256), i));
+  const unique = [...firstIndex.values()].map((i) => batch[i]!);
+  const { rows } = await db.query<{ source: string; body_sha256: Buffer }>(INSERT_MANY, [
+    unique.map((d) => d.source), unique.map((d) => d.topic), unique.map((d) => d.webhookId),
+    unique.map((d) => d.bodySha256), unique.map((d) => d.body),
+  ]);
+  const inserted = new Set(rows.map((r) => key(r.source, r.body_sha256)));
+  return batch.map((d, i) => {
+    const k = key(d.source, d.bodySha256);
+    return firstIndex.get(k) === i && inserted.has(k);
+  });
+}
+
+/* $1 limit */
+const CLAIM_UNRELAYED = /* sql */ `
+  SELECT id FROM webhook_inbox WHERE enqueued_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`;
+/* $1 ids */
+const MARK_RELAYED = /* sql */ `UPDATE webhook_inbox SET enqueued_at = now() WHERE id = ANY($1::bigint[])`;
+
+export async function claimUnrelayed(db: Queryable, limit: number): Promise<number[]> {
+  const { rows } = await db.query<{ id: number }>(CLAIM_UNRELAYED, [limit]);
+  return rows.map((r) => r.id);
+}
+
+export async function markRelayed(db: Queryable, ids: number[]): Promise<void> {
+  await db.query(MARK_RELAYED, [ids]);
+}
+
+export interface InboxRow {
+  id: number;
+  topic: string;
+  body: Buffer;
+  bodySha256: Buffer;
+  processedAt: Date | null;
+  outcome: Outcome | null;
+  reason: string | null;
+}
+export type Outcome = 'applied' | 'stale' | 'ignored' | 'skipped' | 'failed';
+
+/* $1 ids — locks the rows so two workers never apply the same delivery at once */
+const LOCK_FOR_PROCESSING = /* sql */ `
+  SELECT id, topic, body, body_sha256, processed_at, outcome, reason
+  FROM webhook_inbox WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`;
+
+export async function lockForProcessing(db: Queryable, ids: number[]): Promise<InboxRow[]> {
+  const { rows } = await db.query(LOCK_FOR_PROCESSING, [ids]);
+  return rows.map((r) => ({
+    id: r.id, topic: r.topic, body: r.body, bodySha256: r.body_sha256,
+    processedAt: r.processed_at, outcome: r.outcome, reason: r.reason,
+  }));
+}
+
+/* $1 ids, $2 outcomes, $3 reasons */
+const RECORD_OUTCOMES = /* sql */ `
+  UPDATE webhook_inbox w SET processed_at = now(), outcome = r.outcome, reason = r.reason
+  FROM unnest($1::bigint[], $2::text[], $3::text[]) AS r(id, outcome, reason)
+  WHERE w.id = r.id`;
+
+export async function recordOutcomes(db: Queryable, results: { id: number; outcome: Outcome; reason: string | null }[]): Promise<void> {
+  if (!results.length) return;
+  await db.query(RECORD_OUTCOMES, [results.map((r) => r.id), results.map((r) => r.outcome), results.map((r) => r.reason)]);
+}
+
+/* $1 retention days, $2 batch size */
+const PURGE_PROCESSED = /* sql */ `
+  DELETE FROM webhook_inbox WHERE id IN (
+    SELECT id FROM webhook_inbox
+    WHERE processed_at < now() - make_interval(days => $1) LIMIT $2)`;
+
+/**
+ * P1: raw bodies (and their dedupe hashes) go RAW_PAYLOAD_RETENTION_DAYS after processing; never before a
+ * delivery was processed. Deletes in batches so a large backlog never holds long locks. Returns rows removed.
+ */
+export async function purgeProcessed(pool: Pool, days: number, batch = 5000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const { rowCount } = await pool.query(PURGE_PROCESSED, [days, batch]);
+    total += rowCount ?? 0;
+    if ((rowCount ?? 0) < batch) return total;
+  }
+}
+
+/* no params */
+const BACKLOG = /* sql */ `
+  SELECT count(*) FILTER (WHERE enqueued_at IS NULL) AS unrelayed,
+         count(*) FILTER (WHERE processed_at IS NULL) AS unprocessed
+  FROM webhook_inbox WHERE processed_at IS NULL`;
+
+export async function backlog(db: Queryable): Promise<{ unrelayed: number; unprocessed: number }> {
+  const { rows } = await db.query<{ unrelayed: number; unprocessed: number }>(BACKLOG);
+  return rows[0]!;
+}

@@ -1,0 +1,77 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { normaliseSource } from '../config.js';
+import { AppError } from '../platform/errors.js';
+import type { Metrics } from '../platform/metrics.js';
+import { isHandledTopic } from '../mirror/delivery.js';
+import type { IntakeService } from './intake.service.js';
+import { isPing, mediaKind } from './ping.js';
+import { isValidSignature, sha256 } from './signature.js';
+
+export interface IntakeRouteOptions {
+  webhookSecret: string;
+  sourceAllowlist: string[] | null;
+  intake: IntakeService;
+  metrics: Metrics;
+}
+
+const BODY_LIMIT = 10 * 1024 * 1024;
+const header = (req: FastifyRequest, name: string) => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+/**
+ * POST /webhooks/woocommerce. WooCommerce never retries and disables a webhook after repeated failures,
+ * so this route answers 200 as soon as the delivery is committed to Postgres, and never 5xx for client input.
+ */
+export async function intakeRoutes(app: FastifyInstance, opts: IntakeRouteOptions): Promise<void> {
+  // Raw bytes for every media type: the HMAC covers the exact body, and the 415 decision is ours to make.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
+
+  const reject = (status: number, code: string, message: string, reason: string) => {
+    opts.metrics.webhookDeliveries.inc({ status: 'rejected', reason });
+    return new AppError(status, code, message);
+  };
+  const answer = (reply: FastifyReply, status: 'accepted' | 'duplicate' | 'ignored', reason: string) => {
+    opts.metrics.webhookDeliveries.inc({ status, reason });
+    return reply.status(200).send({ status });
+  };
+
+  app.post('/webhooks/woocommerce', { bodyLimit: BODY_LIMIT }, async (req, reply) => {
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const kind = mediaKind(req.headers['content-type']);
+    if (kind === 'other') {
+      throw reject(415, 'unsupported_media_type', 'webhook bodies must be application/json', 'media_type');
+    }
+    if (kind === 'form' && isPing(req.headers, body)) {
+      opts.metrics.webhookDeliveries.inc({ status: 'ping', reason: 'ping' });
+      return reply.status(200).send({ status: 'ok' });
+    }
+    if (!isValidSignature(body, header(req, 'x-wc-webhook-signature'), opts.webhookSecret)) {
+      throw reject(401, 'invalid_signature', 'missing or invalid X-WC-Webhook-Signature', 'signature');
+    }
+    try {
+      JSON.parse(body.toString('utf8'));
+    } catch {
+      throw reject(400, 'invalid_json', 'body is not valid JSON', 'json');
+    }
+    const topic = header(req, 'x-wc-webhook-topic')?.trim().toLowerCase();
+    if (!topic) throw reject(400, 'missing_topic', 'missing X-WC-Webhook-Topic header', 'topic');
+
+    const source = normaliseSource(header(req, 'x-wc-webhook-source') ?? '');
+    if (opts.sourceAllowlist && !opts.sourceAllowlist.includes(source)) return answer(reply, 'ignored', 'source');
+    if (!isHandledTopic(topic)) return answer(reply, 'ignored', 'topic');
+
+    let status: 'accepted' | 'duplicate';
+    try {
+      status = await opts.intake.record({
+        source, topic, webhookId: header(req, 'x-wc-webhook-id') ?? null, bodySha256: sha256(body), body,
+      });
+    } catch (err) {
+      req.log.error({ err }, 'inbox insert failed');
+      throw reject(503, 'unavailable', 'the delivery could not be stored; please retry', 'storage');
+    }
+    return answer(reply, status, topic);
+  });
+}

@@ -1,0 +1,29 @@
+import type { Pool } from '../platform/db.js';
+import { createBatcher } from '../platform/batcher.js';
+import type { Metrics } from '../platform/metrics.js';
+import { type NewDelivery, insertDeliveries } from './inbox.repository.js';
+
+/**
+ * Records deliveries durably. Concurrent requests are folded into one multi-row INSERT (one commit), which
+ * keeps the request path cheap; each request learns whether its delivery was new or a duplicate.
+ */
+export function createIntakeService(deps: { pool: Pool; metrics: Metrics; onCommitted: () => void }) {
+  const batcher = createBatcher<NewDelivery, boolean>({
+    maxSize: 200,
+    concurrency: 4,
+    run: async (batch) => {
+      const fresh = await insertDeliveries(deps.pool, batch);
+      deps.metrics.intakeBatchSize.observe(batch.length);
+      if (fresh.some(Boolean)) deps.onCommitted();
+      return fresh;
+    },
+  });
+  return {
+    async record(d: NewDelivery): Promise<'accepted' | 'duplicate'> {
+      return (await batcher.add(d)) ? 'accepted' : 'duplicate';
+    },
+    flushed: () => batcher.flushed(),
+  };
+}
+
+export type IntakeService = ReturnType<typeof createIntakeService>;

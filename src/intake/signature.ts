@@ -1,0 +1,15 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+/** WooCommerce signs the exact body bytes: base64(HMAC-SHA256(secret, body)). Compared in constant time. */
+export function sign(body: Buffer | string, secret: string): string {
+  return createHmac('sha256', secret).update(body).digest('base64');
+}
+
+export function isValidSignature(body: Buffer, header: string | undefined, secret: string): boolean {
+  if (!header) return false;
+  const expected = createHmac('sha256', secret).update(body).digest();
+  const given = Buffer.from(header.trim(), 'base64');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export const sha256 = (body: Buffer): Buffer => createHash('sha256').update(body).digest();

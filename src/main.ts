@@ -1,0 +1,40 @@
+import closeWithGrace from 'close-with-grace';
+import { loadConfigOrExit, prepareDatabase } from './bootstrap.js';
+import { createDeps } from './deps.js';
+import { buildApp } from './app.js';
+import { safeError } from './platform/logger.js';
+import { startWorkers } from '../workers/start.js';
+
+/**
+ * `node dist/src/main.js [all|api|migrate]` — `npm start` runs everything in one process (migrations, API,
+ * workers, schedulers); `npm run start:api` the API alone; `npm run migrate` only the migrations.
+ */
+const mode = process.argv[2] ?? 'all';
+if (!['all', 'api', 'migrate'].includes(mode)) {
+  console.error(`woo-companion: unknown mode "${mode}" (expected all, api or migrate)`);
+  process.exit(2);
+}
+
+const { config, log } = loadConfigOrExit();
+try {
+  await prepareDatabase(config, log);
+} catch (err) {
+  console.error(`woo-companion: database not ready: ${(err as Error).message}`);
+  process.exit(1);
+}
+if (mode === 'migrate') process.exit(0);
+
+const deps = createDeps(config, log);
+const app = await buildApp(deps);
+const workers = mode === 'all' ? await startWorkers(deps) : null;
+deps.relay.start();
+
+closeWithGrace({ delay: config.shutdownTimeoutMs + 5000 }, async ({ signal, err }) => {
+  if (err) log.error({ err: safeError(err) }, 'shutting down after an error');
+  else log.info({ signal }, 'shutting down');
+  await app.close(); // stop accepting; in-flight requests finish; pending inbox inserts commit
+  await workers?.close();
+  await deps.close();
+});
+
+await app.listen({ port: config.port, host: config.host });

@@ -1,0 +1,21 @@
+/** Who is the same person: emails, normalised, are the identity; placeholders identify no one. */
+
+/** What WooCommerce (and WordPress) write when they anonymise an email. */
+const PLACEHOLDERS = new Set(['deleted@site.invalid']);
+const SHAPE = /^[^\s@]+@[^\s@]+$/;
+
+export function normaliseEmail(raw: string | null | undefined): string {
+  return (raw ?? '').trim().toLowerCase();
+}
+
+/** An email identifies someone only if it looks like an address and is not an anonymisation placeholder. */
+export function identifyingEmail(raw: string | null | undefined): string | null {
+  const email = normaliseEmail(raw);
+  if (!email || !SHAPE.test(email) || PLACEHOLDERS.has(email) || email.endsWith('.invalid')) return null;
+  return email;
+}
+
+/** The distinct identifying emails among the given ones, in order. */
+export function identifyingEmails(raws: (string | null | undefined)[]): string[] {
+  return [...new Set(raws.map(identifyingEmail).filter((e): e is string => e !== null))];
+}

@@ -1,0 +1,124 @@
+import type { Logger } from 'pino';
+import type { Pool, PoolClient } from '../platform/db.js';
+import { withTransaction } from '../platform/db.js';
+import { safeError } from '../platform/logger.js';
+import { type InboxRow, type Outcome, lockForProcessing, recordOutcomes } from '../intake/inbox.repository.js';
+import { type Delivery, PoisonPayloadError, classifyDelivery, isHandledTopic } from './delivery.js';
+import { customerActivity, orderActivity } from './map-order.js';
+import { isNewer } from './staleness.js';
+import { choosePerson, planEmails } from './resolve-person.js';
+import { findOrderVersion, trashOrder, upsertOrder } from './order.repository.js';
+import { findCustomerVersion, loadFacts, markAccountDeleted, settlePerson, writeCustomer } from './person.repository.js';
+import type { Metrics } from '../platform/metrics.js';
+
+/**
+ * Applies stored webhook deliveries to the mirror (P1, P11, P22). Several deliveries share one transaction,
+ * each inside its own savepoint so each stays all-or-nothing; a retried job finds its recorded outcome.
+ */
+
+export type ApplyResult =
+  | { ok: true; outcome: Outcome; reason: string | null }
+  | { ok: false; error: Error; permanent: boolean };
+
+export interface MirrorDeps {
+  pool: Pool;
+  policyVersion: string;
+  log: Logger;
+  metrics: Metrics;
+}
+
+export function createMirrorService(deps: MirrorDeps) {
+  async function applyOne(db: PoolClient, row: InboxRow, delivery: Delivery): Promise<{ outcome: Outcome; reason: string | null }> {
+    const meta = { bodySha256: row.bodySha256, inboxId: row.id, policyVersion: deps.policyVersion };
+    switch (delivery.kind) {
+      case 'ignored':
+        return { outcome: 'ignored', reason: delivery.reason };
+      case 'rest-error':
+        return { outcome: 'failed', reason: delivery.reason };
+      case 'order-trashed':
+        return (await trashOrder(db, delivery.wcOrderId))
+          ? { outcome: 'applied', reason: null }
+          : { outcome: 'skipped', reason: 'order.deleted for an order not in the mirror' };
+      case 'customer-deleted':
+        return (await markAccountDeleted(db, delivery.wcCustomerId))
+          ? { outcome: 'applied', reason: null }
+          : { outcome: 'skipped', reason: 'customer.deleted for a customer not in the mirror' };
+      case 'order': {
+        const o = delivery.order;
+        const stored = await findOrderVersion(db, o.wcOrderId);
+        const revive = delivery.restored && stored?.status === 'trash';
+        if (stored && !revive && !isNewer(stored.version, { ...meta, modifiedAt: o.dates.modified })) {
+          return { outcome: 'stale', reason: null };
+        }
+        const emails = o.email ? [o.email] : [];
+        const facts = await loadFacts(db, { wcCustomerId: o.wcCustomerId, emails, previousPersonId: stored?.personId ?? null });
+        const personId = await settlePerson(db, facts, choosePerson(facts), (id) => planEmails(facts, id), deps.policyVersion);
+        await upsertOrder(db, o, { ...meta, personId, activity: orderActivity(o) });
+        return { outcome: 'applied', reason: null };
+      }
+      case 'customer': {
+        const c = delivery.customer;
+        const stored = await findCustomerVersion(db, c.wcCustomerId);
+        if (stored && !isNewer(stored, { ...meta, modifiedAt: c.dates.modified })) return { outcome: 'stale', reason: null };
+        const facts = await loadFacts(db, { wcCustomerId: c.wcCustomerId, emails: c.emails, previousPersonId: null });
+        const personId = await settlePerson(db, facts, choosePerson(facts), (id) => planEmails(facts, id), deps.policyVersion);
+        await writeCustomer(db, personId, c, { ...meta, activity: customerActivity(c) });
+        return { outcome: 'applied', reason: null };
+      }
+    }
+  }
+
+  function decode(row: InboxRow): Delivery {
+    if (!isHandledTopic(row.topic)) return { kind: 'ignored', reason: 'topic not handled' };
+    let body: unknown;
+    try {
+      body = JSON.parse(row.body.toString('utf8'));
+    } catch {
+      throw new PoisonPayloadError('stored body is not JSON');
+    }
+    return classifyDelivery(row.topic, body);
+  }
+
+  /** Applies the given inbox rows in one transaction; returns a result per id (missing ids: nothing to do). */
+  async function applyDeliveries(ids: number[]): Promise<Map<number, ApplyResult>> {
+    const results = new Map<number, ApplyResult>();
+    await withTransaction(deps.pool, async (db) => {
+      const rows = await lockForProcessing(db, ids);
+      const done: { id: number; outcome: Outcome; reason: string | null }[] = [];
+      for (const row of rows) {
+        if (row.processedAt && row.outcome) {
+          results.set(row.id, { ok: true, outcome: row.outcome, reason: row.reason });
+          continue;
+        }
+        let delivery: Delivery;
+        try {
+          delivery = decode(row);
+        } catch (err) {
+          const reason = (err as Error).message;
+          done.push({ id: row.id, outcome: 'failed', reason });
+          results.set(row.id, { ok: false, error: err as Error, permanent: true });
+          continue;
+        }
+        await db.query('SAVEPOINT delivery');
+        try {
+          const r = await applyOne(db, row, delivery);
+          await db.query('RELEASE SAVEPOINT delivery');
+          done.push({ id: row.id, ...r });
+          results.set(row.id, { ok: true, ...r });
+        } catch (err) {
+          await db.query('ROLLBACK TO SAVEPOINT delivery');
+          deps.log.warn({ inboxId: row.id, topic: row.topic, err: safeError(err) }, 'delivery not applied; will retry');
+          results.set(row.id, { ok: false, error: err as Error, permanent: false });
+        }
+      }
+      await recordOutcomes(db, done);
+    });
+    for (const [, r] of results) deps.metrics.mirrorOutcomes.inc({ outcome: r.ok ? r.outcome : r.permanent ? 'failed' : 'error' });
+    for (const id of ids) if (!results.has(id)) results.set(id, { ok: true, outcome: 'skipped', reason: 'inbox row no longer exists' });
+    return results;
+  }
+
+  return { applyDeliveries };
+}
+
+export type MirrorService = ReturnType<typeof createMirrorService>;

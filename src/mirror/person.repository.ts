@@ -1,0 +1,125 @@
+import type { Queryable } from '../platform/db.js';
+import type { Candidate, EmailAction, PersonChoice, PersonFacts } from './resolve-person.js';
+import type { CustomerRecord } from './map-order.js';
+
+/** SQL for people and their emails. Runs inside the caller's transaction (one savepoint per delivery). */
+
+/* $1 wc customer id (or null), $2 emails text[] */
+const FIND_CANDIDATES = /* sql */ `
+  SELECT p.id, p.wc_customer_id, e.email
+  FROM persons p
+  LEFT JOIN person_emails e ON e.person_id = p.id AND e.email = ANY($2::text[])
+  WHERE p.wc_customer_id = $1
+     OR p.id IN (SELECT person_id FROM person_emails WHERE email = ANY($2::text[]))
+  FOR UPDATE OF p`;
+
+/* $1 wc customer id or null, $2 policy version */
+const INSERT_PERSON = /* sql */ `
+  INSERT INTO persons (wc_customer_id, policy_version) VALUES ($1, $2) RETURNING id`;
+
+/* $1 person id, $2 wc customer id */
+const ADOPT_PERSON = /* sql */ `UPDATE persons SET wc_customer_id = $2, updated_at = now() WHERE id = $1`;
+
+/* $1 email, $2 person id */
+const INSERT_EMAIL = /* sql */ `INSERT INTO person_emails (email, person_id) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING`;
+
+/* $1 into person id, $2 from person id */
+const MOVE_ORDERS = /* sql */ `UPDATE orders SET person_id = $1, updated_at = now() WHERE person_id = $2`;
+const MOVE_EMAILS = /* sql */ `UPDATE person_emails SET person_id = $1 WHERE person_id = $2`;
+const ABSORB_ACTIVITY = /* sql */ `
+  UPDATE persons p SET last_activity_at = GREATEST(p.last_activity_at, f.last_activity_at), updated_at = now()
+  FROM persons f WHERE p.id = $1 AND f.id = $2`;
+const DELETE_PERSON = /* sql */ `DELETE FROM persons WHERE id = $1`;
+
+export async function loadFacts(
+  db: Queryable,
+  input: { wcCustomerId: number | null; emails: string[]; previousPersonId: number | null },
+): Promise<PersonFacts> {
+  const { rows } = await db.query<{ id: number; wc_customer_id: number | null; email: string | null }>(FIND_CANDIDATES, [
+    input.wcCustomerId,
+    input.emails,
+  ]);
+  let byCustomer: Candidate | null = null;
+  const owners = new Map<string, Candidate>();
+  for (const r of rows) {
+    const c = { personId: r.id, wcCustomerId: r.wc_customer_id };
+    if (input.wcCustomerId !== null && r.wc_customer_id === input.wcCustomerId) byCustomer = c;
+    if (r.email) owners.set(r.email, c);
+  }
+  return { ...input, byCustomer, owners };
+}
+
+/** Carries out a PersonChoice and the email plan; returns the person id. */
+export async function settlePerson(
+  db: Queryable,
+  facts: PersonFacts,
+  choice: PersonChoice,
+  plan: (personId: number) => EmailAction[],
+  policyVersion: string,
+): Promise<number> {
+  let personId: number;
+  if (choice.action === 'create') {
+    const { rows } = await db.query<{ id: number }>(INSERT_PERSON, [facts.wcCustomerId, policyVersion]);
+    personId = rows[0]!.id;
+  } else {
+    personId = choice.personId;
+    if (choice.action === 'adopt') await db.query(ADOPT_PERSON, [personId, facts.wcCustomerId]);
+  }
+  for (const step of plan(personId)) {
+    if (step.action === 'add') await db.query(INSERT_EMAIL, [step.email, personId]);
+    if (step.action === 'merge') await mergePersons(db, personId, step.fromPersonId);
+  }
+  return personId;
+}
+
+/** A guest turned out to be this person: their orders, emails and activity move over; the guest row goes. */
+async function mergePersons(db: Queryable, into: number, from: number): Promise<void> {
+  await db.query(MOVE_ORDERS, [into, from]);
+  await db.query(MOVE_EMAILS, [into, from]);
+  await db.query(ABSORB_ACTIVITY, [into, from]);
+  await db.query(DELETE_PERSON, [from]);
+}
+
+/* $1 wc customer id */
+const SELECT_CUSTOMER_VERSION = /* sql */ `
+  SELECT id, wc_account_modified_at, customer_body_sha256, customer_inbox_id
+  FROM persons WHERE wc_customer_id = $1 FOR UPDATE`;
+
+export async function findCustomerVersion(db: Queryable, wcCustomerId: number) {
+  const { rows } = await db.query<{
+    id: number; wc_account_modified_at: Date | null; customer_body_sha256: Buffer | null; customer_inbox_id: number | null;
+  }>(SELECT_CUSTOMER_VERSION, [wcCustomerId]);
+  const r = rows[0];
+  if (!r || !r.customer_body_sha256) return null;
+  return { modifiedAt: r.wc_account_modified_at?.toISOString() ?? null, bodySha256: r.customer_body_sha256, inboxId: r.customer_inbox_id ?? 0 };
+}
+
+/* $1 person id, $2 account email, $3 first name, $4 last name, $5 billing, $6 shipping, $7 created, $8 modified,
+   $9 body sha256, $10 inbox id, $11 activity, $12 policy version */
+const UPDATE_CUSTOMER = /* sql */ `
+  UPDATE persons SET
+    account_email = $2, first_name = $3, last_name = $4, billing = $5, shipping = $6,
+    wc_account_created_at = $7, wc_account_modified_at = $8, customer_body_sha256 = $9, customer_inbox_id = $10,
+    last_activity_at = GREATEST(last_activity_at, $11::timestamptz), policy_version = $12, updated_at = now()
+  WHERE id = $1`;
+
+export async function writeCustomer(
+  db: Queryable,
+  personId: number,
+  c: CustomerRecord,
+  v: { bodySha256: Buffer; inboxId: number; activity: string | null; policyVersion: string },
+): Promise<void> {
+  await db.query(UPDATE_CUSTOMER, [
+    personId, c.accountEmail, c.firstName, c.lastName, c.billing, c.shipping, c.dates.created, c.dates.modified,
+    v.bodySha256, v.inboxId, v.activity, v.policyVersion,
+  ]);
+}
+
+/* $1 wc customer id */
+const MARK_ACCOUNT_DELETED = /* sql */ `
+  UPDATE persons SET wc_account_deleted_at = now(), updated_at = now() WHERE wc_customer_id = $1 RETURNING id`;
+
+export async function markAccountDeleted(db: Queryable, wcCustomerId: number): Promise<boolean> {
+  const { rowCount } = await db.query(MARK_ACCOUNT_DELETED, [wcCustomerId]);
+  return (rowCount ?? 0) > 0;
+}

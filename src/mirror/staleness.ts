@@ -1,0 +1,25 @@
+/** Whether an incoming delivery may overwrite what the mirror holds (WooCommerce delivers out of order). */
+
+export interface StoredVersion {
+  modifiedAt: string | null; // ISO
+  bodySha256: Buffer;
+  inboxId: number;
+}
+
+export interface IncomingVersion {
+  modifiedAt: string | null;
+  bodySha256: Buffer;
+  inboxId: number;
+}
+
+/**
+ * Newer date_modified_gmt wins. The same second with a different body goes to the delivery received later
+ * (dates have one-second resolution). Older, or the very same body again, is stale.
+ */
+export function isNewer(stored: StoredVersion | null, incoming: IncomingVersion): boolean {
+  if (!stored) return true;
+  const s = stored.modifiedAt ? Date.parse(stored.modifiedAt) : -Infinity;
+  const i = incoming.modifiedAt ? Date.parse(incoming.modifiedAt) : -Infinity;
+  if (i !== s) return i > s;
+  return !stored.bodySha256.equals(incoming.bodySha256) && incoming.inboxId > stored.inboxId;
+}

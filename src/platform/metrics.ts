@@ -1,0 +1,39 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry per process; labels are fixed enums, never personal data. Capabilities add their metrics here. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    webhookDeliveries: new Counter({
+      name: 'woo_webhook_deliveries_total',
+      help: 'Webhook deliveries by response status (accepted, duplicate, ignored, rejected)',
+      labelNames: ['status', 'reason'] as const,
+      registers: [registry],
+    }),
+    intakeBatchSize: new Histogram({
+      name: 'woo_intake_batch_size',
+      help: 'Deliveries committed per inbox INSERT',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200],
+      registers: [registry],
+    }),
+    relayedJobs: new Counter({ name: 'woo_relay_jobs_total', help: 'Inbox rows moved into the queue', registers: [registry] }),
+    relayErrors: new Counter({ name: 'woo_relay_errors_total', help: 'Relay passes that could not reach the queue', registers: [registry] }),
+    inboxBacklog: new Gauge({
+      name: 'woo_inbox_backlog',
+      help: 'Inbox rows not yet relayed to the queue / not yet processed',
+      labelNames: ['stage'] as const,
+      registers: [registry],
+    }),
+    mirrorOutcomes: new Counter({
+      name: 'woo_mirror_deliveries_total',
+      help: 'Deliveries handled by the mirror worker, by outcome',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    inboxPurged: new Counter({ name: 'woo_inbox_purged_total', help: 'Raw payloads purged after retention (P1)', registers: [registry] }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Pool } from './db.js';
+import { withTransaction } from './db.js';
+
+/** Arbitrary constant: every woo-companion process that migrates takes this advisory lock first. */
+const MIGRATION_LOCK = 0x776f6f6d; // "woom"
+
+export const MIGRATIONS_DIR = resolve(process.cwd(), 'migrations');
+
+interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  return readdirSync(dir)
+    .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
+    .sort()
+    .map((file) => {
+      const sql = readFileSync(join(dir, file), 'utf8');
+      return {
+        version: Number(file.slice(0, 4)),
+        name: file.slice(5, -4),
+        sql,
+        checksum: createHash('sha256').update(sql).digest('hex'),
+      };
+    });
+}
+
+/**
+ * Forward-only and idempotent: applies each numbered file not yet in schema_migrations, in one transaction
+ * under an advisory lock, so concurrent starts (api + worker) migrate once. An edited applied file is refused.
+ */
+export async function migrate(pool: Pool, dir = MIGRATIONS_DIR): Promise<{ applied: string[] }> {
+  const migrations = readMigrations(dir);
+  return withTransaction(pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const { rows } = await client.query<{ version: number; checksum: string }>('SELECT version, checksum FROM schema_migrations');
+    const done = new Map(rows.map((r) => [r.version, r.checksum]));
+    const applied: string[] = [];
+    for (const m of migrations) {
+      const prior = done.get(m.version);
+      if (prior !== undefined) {
+        if (prior !== m.checksum) throw new Error(`migration ${m.version}_${m.name} was edited after it was applied`);
+        continue;
+      }
+      await client.query(m.sql);
+      await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, m.checksum]);
+      applied.push(`${String(m.version).padStart(4, '0')}_${m.name}`);
+    }
+    return { applied };
+  });
+}

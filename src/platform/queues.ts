@@ -1,0 +1,46 @@
+import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { QueueName } from '../jobs.js';
+
+/**
+ * Every BullMQ queue and Redis connection is built here (a later issue adds BullMQ's Postgres backend).
+ * Two profiles: producers fail fast when Redis is down (the inbox keeps the delivery; the relay retries),
+ * workers wait patiently for Redis to return.
+ */
+
+export const defaultJobOptions: DefaultJobOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
+  removeOnComplete: { age: 24 * 3600, count: 5000 },
+  removeOnFail: { age: 14 * 24 * 3600 },
+};
+
+export function createProducerConnection(url: string): Redis {
+  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  redis.on('error', () => undefined); // reconnects on its own; readiness and the relay report the outage
+  return redis;
+}
+
+export function createWorkerConnection(url: string): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: null });
+  redis.on('error', () => undefined);
+  return redis;
+}
+
+export function createQueues(connection: ConnectionOptions, prefix: string) {
+  const make = (name: QueueName) => {
+    const q = new Queue(name, { connection, prefix, defaultJobOptions });
+    q.on('error', () => undefined);
+    return q;
+  };
+  const queues = { mirror: make(QueueName.Mirror), maintenance: make(QueueName.Maintenance) };
+  return {
+    ...queues,
+    all: Object.values(queues),
+    async close() {
+      await Promise.allSettled(Object.values(queues).map((q) => q.close()));
+    },
+  };
+}
+
+export type Queues = ReturnType<typeof createQueues>;

@@ -1,0 +1,42 @@
+import { createHmac, randomInt } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+
+type Secrets = Config['secrets'];
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** 48 characters drawn uniformly from [A-Za-z0-9]: alphanumeric so WooCommerce never entity-encodes it. */
+export function generateSecret(length = 48): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
+  return out;
+}
+
+/**
+ * Outside production a missing secret is generated once and kept in DATA_DIR/secrets.json (mode 0600),
+ * so a restart keeps the same webhook secret, admin token and pseudonym key. Returns which ones were generated.
+ */
+export function resolveSecrets(raw: Partial<Secrets>, dataDir: string): { secrets: Secrets; generated: (keyof Secrets)[] } {
+  const file = join(dataDir, 'secrets.json');
+  const stored: Partial<Secrets> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const generated: (keyof Secrets)[] = [];
+  const pick = (key: keyof Secrets): string => {
+    const value = raw[key] ?? stored[key];
+    if (value) return value;
+    generated.push(key);
+    return (stored[key] = generateSecret());
+  };
+  const secrets = { webhookSecret: pick('webhookSecret'), adminToken: pick('adminToken'), pseudonymKey: pick('pseudonymKey') };
+  if (generated.length) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(stored, null, 2) + '\n', { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+  return { secrets, generated };
+}
+
+/** A fingerprint that identifies the pseudonym key without revealing it (stored in the database). */
+export function fingerprintKey(key: string): string {
+  return createHmac('sha256', key).update('woo-companion/pseudonym-key-fingerprint/v1').digest('hex').slice(0, 32);
+}

@@ -1,0 +1,28 @@
+import { type Job, UnrecoverableError } from 'bullmq';
+import { JobName, QueueName } from '../src/jobs.js';
+
+export type Handler = (job: Job) => Promise<unknown>;
+
+/** Which queue each job runs on. */
+export const jobQueue: Record<JobName, QueueName> = {
+  [JobName.MirrorDelivery]: QueueName.Mirror,
+  [JobName.PurgeInbox]: QueueName.Maintenance,
+};
+
+/** JobName → handler. Boot fails if a job has no handler, so a job can never sit in a queue nobody works. */
+export function createRegistry(handlers: Partial<Record<JobName, Handler>>) {
+  const missing = Object.values(JobName).filter((n) => !handlers[n]);
+  if (missing.length) throw new Error(`no handler registered for job(s): ${missing.join(', ')}`);
+  return {
+    /** The processor for one queue: dispatches on job.name; an unknown name fails the job for good. */
+    processorFor(queue: QueueName) {
+      return async (job: Job) => {
+        const handler = handlers[job.name as JobName];
+        if (!handler || jobQueue[job.name as JobName] !== queue) {
+          throw new UnrecoverableError(`unknown job ${job.name} on queue ${queue}`);
+        }
+        return handler(job);
+      };
+    },
+  };
+}
