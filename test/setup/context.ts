@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../src/config.js';
+import { createDeps, type Deps } from '../../src/deps.js';
+import { buildApp } from '../../src/app.js';
+import { createLogger } from '../../src/platform/logger.js';
+import { createPool, type Pool } from '../../src/platform/db.js';
+import { migrate } from '../../src/platform/migrate.js';
+import { startWorkers } from '../../workers/start.js';
+
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/woo_companion_test';
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const WEBHOOK_SECRET = 's3cr3t';
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+export const SHOP = 'https://shop.example/';
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    nodeEnv: 'test', port: 0, host: '127.0.0.1', databaseUrl: TEST_DATABASE_URL, redisUrl: TEST_REDIS_URL,
+    queuePrefix: `test-${randomBytes(6).toString('hex')}`, dataDir: '/tmp/woo-companion-test', logLevel: 'info',
+    secrets: { webhookSecret: WEBHOOK_SECRET, adminToken: ADMIN_TOKEN, pseudonymKey: 'test-pseudonym-key-0123456789abcdef0123' },
+    sourceAllowlist: ['https://shop.example'], policyVersion: '2023-08-21', rawPayloadRetentionDays: 7,
+    mirrorConcurrency: 32, shutdownTimeoutMs: 5000,
+    ...overrides,
+  };
+}
+
+/** A fresh schema in the test database, migrated; dropped again by dropSchema(). */
+export async function createSchema(): Promise<{ schema: string; pool: Pool }> {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = createPool(TEST_DATABASE_URL, { max: 1 });
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const pool = createPool(TEST_DATABASE_URL, { max: 10, schema });
+  await migrate(pool);
+  return { schema, pool };
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  const admin = createPool(TEST_DATABASE_URL, { max: 1 });
+  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await admin.end();
+}
+
+export interface TestContext {
+  config: Config;
+  deps: Deps;
+  app: FastifyInstance;
+  pool: Pool;
+  /** Every log line written so far (JSON text), for the personal-data checks. */
+  logs: string[];
+  startWorkers(): Promise<void>;
+  /** Waits until every inbox row is processed (relay + workers must be running). */
+  drained(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The real app and workers on real Postgres (own schema) and Redis (own queue prefix). */
+export async function createTestContext(overrides: Partial<Config> = {}): Promise<TestContext> {
+  const { schema, pool } = await createSchema();
+  const config = testConfig(overrides);
+  const logs: string[] = [];
+  const sink = new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } });
+  const log = createLogger('debug', sink);
+  const deps = createDeps(config, log, { pool });
+  const app = await buildApp(deps);
+  await app.ready();
+  let workers: Awaited<ReturnType<typeof startWorkers>> | null = null;
+
+  return {
+    config, deps, app, pool, logs,
+    async startWorkers() {
+      deps.relay.start();
+      workers = await startWorkers(deps, { schedules: false });
+    },
+    async drained(timeoutMs = 15000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM webhook_inbox WHERE processed_at IS NULL');
+        if (rows[0]!.n === 0) return;
+        if (Date.now() > until) throw new Error(`${rows[0]!.n} deliveries still unprocessed after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async close() {
+      await app.close();
+      await workers?.close(2000);
+      await Promise.all(deps.queues.all.map((q) => q.obliterate({ force: true }).catch(() => undefined)));
+      await deps.close();
+      await pool.end();
+      await dropSchema(schema);
+    },
+  };
+}
