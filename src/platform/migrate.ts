@@ -11,6 +11,8 @@ export const MIGRATIONS_DIR = resolve(process.cwd(), 'migrations');
 
 interface Migration {
   version: number;
+  /** File name without .sql, e.g. 0002_mirror. */
+  id: string;
   name: string;
   sql: string;
   checksum: string;
@@ -24,6 +26,7 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
       const sql = readFileSync(join(dir, file), 'utf8');
       return {
         version: Number(file.slice(0, 4)),
+        id: file.slice(0, -4),
         name: file.slice(5, -4),
         sql,
         checksum: createHash('sha256').update(sql).digest('hex'),
@@ -47,12 +50,12 @@ export async function migrate(pool: Pool, dir = MIGRATIONS_DIR): Promise<{ appli
     for (const m of migrations) {
       const prior = done.get(m.version);
       if (prior !== undefined) {
-        if (prior !== m.checksum) throw new Error(`migration ${m.version}_${m.name} was edited after it was applied`);
+        if (prior !== m.checksum) throw new Error(`migration ${m.id} was edited after it was applied`);
         continue;
       }
       await client.query(m.sql);
       await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, m.checksum]);
-      applied.push(`${String(m.version).padStart(4, '0')}_${m.name}`);
+      applied.push(m.id);
     }
     return { applied };
   });

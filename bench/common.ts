@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Config } from '../src/config.js';
+import { parseEnv } from '../src/config.js';
+import { createPool, ensureDatabase, type Pool } from '../src/platform/db.js';
+import { migrate } from '../src/platform/migrate.js';
+import { SHOP, WEBHOOK_SECRET } from './fixtures.js';
+
+/** Settings shared by the bench entry point and the processes it starts (passed down through the environment). */
+
+export const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/woo_companion_bench';
+export const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const int = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer (got "${raw}")`);
+  return n;
+};
+
+export const settings = {
+  name: process.env.BENCH_NAME ?? 'bench',
+  only: process.env.BENCH_ONLY ?? 'all', // all | intake | mirror
+  intakeConnections: int('BENCH_CONNECTIONS', 50),
+  intakeDuration: int('BENCH_DURATION', 10),
+  intakeWarmup: int('BENCH_WARMUP', 2),
+  intakeRelay: process.env.BENCH_INTAKE_RELAY !== '0',
+  mirrorOrders: int('BENCH_ORDERS', 20_000),
+  /** BENCH_PROFILE=1 runs the server/worker processes with --cpu-prof (profiles in bench/results/profiles). */
+  profile: process.env.BENCH_PROFILE === '1',
+};
+
+/**
+ * The service's own configuration, with the service's own defaults (MIRROR_CONCURRENCY, POLICY_VERSION, …) as
+ * parseEnv() computes them, pointed at the bench database and a private queue prefix. Logs quiet (warn).
+ */
+export function benchConfig(queuePrefix: string): Config {
+  const env: NodeJS.ProcessEnv = { DATABASE_URL, REDIS_URL, QUEUE_PREFIX: queuePrefix, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+  if (process.env.MIRROR_CONCURRENCY) env.MIRROR_CONCURRENCY = process.env.MIRROR_CONCURRENCY;
+  const { rawSecrets: _unused, ...rest } = parseEnv(env);
+  return {
+    ...rest,
+    host: '127.0.0.1',
+    port: 0,
+    dataDir: '/tmp/woo-companion-bench',
+    sourceAllowlist: [SHOP.replace(/\/+$/, '')],
+    shutdownTimeoutMs: 10_000,
+    secrets: { webhookSecret: WEBHOOK_SECRET, adminToken: 'bench-admin-token-0123456789abcdef', pseudonymKey: 'bench-pseudonym-key-0123456789abcdef0123' },
+  };
+}
+
+export const uniqueName = (prefix: string) => `${prefix}_${randomBytes(5).toString('hex')}`;
+
+/** A fresh, migrated schema in the bench database (created if missing). */
+export async function createBenchSchema(label: string): Promise<string> {
+  await ensureDatabase(DATABASE_URL);
+  const schema = uniqueName(`bench_${label}`);
+  const admin = createPool(DATABASE_URL, { max: 1 });
+  try {
+    await admin.query(`CREATE SCHEMA ${pg.escapeIdentifier(schema)}`);
+  } finally {
+    await admin.end();
+  }
+  const pool = schemaPool(schema, 1);
+  try {
+    await migrate(pool);
+  } finally {
+    await pool.end();
+  }
+  return schema;
+}
+
+export async function dropBenchSchema(schema: string): Promise<void> {
+  const admin = createPool(DATABASE_URL, { max: 1 });
+  try {
+    await admin.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
+  } finally {
+    await admin.end();
+  }
+}
+
+export const schemaPool = (schema: string, max: number): Pool =>
+  createPool(DATABASE_URL, { max, schema, applicationName: 'woo-companion-bench' });
+
+export async function serverVersion(): Promise<string> {
+  const pool = createPool(DATABASE_URL, { max: 1 });
+  try {
+    const { rows } = await pool.query<{ v: string; fsync: string; sc: string }>(
+      `SELECT current_setting('server_version') AS v, current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS sc`,
+    );
+    return `PostgreSQL ${rows[0]!.v} (fsync=${rows[0]!.fsync}, synchronous_commit=${rows[0]!.sc})`;
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Messages the child processes send back over IPC. */
+export type ChildMessage =
+  | { type: 'listening'; port: number }
+  | { type: 'starting' }
+  | { type: 'started' }
+  | { type: 'closed' }
+  | { type: 'error'; message: string };

@@ -1,0 +1,45 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSchema, dropSchema } from '../setup/context.js';
+import { migrate } from '../../src/platform/migrate.js';
+import { assertPseudonymKey } from '../../src/platform/key-check.js';
+import type { Pool } from '../../src/platform/db.js';
+
+let schema: string;
+let pool: Pool;
+beforeAll(async () => ({ schema, pool } = await createSchema()));
+afterAll(async () => {
+  await pool.end();
+  await dropSchema(schema);
+});
+
+describe('migrations', () => {
+  test('when run again (even concurrently), then nothing is applied twice', async () => {
+    const runs = await Promise.all([migrate(pool), migrate(pool), migrate(pool)]);
+    expect(runs.map((r) => r.applied)).toEqual([[], [], []]);
+    const { rows } = await pool.query('SELECT version FROM schema_migrations ORDER BY version');
+    expect(rows.map((r) => r.version)).toEqual([1, 2]);
+  });
+
+  test('when an applied migration file was edited, then migrate refuses', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'woo-mig-'));
+    writeFileSync(join(dir, '0001_intake.sql'), 'SELECT 1;');
+    await expect(migrate(pool, dir)).rejects.toThrow(/0001_intake was edited/);
+  });
+
+  test('when a new numbered file appears, then only it is applied', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'woo-mig-'));
+    for (const f of ['0001_intake.sql', '0002_mirror.sql']) writeFileSync(join(dir, f), readFileSync(join('migrations', f)));
+    writeFileSync(join(dir, '0003_extra.sql'), 'CREATE TABLE extra (id int);');
+    expect((await migrate(pool, dir)).applied).toEqual(['0003_extra']);
+  });
+});
+
+describe('pseudonym key fingerprint', () => {
+  test('when the service starts with the same key, then it is accepted; with another key, then it refuses', async () => {
+    await assertPseudonymKey(pool, 'k'.repeat(40));
+    await assertPseudonymKey(pool, 'k'.repeat(40));
+    await expect(assertPseudonymKey(pool, 'z'.repeat(40))).rejects.toThrow(/does not match/);
+  });
+});
