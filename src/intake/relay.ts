@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Pool } from '../platform/db.js';
+import type { Pool, Queryable } from '../platform/db.js';
 import { withTransaction } from '../platform/db.js';
 import type { Metrics } from '../platform/metrics.js';
 import { safeError } from '../platform/logger.js';
@@ -10,6 +10,11 @@ import { backlog, claimUnrelayed, markRelayed } from './inbox.repository.js';
 /**
  * Moves committed inbox rows into BullMQ in bulk (transactional outbox). Intake never waits for Redis:
  * if Redis is down the rows wait here and the relay retries with backoff. Job ids make a repeated pass harmless.
+ *
+ * Redis may also lose jobs it had accepted (a restart without persistence, the last second of an AOF
+ * `everysec`, a failover). Rows relayed but still unprocessed are therefore relayed again: all of them as soon
+ * as the relay reaches the queue after an outage, and those relayed longer than `orphanAgeMs` ago on every
+ * sweep. Re-adding a job id that still exists in the queue is a no-op; a job run twice finds its recorded outcome.
  */
 export interface RelayOptions {
   pool: Pool;
@@ -18,27 +23,67 @@ export interface RelayOptions {
   metrics: Metrics;
   batchSize?: number;
   idleIntervalMs?: number;
+  /** How often relayed-but-unprocessed rows are checked for jobs Redis may have lost. */
+  sweepIntervalMs?: number;
+  /** A row relayed this long ago and still unprocessed is relayed again by the periodic sweep. */
+  orphanAgeMs?: number;
+}
+
+/* $1 minimum age in seconds since the row was relayed, $2 id cursor, $3 limit; rows being applied are skipped */
+const CLAIM_RELAYED_UNPROCESSED = /* sql */ `
+  SELECT id FROM webhook_inbox
+  WHERE processed_at IS NULL AND enqueued_at IS NOT NULL AND enqueued_at <= now() - make_interval(secs => $1)
+    AND id > $2
+  ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`;
+
+async function claimRelayedUnprocessed(db: Queryable, minAgeMs: number, afterId: number, limit: number): Promise<number[]> {
+  const { rows } = await db.query<{ id: number }>(CLAIM_RELAYED_UNPROCESSED, [minAgeMs / 1000, afterId, limit]);
+  return rows.map((r) => r.id);
 }
 
 export function createRelay(o: RelayOptions) {
   const batchSize = o.batchSize ?? 500;
   const idleMs = o.idleIntervalMs ?? 1000;
+  const sweepEveryMs = o.sweepIntervalMs ?? 60_000;
+  const orphanAgeMs = o.orphanAgeMs ?? 5 * 60_000;
+  let lastSweepAt = 0;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = true;
   let failures = 0;
 
+  const enqueue = (ids: number[]) => o.queues.mirror.addBulk(
+    ids.map((inboxId) => ({ name: JobName.MirrorDelivery, data: { inboxId }, opts: { jobId: jobId.mirrorDelivery(inboxId) } })),
+  );
+
   async function passOnce(): Promise<number> {
     return withTransaction(o.pool, async (db) => {
       const ids = await claimUnrelayed(db, batchSize);
       if (!ids.length) return 0;
-      await o.queues.mirror.addBulk(
-        ids.map((inboxId) => ({ name: JobName.MirrorDelivery, data: { inboxId }, opts: { jobId: jobId.mirrorDelivery(inboxId) } })),
-      );
+      await enqueue(ids);
       await markRelayed(db, ids);
       return ids.length;
     });
+  }
+
+  /** Relays again every row relayed at least minAgeMs ago and not processed yet. Returns how many. */
+  async function requeueRelayed(minAgeMs: number): Promise<number> {
+    let afterId = 0;
+    let total = 0;
+    for (;;) {
+      const ids = await withTransaction(o.pool, async (db) => {
+        const claimed = await claimRelayedUnprocessed(db, minAgeMs, afterId, batchSize);
+        if (claimed.length) {
+          await enqueue(claimed);
+          await markRelayed(db, claimed);
+        }
+        return claimed;
+      });
+      total += ids.length;
+      if (ids.length < batchSize || stopped) return total;
+      afterId = ids[ids.length - 1]!;
+    }
   }
 
   async function loop(): Promise<void> {
@@ -50,7 +95,14 @@ export function createRelay(o: RelayOptions) {
           moved = await passOnce();
           if (moved) o.metrics.relayedJobs.inc(moved);
         } while (moved === batchSize && !stopped);
-        if (failures) o.log.info({ failures }, 'relay reached the queue again');
+        if (failures || Date.now() - lastSweepAt >= sweepEveryMs) {
+          // After an outage Redis may have come back without the jobs it held: relay every unprocessed row again.
+          const requeued = await requeueRelayed(failures ? 0 : orphanAgeMs);
+          lastSweepAt = Date.now();
+          if (requeued) o.metrics.relayedJobs.inc(requeued);
+          if (failures) o.log.info({ failures, requeued }, 'relay reached the queue again');
+          else if (requeued) o.log.warn({ requeued }, 'relayed deliveries again that were not processed in time');
+        }
         failures = 0;
       } catch (err) {
         failures++;

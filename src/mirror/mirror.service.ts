@@ -107,6 +107,14 @@ export function createMirrorService(deps: MirrorDeps) {
           results.set(row.id, { ok: true, ...r });
         } catch (err) {
           await db.query('ROLLBACK TO SAVEPOINT delivery');
+          const code = (err as { code?: unknown }).code;
+          if (typeof code === 'string' && code.startsWith('22')) {
+            // SQLSTATE class 22 (data exception, e.g. \u0000 in a string): this payload can never be stored.
+            const reason = `the database rejected a value in the payload (SQLSTATE ${code})`;
+            done.push({ id: row.id, outcome: 'failed', reason });
+            results.set(row.id, { ok: false, error: new PoisonPayloadError(reason), permanent: true });
+            continue;
+          }
           deps.log.warn({ inboxId: row.id, topic: row.topic, err: safeError(err) }, 'delivery not applied; will retry');
           results.set(row.id, { ok: false, error: err as Error, permanent: false });
         }

@@ -33,9 +33,12 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   );
 }
 
-/** Request log line: method, path without query (?email= is personal data), request id. No IP, no headers. */
-export function requestSerializer(req: { id: string; method: string; url: string }) {
-  return { reqId: req.id, method: req.method, path: req.url.split('?')[0] };
+/**
+ * Request log line: method, matched route pattern, request id. Never the raw URL: a client may put personal
+ * data in the query (?email=) or the path (/api/customers/ann@…). No IP, no headers.
+ */
+export function requestSerializer(req: { id: string; method: string; routeOptions?: { url?: string } }) {
+  return { reqId: req.id, method: req.method, route: req.routeOptions?.url ?? '(no route)' };
 }
 
 /**
@@ -43,7 +46,8 @@ export function requestSerializer(req: { id: string; method: string; url: string
  * the code and the stack frames are logged, never the message line.
  */
 export function safeError(err: unknown): Record<string, unknown> {
-  if (!(err instanceof Error)) return { type: typeof err };
+  // Duck-typed rather than instanceof: errors from other realms (vm contexts, test runners) are still errors.
+  if (typeof err !== 'object' || err === null || !('stack' in err)) return { type: typeof err };
   const e = err as Error & { code?: unknown; safeMessage?: string };
   return {
     type: e.constructor?.name ?? 'Error',

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { InjectOptions } from 'fastify';
 import { createTestContext, SHOP, type TestContext } from '../setup/context.js';
 import { aDelivery, phpJson } from '../builders/webhooks.js';
 import { anOrder } from '../builders/woocommerce.js';
@@ -16,7 +17,7 @@ beforeAll(async () => {
 });
 afterAll(async () => ctx.close());
 
-const post = (req: Parameters<TestContext['app']['inject']>[0]) => ctx.app.inject(req);
+const post = (req: InjectOptions) => ctx.app.inject(req);
 async function inboxCount(): Promise<number> {
   const { rows } = await ctx.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM webhook_inbox');
   return rows[0]!.n;

@@ -207,4 +207,14 @@ describe('mirror: orders and customers from webhooks', () => {
     expect(failed.length).toBeGreaterThanOrEqual(1);
     expect(failed.some((j) => /invalid order payload: total/.test(j.failedReason))).toBe(true);
   });
+
+  test('when a payload holds a value Postgres cannot store (\\u0000), then it fails for good instead of retrying forever', async () => {
+    const o = anOrder({ first_name: 'Nul\u0000Byte' });
+    await deliver(o, 'order.created');
+    await ctx.drained();
+    const { rows } = await ctx.pool.query("SELECT outcome, reason FROM webhook_inbox WHERE convert_from(body, 'UTF8') LIKE $1", [`%wc_order_${o.id}%`]);
+    expect(rows[0]).toMatchObject({ outcome: 'failed' });
+    expect(rows[0].reason).toMatch(/SQLSTATE 22/);
+    expect((await order(o.id)).status).toBe(404);
+  });
 });
