@@ -31,6 +31,14 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     beforeScrape: () => deps.relay.refreshBacklogGauge(),
   });
 
+  // During shutdown, tell keep-alive clients to reconnect elsewhere so idle sockets do not hold the close open.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   // Deliveries already accepted are committed before their 200, but a batch may still be in flight at close.
   app.addHook('onClose', async () => deps.intake.flushed());
   return app;

@@ -29,17 +29,39 @@ export async function startWorkers(deps: Deps, opts: { schedules?: boolean } = {
     w.on('error', (err) => jobLog.error({ err: safeError(err) }, 'worker error'));
     return w;
   });
-  if (opts.schedules !== false) await upsertSchedules(deps.queues).catch((err) => log.warn({ err: safeError(err) }, 'could not upsert schedules yet'));
+  // Schedules need Redis; if it is down at start-up, keep retrying in the background rather than block the API.
+  let scheduleTimer: NodeJS.Timeout | undefined;
+  const trySchedules = (): void => {
+    if (!deps.queues.isReady()) {
+      scheduleTimer = setTimeout(trySchedules, 2000);
+      return;
+    }
+    upsertSchedules(deps.queues).catch((err) => {
+      log.warn({ err: safeError(err) }, 'could not upsert schedules yet; retrying');
+      scheduleTimer = setTimeout(trySchedules, 10_000);
+    });
+  };
+  if (opts.schedules !== false) trySchedules();
   log.info({ queues: Object.values(QueueName), prefix: config.queuePrefix }, 'workers started');
 
   return {
     workers,
-    /** Lets active jobs finish; after the timeout, hands them back (they become stalled and are retried). */
+    /**
+     * Stops taking jobs and lets active ones finish; after the timeout, hands them back: the connection is cut, so
+     * their locks lapse and BullMQ's stalled check gives them to a worker again (a rerun finds the recorded outcome).
+     */
     async close(timeoutMs = config.shutdownTimeoutMs) {
-      const graceful = Promise.all(workers.map((w) => w.close()));
-      const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref());
-      if ((await Promise.race([graceful, timer])) === 'timeout') await Promise.all(workers.map((w) => w.close(true)));
-      await mirrorJobs.flushed();
+      clearTimeout(scheduleTimer);
+      const graceful = Promise.all(workers.map((w) => w.close())).then(() => mirrorJobs.flushed());
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), timeoutMs).unref(); });
+      const outcome = await Promise.race([graceful, timeout]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') {
+        // Worker.close(true) cannot cut short a close() already waiting: BullMQ returns the pending close instead.
+        graceful.catch(() => undefined);
+        log.warn({ timeoutMs, queues: Object.values(QueueName) }, 'jobs still active at shutdown; handing them back');
+      }
       connection.disconnect();
     },
   };

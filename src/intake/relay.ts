@@ -41,6 +41,8 @@ async function claimRelayedUnprocessed(db: Queryable, minAgeMs: number, afterId:
   return rows.map((r) => r.id);
 }
 
+const ENQUEUE_TIMEOUT_MS = 5000;
+
 export function createRelay(o: RelayOptions) {
   const batchSize = o.batchSize ?? 500;
   const idleMs = o.idleIntervalMs ?? 1000;
@@ -53,9 +55,24 @@ export function createRelay(o: RelayOptions) {
   let stopped = true;
   let failures = 0;
 
-  const enqueue = (ids: number[]) => o.queues.mirror.addBulk(
-    ids.map((inboxId) => ({ name: JobName.MirrorDelivery, data: { inboxId }, opts: { jobId: jobId.mirrorDelivery(inboxId) } })),
-  );
+  async function enqueue(ids: number[]): Promise<void> {
+    if (!o.queues.isReady()) throw new Error('queue connection not ready');
+    const add = o.queues.mirror.addBulk(
+      ids.map((inboxId) => ({ name: JobName.MirrorDelivery, data: { inboxId }, opts: { jobId: jobId.mirrorDelivery(inboxId) } })),
+    );
+    // Never hold the claimed rows' transaction open on a hung Redis call. If the add lands after the timeout, the
+    // rows stay unrelayed and the next pass re-adds the same job ids, which BullMQ ignores.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('queue add timed out')), ENQUEUE_TIMEOUT_MS);
+    });
+    add.catch(() => undefined);
+    try {
+      await Promise.race([add, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   async function passOnce(): Promise<number> {
     return withTransaction(o.pool, async (db) => {

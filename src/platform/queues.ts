@@ -1,4 +1,4 @@
-import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
+import { Queue, type DefaultJobOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { QueueName } from '../jobs.js';
 
@@ -27,7 +27,7 @@ export function createWorkerConnection(url: string): Redis {
   return redis;
 }
 
-export function createQueues(connection: ConnectionOptions, prefix: string) {
+export function createQueues(connection: Redis, prefix: string) {
   const make = (name: QueueName) => {
     const q = new Queue(name, { connection, prefix, defaultJobOptions });
     q.on('error', () => undefined);
@@ -37,6 +37,11 @@ export function createQueues(connection: ConnectionOptions, prefix: string) {
   return {
     ...queues,
     all: Object.values(queues),
+    /**
+     * BullMQ waits for a connection that was never established instead of failing, even with the offline queue
+     * off; producers check this first so a Redis that is down at start-up fails fast like one that went down.
+     */
+    isReady: () => connection.status === 'ready',
     async close() {
       await Promise.allSettled(Object.values(queues).map((q) => q.close()));
     },

@@ -1,65 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { ADMIN_TOKEN, createTestContext, type TestContext } from '../setup/context.js';
 import { aDelivery } from '../builders/webhooks.js';
 import { anOrder } from '../builders/woocommerce.js';
+import { freePort, startRedis, stopRedis, waitFor } from '../builders/private-redis.js';
 
 /**
  * The intake promise: a 200 means the delivery is committed to Postgres, so Redis going away never fails an
  * intake and never loses a delivery. This file runs its own redis-server (own port, no persistence: a restart
  * comes back empty), kills it in the middle of deliveries and starts it again on the same port.
  */
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** A private, non-persistent redis-server; resolves once it accepts connections. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server on ${port} did not start:\n${output}`)), 10_000);
-    proc.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server on ${port} exited with ${code}:\n${output}`));
-    });
-  });
-  proc.stdout!.resume();
-  proc.stderr!.resume();
-  return proc;
-}
-
-async function stopRedis(proc: ChildProcess | null, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  proc.kill(signal);
-  await exited;
-}
-
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 let port: number;
 let redis: ChildProcess | null = null;
@@ -151,7 +100,7 @@ describe('reliability: Redis outage', () => {
       'SELECT outcome, count(*)::int AS n FROM webhook_inbox GROUP BY outcome');
     expect(inbox).toEqual([{ outcome: 'applied', n: all.length }]);
     const { rows: mirrored } = await ctx.pool.query<{ wc_order_id: string; n: number; lines: number }>(`
-      SELECT o.wc_order_id, count(DISTINCT o.id)::int AS n, count(l.*)::int AS lines
+      SELECT o.wc_order_id, count(DISTINCT o.id)::int AS n, count(l.*) FILTER (WHERE l.kind = 'product')::int AS lines
       FROM orders o LEFT JOIN order_lines l ON l.order_id = o.id
       WHERE o.wc_order_id = ANY($1::bigint[]) GROUP BY o.wc_order_id`, [ids]);
     expect(mirrored).toHaveLength(all.length);
@@ -161,6 +110,7 @@ describe('reliability: Redis outage', () => {
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ wcOrderId: o.id, billing: { email: o.billing.email } });
     }
+    expect(await ctx.deps.queues.mirror.getJobCounts('failed', 'active', 'waiting', 'delayed')).toEqual({ failed: 0, active: 0, waiting: 0, delayed: 0 });
     expect((await ctx.app.inject({ url: '/readyz' })).statusCode).toBe(200);
   }, 30_000);
 });
