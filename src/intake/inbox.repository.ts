@@ -52,6 +52,19 @@ export async function markRelayed(db: Queryable, ids: number[]): Promise<void> {
   await db.query(MARK_RELAYED, [ids]);
 }
 
+/* $1 minimum age in seconds since the row was relayed, $2 id cursor, $3 limit; rows being applied are skipped */
+const CLAIM_RELAYED_UNPROCESSED = /* sql */ `
+  SELECT id FROM webhook_inbox
+  WHERE processed_at IS NULL AND enqueued_at IS NOT NULL AND enqueued_at <= now() - make_interval(secs => $1)
+    AND id > $2
+  ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`;
+
+/** Rows relayed at least minAgeMs ago but still unprocessed: Redis may have lost their jobs. */
+export async function claimRelayedUnprocessed(db: Queryable, minAgeMs: number, afterId: number, limit: number): Promise<number[]> {
+  const { rows } = await db.query<{ id: number }>(CLAIM_RELAYED_UNPROCESSED, [minAgeMs / 1000, afterId, limit]);
+  return rows.map((r) => r.id);
+}
+
 export interface InboxRow {
   id: number;
   topic: string;

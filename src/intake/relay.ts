@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
-import type { Pool, Queryable } from '../platform/db.js';
+import type { Pool } from '../platform/db.js';
 import { withTransaction } from '../platform/db.js';
 import type { Metrics } from '../platform/metrics.js';
 import { safeError } from '../platform/logger.js';
 import type { Queues } from '../platform/queues.js';
 import { JobName, jobId } from '../jobs.js';
-import { backlog, claimUnrelayed, markRelayed } from './inbox.repository.js';
+import { backlog, claimRelayedUnprocessed, claimUnrelayed, markRelayed } from './inbox.repository.js';
 
 /**
  * Moves committed inbox rows into BullMQ in bulk (transactional outbox). Intake never waits for Redis:
@@ -27,18 +27,6 @@ export interface RelayOptions {
   sweepIntervalMs?: number;
   /** A row relayed this long ago and still unprocessed is relayed again by the periodic sweep. */
   orphanAgeMs?: number;
-}
-
-/* $1 minimum age in seconds since the row was relayed, $2 id cursor, $3 limit; rows being applied are skipped */
-const CLAIM_RELAYED_UNPROCESSED = /* sql */ `
-  SELECT id FROM webhook_inbox
-  WHERE processed_at IS NULL AND enqueued_at IS NOT NULL AND enqueued_at <= now() - make_interval(secs => $1)
-    AND id > $2
-  ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`;
-
-async function claimRelayedUnprocessed(db: Queryable, minAgeMs: number, afterId: number, limit: number): Promise<number[]> {
-  const { rows } = await db.query<{ id: number }>(CLAIM_RELAYED_UNPROCESSED, [minAgeMs / 1000, afterId, limit]);
-  return rows.map((r) => r.id);
 }
 
 const ENQUEUE_TIMEOUT_MS = 5000;
