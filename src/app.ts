@@ -5,6 +5,7 @@ import { bearerAuth } from './platform/auth.js';
 import { intakeRoutes } from './intake/intake.routes.js';
 import { customersRoutes } from './operator/customers.routes.js';
 import { healthRoutes } from './operator/health.routes.js';
+import { syncRoutes } from './sync/sync.routes.js';
 
 /** Builds the HTTP API: platform concerns first, then each capability's routes in its own scope. */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
@@ -22,6 +23,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(async (api) => {
     api.addHook('onRequest', bearerAuth(config.secrets.adminToken));
     await api.register(customersRoutes, { pool: deps.pool });
+    await api.register(syncRoutes, { services: deps.sync, queues: deps.queues });
   }, { prefix: '/api' });
 
   await app.register(healthRoutes, {

@@ -19,7 +19,23 @@ const envSchema = z.object({
   RAW_PAYLOAD_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
   MIRROR_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(25000),
+  WC_URL: z.url({ protocol: /^https$/, error: 'must be the https:// URL of the shop (Basic auth only over HTTPS)' }).optional(),
+  WC_CONSUMER_KEY: z.string().min(1).optional(),
+  WC_CONSUMER_SECRET: z.string().min(1).optional(),
+  WC_CA_FILE: z.string().min(1).optional(),
+  WC_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300000).default(20000),
+  RECONCILE_EVERY: z.string().regex(/^\d+(ms|s|m|h)?$/, 'a duration such as 300s, 5m or 1h').default('5m'),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  WC_WEBHOOKS_AUTOREPAIR: z.enum(['true', 'false', '1', '0']).default('false'),
 });
+
+/** '5m' → 300000; a bare number is seconds. */
+export function parseDuration(v: string): number {
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(v);
+  if (!m) throw new ConfigError(`not a duration: ${v}`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000;
+  return Number(m[1]) * unit;
+}
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -40,6 +56,11 @@ export interface Config {
   rawPayloadRetentionDays: number;
   mirrorConcurrency: number;
   shutdownTimeoutMs: number;
+  /** The shop's REST API; null when WC_URL is not set (webhooks only: no re-fetch, backfill or reconciliation). */
+  woo: { url: string; consumerKey: string; consumerSecret: string; caFile: string | null; timeoutMs: number } | null;
+  reconcileEveryMs: number;
+  publicUrl: string | null;
+  webhooksAutorepair: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -74,6 +95,11 @@ export function parseEnv(env: NodeJS.ProcessEnv): Omit<Config, 'secrets'> & { ra
     const absent = (['WC_WEBHOOK_SECRET', 'ADMIN_TOKEN', 'PSEUDONYM_KEY'] as const).filter((k) => !e[k]);
     if (absent.length) throw new ConfigError(`required when NODE_ENV=production: ${absent.join(', ')}`);
   }
+  if (e.WC_URL && (!e.WC_CONSUMER_KEY || !e.WC_CONSUMER_SECRET)) {
+    throw new ConfigError('WC_CONSUMER_KEY and WC_CONSUMER_SECRET are required when WC_URL is set');
+  }
+  const reconcileEveryMs = parseDuration(e.RECONCILE_EVERY);
+  if (reconcileEveryMs < 10_000) throw new ConfigError('RECONCILE_EVERY: at least 10s');
   const allow = e.WC_SOURCE_ALLOWLIST?.split(',').map(normaliseSource).filter(Boolean) ?? [];
   return {
     nodeEnv: e.NODE_ENV,
@@ -90,5 +116,11 @@ export function parseEnv(env: NodeJS.ProcessEnv): Omit<Config, 'secrets'> & { ra
     rawPayloadRetentionDays: e.RAW_PAYLOAD_RETENTION_DAYS,
     mirrorConcurrency: e.MIRROR_CONCURRENCY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    woo: e.WC_URL
+      ? { url: e.WC_URL, consumerKey: e.WC_CONSUMER_KEY!, consumerSecret: e.WC_CONSUMER_SECRET!, caFile: e.WC_CA_FILE ?? null, timeoutMs: e.WC_TIMEOUT_MS }
+      : null,
+    reconcileEveryMs,
+    publicUrl: e.PUBLIC_URL ?? null,
+    webhooksAutorepair: e.WC_WEBHOOKS_AUTOREPAIR === 'true' || e.WC_WEBHOOKS_AUTOREPAIR === '1',
   };
 }

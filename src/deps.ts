@@ -1,31 +1,63 @@
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { type Pool, createPool } from './platform/db.js';
-import { createMetrics } from './platform/metrics.js';
+import { createMetrics, type Metrics } from './platform/metrics.js';
 import { createProducerConnection, createQueues } from './platform/queues.js';
 import { createIntakeService } from './intake/intake.service.js';
 import { createRelay } from './intake/relay.js';
 import { createMirrorService } from './mirror/mirror.service.js';
+import { createWooClient } from './woo/woo-client.js';
+import { createReconcileService } from './reconcile/reconcile.service.js';
+import { createBackfillService } from './backfill/backfill.service.js';
+import { createShopWebhooksService } from './shop-webhooks/webhooks.service.js';
+import type { SyncServices } from './sync/sync.jobs.js';
 
 /** Composition root shared by the API and the workers. Tests pass their own pool (schema per file). */
-export function createDeps(config: Config, log: Logger, overrides: { pool?: Pool } = {}) {
+export function createDeps(config: Config, log: Logger, overrides: { pool?: Pool; wooCa?: string } = {}) {
   const pool = overrides.pool ?? createPool(config.databaseUrl, { max: 20 });
   const metrics = createMetrics();
   const redis = createProducerConnection(config.redisUrl);
   const queues = createQueues(redis, config.queuePrefix);
   const relay = createRelay({ pool, queues, log: log.child({ component: 'relay' }), metrics });
-  const intake = createIntakeService({ pool, metrics, onCommitted: () => void relay.kick() });
-  const mirror = createMirrorService({ pool, policyVersion: config.policyVersion, log: log.child({ component: 'mirror' }), metrics });
+  const onIngested = () => void relay.kick();
+  const intake = createIntakeService({ pool, metrics, onCommitted: onIngested });
+  const sync = createSyncServices(config, log, { pool, metrics, onIngested, ca: overrides.wooCa });
+  const mirror = createMirrorService({
+    pool, policyVersion: config.policyVersion, log: log.child({ component: 'mirror' }), metrics, refetchEnabled: sync !== null,
+  });
 
   return {
-    config, log, pool, metrics, redis, queues, relay, intake, mirror,
+    config, log, pool, metrics, redis, queues, relay, intake, mirror, sync, onIngested,
     /** Closes what createDeps opened, after the HTTP server and workers have stopped. */
     async close() {
       await relay.stop();
       await queues.close();
       redis.disconnect();
+      sync?.woo.close();
       if (!overrides.pool) await pool.end();
     },
+  };
+}
+
+/** The shop's REST API and what uses it; null when WC_URL is not configured (webhooks-only mode). */
+function createSyncServices(
+  config: Config,
+  log: Logger,
+  d: { pool: Pool; metrics: Metrics; onIngested: () => void; ca?: string },
+): SyncServices | null {
+  if (!config.woo) return null;
+  const ca = d.ca ?? (config.woo.caFile ? readFileSync(config.woo.caFile, 'utf8') : null);
+  const woo = createWooClient({ ...config.woo, ca, log: log.child({ component: 'woo-client' }), metrics: d.metrics });
+  const common = { pool: d.pool, woo, onIngested: d.onIngested };
+  return {
+    woo,
+    reconcile: createReconcileService({ ...common, log: log.child({ component: 'reconcile' }), metrics: d.metrics }),
+    backfill: createBackfillService({ ...common, log: log.child({ component: 'backfill' }) }),
+    webhooks: createShopWebhooksService({
+      pool: d.pool, woo, log: log.child({ component: 'shop-webhooks' }), metrics: d.metrics,
+      publicUrl: config.publicUrl, secret: config.secrets.webhookSecret, autorepair: config.webhooksAutorepair,
+    }),
   };
 }
 

@@ -3,21 +3,34 @@
 export const QueueName = {
   Mirror: 'mirror',
   Maintenance: 'maintenance',
+  /** Work against the shop's REST API: re-fetch, backfill, reconciliation, webhook health. */
+  Sync: 'sync',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
 export const JobName = {
   MirrorDelivery: 'mirror-delivery',
   PurgeInbox: 'purge-inbox',
+  RefetchResource: 'refetch-resource',
+  ReconcileOrders: 'reconcile-orders',
+  ReconcileCustomers: 'reconcile-customers',
+  Backfill: 'backfill',
+  CheckWebhooks: 'check-webhooks',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
 export interface JobPayloads {
   [JobName.MirrorDelivery]: { inboxId: number };
   [JobName.PurgeInbox]: Record<string, never>;
+  [JobName.RefetchResource]: { resource: 'order' | 'customer'; wcId: number };
+  [JobName.ReconcileOrders]: Record<string, never>;
+  [JobName.ReconcileCustomers]: Record<string, never>;
+  [JobName.Backfill]: { restart?: boolean };
+  [JobName.CheckWebhooks]: { repair?: boolean };
 }
 
 /** One place builds job ids, so a relay pass repeated after a crash adds nothing twice. */
 export const jobId = {
   mirrorDelivery: (inboxId: number) => `inbox-${inboxId}`,
+  refetch: (resource: string, wcId: number, inboxId: number) => `refetch-${resource}-${wcId}-${inboxId}`,
 };

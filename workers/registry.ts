@@ -7,6 +7,11 @@ export type Handler = (job: Job) => Promise<unknown>;
 export const jobQueue: Record<JobName, QueueName> = {
   [JobName.MirrorDelivery]: QueueName.Mirror,
   [JobName.PurgeInbox]: QueueName.Maintenance,
+  [JobName.RefetchResource]: QueueName.Sync,
+  [JobName.ReconcileOrders]: QueueName.Sync,
+  [JobName.ReconcileCustomers]: QueueName.Sync,
+  [JobName.Backfill]: QueueName.Sync,
+  [JobName.CheckWebhooks]: QueueName.Sync,
 };
 
 /** JobName → handler. Boot fails if a job has no handler, so a job can never sit in a queue nobody works. */

@@ -2,10 +2,20 @@ import type { Queues } from '../src/platform/queues.js';
 import { JobName } from '../src/jobs.js';
 
 /** Scheduled sweeps (BullMQ 6 job schedulers, UTC cron). upsert is idempotent: every start may call it. */
-export async function upsertSchedules(queues: Queues): Promise<void> {
+export async function upsertSchedules(queues: Queues, opts: { sync: boolean; reconcileEveryMs: number }): Promise<void> {
   await queues.maintenance.upsertJobScheduler(
     'purge-inbox-hourly',
     { pattern: '17 * * * *', tz: 'UTC' },
     { name: JobName.PurgeInbox, data: {}, opts: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 } } },
   );
+  if (!opts.sync) {
+    // Webhooks-only mode: no REST API to reconcile against.
+    await Promise.all(['reconcile-orders', 'reconcile-customers-daily', 'check-webhooks'].map((id) => queues.sync.removeJobScheduler(id)));
+    return;
+  }
+  const retry = { attempts: 3, backoff: { type: 'exponential' as const, delay: 30_000 } };
+  await queues.sync.upsertJobScheduler('reconcile-orders', { every: opts.reconcileEveryMs }, { name: JobName.ReconcileOrders, data: {}, opts: retry });
+  // Customers have no modified_after filter: a daily full pass.
+  await queues.sync.upsertJobScheduler('reconcile-customers-daily', { pattern: '40 3 * * *', tz: 'UTC' }, { name: JobName.ReconcileCustomers, data: {}, opts: retry });
+  await queues.sync.upsertJobScheduler('check-webhooks', { pattern: '*/15 * * * *', tz: 'UTC' }, { name: JobName.CheckWebhooks, data: {}, opts: retry });
 }

@@ -5,21 +5,33 @@ import { createWorkerConnection } from '../src/platform/queues.js';
 import { safeError } from '../src/platform/logger.js';
 import { createMirrorJobs } from '../src/mirror/mirror.jobs.js';
 import { createInboxPurgeJobs } from '../src/intake/inbox-purge.jobs.js';
+import { createSyncJobs } from '../src/sync/sync.jobs.js';
 import { createRegistry } from './registry.js';
 import { upsertSchedules } from './schedules.js';
 
 /** Starts every worker and the schedulers in this process; used by `npm start` and `npm run start:worker`. */
 export async function startWorkers(deps: Deps, opts: { schedules?: boolean } = {}) {
   const { config, log } = deps;
-  const mirrorJobs = createMirrorJobs(deps.mirror);
+  const mirrorJobs = createMirrorJobs(deps.mirror, deps.queues);
+  const syncJobs = createSyncJobs({ pool: deps.pool, log, services: deps.sync, onIngested: deps.onIngested });
   const purgeJobs = createInboxPurgeJobs({ pool: deps.pool, log, metrics: deps.metrics, retentionDays: config.rawPayloadRetentionDays });
   const registry = createRegistry({
     [JobName.MirrorDelivery]: (job) => mirrorJobs.handleMirrorDelivery(job),
     [JobName.PurgeInbox]: () => purgeJobs.handlePurgeInbox(),
+    [JobName.RefetchResource]: (job) => syncJobs.handleRefetchResource(job),
+    [JobName.ReconcileOrders]: (job) => syncJobs.handleReconcileOrders(job),
+    [JobName.ReconcileCustomers]: (job) => syncJobs.handleReconcileCustomers(job),
+    [JobName.Backfill]: (job) => syncJobs.handleBackfill(job),
+    [JobName.CheckWebhooks]: (job) => syncJobs.handleCheckWebhooks(job),
   });
 
   const connection = createWorkerConnection(config.redisUrl);
-  const concurrency: Record<QueueName, number> = { [QueueName.Mirror]: config.mirrorConcurrency, [QueueName.Maintenance]: 1 };
+  const concurrency: Record<QueueName, number> = {
+    [QueueName.Mirror]: config.mirrorConcurrency,
+    [QueueName.Maintenance]: 1,
+    // A few at once: re-fetches are small, and one long backfill must not hold up reconciliation.
+    [QueueName.Sync]: 3,
+  };
   const workers = Object.values(QueueName).map((queue) => {
     const w = new Worker(queue, registry.processorFor(queue), {
       connection, prefix: config.queuePrefix, concurrency: concurrency[queue], autorun: true,
@@ -36,7 +48,7 @@ export async function startWorkers(deps: Deps, opts: { schedules?: boolean } = {
       scheduleTimer = setTimeout(trySchedules, 2000);
       return;
     }
-    upsertSchedules(deps.queues).catch((err) => {
+    upsertSchedules(deps.queues, { sync: deps.sync !== null, reconcileEveryMs: config.reconcileEveryMs }).catch((err) => {
       log.warn({ err: safeError(err) }, 'could not upsert schedules yet; retrying');
       scheduleTimer = setTimeout(trySchedules, 10_000);
     });

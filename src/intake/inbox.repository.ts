@@ -2,18 +2,25 @@ import type { Pool, Queryable } from '../platform/db.js';
 
 /** The webhook inbox: durable record of every accepted delivery, relayed to the queue, then purged (P1). */
 
+export type Origin = 'webhook' | 'backfill' | 'reconcile' | 'refetch';
+
 export interface NewDelivery {
   source: string;
   topic: string;
   webhookId: string | null;
   bodySha256: Buffer;
   body: Buffer;
+  /** Default 'webhook'; REST syncs feed the same pipeline with their own origin. */
+  origin?: Origin;
+  /** The resource's id when the body carries one (reconciliation asks "did a webhook bring this?"). */
+  resourceId?: number | null;
 }
 
-/* $1 sources, $2 topics, $3 webhook ids, $4 sha256s, $5 bodies — one row per index */
+/* $1 sources, $2 topics, $3 webhook ids, $4 sha256s, $5 bodies, $6 origins, $7 resource ids — one row per index */
 const INSERT_MANY = /* sql */ `
-  INSERT INTO webhook_inbox (source, topic, webhook_id, body_sha256, body)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::bytea[])
+  INSERT INTO webhook_inbox (source, topic, webhook_id, body_sha256, body, origin, resource, resource_id)
+  SELECT s, t, w, h, b, o, split_part(t, '.', 1), r
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::bytea[], $6::text[], $7::bigint[]) AS x(s, t, w, h, b, o, r)
   ON CONFLICT ON CONSTRAINT webhook_inbox_dedupe DO NOTHING
   RETURNING source, body_sha256`;
 
@@ -28,7 +35,8 @@ export async function insertDeliveries(db: Queryable, batch: NewDelivery[]): Pro
   const unique = [...firstIndex.values()].map((i) => batch[i]!);
   const { rows } = await db.query<{ source: string; body_sha256: Buffer }>(INSERT_MANY, [
     unique.map((d) => d.source), unique.map((d) => d.topic), unique.map((d) => d.webhookId),
-    unique.map((d) => d.bodySha256), unique.map((d) => d.body),
+    unique.map((d) => d.bodySha256), unique.map((d) => d.body), unique.map((d) => d.origin ?? 'webhook'),
+    unique.map((d) => d.resourceId ?? null),
   ]);
   const inserted = new Set(rows.map((r) => key(r.source, r.body_sha256)));
   return batch.map((d, i) => {
@@ -73,19 +81,20 @@ export interface InboxRow {
   processedAt: Date | null;
   outcome: Outcome | null;
   reason: string | null;
+  origin: Origin;
 }
-export type Outcome = 'applied' | 'stale' | 'ignored' | 'skipped' | 'failed';
+export type Outcome = 'applied' | 'stale' | 'ignored' | 'skipped' | 'failed' | 'refetch';
 
 /* $1 ids — locks the rows so two workers never apply the same delivery at once */
 const LOCK_FOR_PROCESSING = /* sql */ `
-  SELECT id, topic, body, body_sha256, processed_at, outcome, reason
+  SELECT id, topic, body, body_sha256, processed_at, outcome, reason, origin
   FROM webhook_inbox WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`;
 
 export async function lockForProcessing(db: Queryable, ids: number[]): Promise<InboxRow[]> {
   const { rows } = await db.query(LOCK_FOR_PROCESSING, [ids]);
   return rows.map((r) => ({
     id: r.id, topic: r.topic, body: r.body, bodySha256: r.body_sha256,
-    processedAt: r.processed_at, outcome: r.outcome, reason: r.reason,
+    processedAt: r.processed_at, outcome: r.outcome, reason: r.reason, origin: r.origin,
   }));
 }
 

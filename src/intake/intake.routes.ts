@@ -15,6 +15,10 @@ export interface IntakeRouteOptions {
 }
 
 const BODY_LIMIT = 10 * 1024 * 1024;
+const resourceIdOf = (v: unknown): number | null => {
+  const id = (v as { id?: unknown } | null)?.id;
+  return typeof id === 'number' && Number.isSafeInteger(id) && id > 0 ? id : null;
+};
 const header = (req: FastifyRequest, name: string) => {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
@@ -51,8 +55,9 @@ export async function intakeRoutes(app: FastifyInstance, opts: IntakeRouteOption
     if (!isValidSignature(body, header(req, 'x-wc-webhook-signature'), opts.webhookSecret)) {
       throw reject(401, 'invalid_signature', 'missing or invalid X-WC-Webhook-Signature', 'signature');
     }
+    let parsed: unknown;
     try {
-      JSON.parse(body.toString('utf8'));
+      parsed = JSON.parse(body.toString('utf8'));
     } catch {
       throw reject(400, 'invalid_json', 'body is not valid JSON', 'json');
     }
@@ -67,6 +72,7 @@ export async function intakeRoutes(app: FastifyInstance, opts: IntakeRouteOption
     try {
       status = await opts.intake.record({
         source, topic, webhookId: header(req, 'x-wc-webhook-id') ?? null, bodySha256: sha256(body), body,
+        resourceId: resourceIdOf(parsed),
       });
     } catch (err) {
       req.log.error({ err }, 'inbox insert failed');

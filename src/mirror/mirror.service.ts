@@ -16,8 +16,11 @@ import type { Metrics } from '../platform/metrics.js';
  * each inside its own savepoint so each stays all-or-nothing; a retried job finds its recorded outcome.
  */
 
+/** Work a delivery asks for after it is applied: the full resource, or a reconciliation (error bodies have no id). */
+export type FollowUp = { kind: 'refetch'; resource: 'order' | 'customer'; wcId: number } | { kind: 'reconcile'; resource: 'order' | 'customer' };
+
 export type ApplyResult =
-  | { ok: true; outcome: Outcome; reason: string | null }
+  | { ok: true; outcome: Outcome; reason: string | null; followUp?: FollowUp }
   | { ok: false; error: Error; permanent: boolean };
 
 export interface MirrorDeps {
@@ -25,24 +28,36 @@ export interface MirrorDeps {
   policyVersion: string;
   log: Logger;
   metrics: Metrics;
+  /** With the shop's REST API configured, id-only and error bodies are followed by a re-fetch. */
+  refetchEnabled: boolean;
 }
 
+type Applied = { outcome: Outcome; reason: string | null; followUp?: FollowUp };
+
 export function createMirrorService(deps: MirrorDeps) {
-  async function applyOne(db: PoolClient, row: InboxRow, delivery: Delivery): Promise<{ outcome: Outcome; reason: string | null }> {
+  async function applyOne(db: PoolClient, row: InboxRow, delivery: Delivery): Promise<Applied> {
     const meta = { bodySha256: row.bodySha256, inboxId: row.id, policyVersion: deps.policyVersion };
     switch (delivery.kind) {
       case 'ignored':
         return { outcome: 'ignored', reason: delivery.reason };
-      case 'rest-error':
-        return { outcome: 'failed', reason: delivery.reason };
-      case 'order-trashed':
+      case 'rest-error': {
+        const resource = row.topic.startsWith('customer.') ? 'customer' : 'order';
+        return deps.refetchEnabled
+          ? { outcome: 'refetch', reason: delivery.reason, followUp: { kind: 'reconcile', resource } }
+          : { outcome: 'failed', reason: delivery.reason };
+      }
+      case 'order-trashed': {
+        const followUp = refetch('order', delivery.wcOrderId);
         return (await trashOrder(db, delivery.wcOrderId))
-          ? { outcome: 'applied', reason: null }
-          : { outcome: 'skipped', reason: 'order.deleted for an order not in the mirror' };
-      case 'customer-deleted':
+          ? { outcome: 'applied', reason: null, followUp }
+          : { outcome: followUp ? 'refetch' : 'skipped', reason: 'order.deleted for an order not in the mirror', followUp };
+      }
+      case 'customer-deleted': {
+        const followUp = refetch('customer', delivery.wcCustomerId);
         return (await markAccountDeleted(db, delivery.wcCustomerId))
-          ? { outcome: 'applied', reason: null }
-          : { outcome: 'skipped', reason: 'customer.deleted for a customer not in the mirror' };
+          ? { outcome: 'applied', reason: null, followUp }
+          : { outcome: followUp ? 'refetch' : 'skipped', reason: 'customer.deleted for a customer not in the mirror', followUp };
+      }
       case 'order': {
         const o = delivery.order;
         const stored = await findOrderVersion(db, o.wcOrderId);
@@ -53,7 +68,7 @@ export function createMirrorService(deps: MirrorDeps) {
         const emails = o.email ? [o.email] : [];
         const facts = await loadFacts(db, { wcCustomerId: o.wcCustomerId, emails, previousPersonId: stored?.personId ?? null });
         const personId = await settlePerson(db, facts, choosePerson(facts), (id) => planEmails(facts, id), deps.policyVersion);
-        await upsertOrder(db, o, { ...meta, personId, activity: orderActivity(o) });
+        await upsertOrder(db, o, { ...meta, personId, activity: orderActivity(o), origin: row.origin });
         return { outcome: 'applied', reason: null };
       }
       case 'customer': {
@@ -67,6 +82,9 @@ export function createMirrorService(deps: MirrorDeps) {
       }
     }
   }
+
+  const refetch = (resource: 'order' | 'customer', wcId: number): FollowUp | undefined =>
+    deps.refetchEnabled ? { kind: 'refetch', resource, wcId } : undefined;
 
   function decode(row: InboxRow): Delivery {
     if (!isHandledTopic(row.topic)) return { kind: 'ignored', reason: 'topic not handled' };
@@ -103,7 +121,7 @@ export function createMirrorService(deps: MirrorDeps) {
         try {
           const r = await applyOne(db, row, delivery);
           await db.query('RELEASE SAVEPOINT delivery');
-          done.push({ id: row.id, ...r });
+          done.push({ id: row.id, outcome: r.outcome, reason: r.reason });
           results.set(row.id, { ok: true, ...r });
         } catch (err) {
           await db.query('ROLLBACK TO SAVEPOINT delivery');

@@ -32,16 +32,18 @@ export async function findOrderVersion(db: Queryable, wcOrderId: number): Promis
  * $8..$14 discount_total, discount_tax, shipping_total, shipping_tax, cart_tax, total, total_tax,
  * $15 payment method, $16 payment method title, $17 transaction id, $18 billing, $19 shipping, $20 ip (anonymised),
  * $21..$24 created, modified, paid, completed, $25 body sha256, $26 inbox id, $27 policy version,
- * $28 lines jsonb, $29 activity, $30 billing first name, $31 billing last name
+ * $28 lines jsonb, $29 activity, $30 billing first name, $31 billing last name, $32 origin of the delivery
+ * (first_seen_via and history are set once, when the order first enters the mirror)
  */
 const UPSERT_ORDER = /* sql */ `
   WITH o AS (
     INSERT INTO orders (wc_order_id, person_id, wc_customer_id, number, status, currency, prices_include_tax,
       discount_total, discount_tax, shipping_total, shipping_tax, cart_tax, total, total_tax,
       payment_method, payment_method_title, transaction_id, billing, shipping, ip_address,
-      date_created_gmt, date_modified_gmt, date_paid_gmt, date_completed_gmt, body_sha256, inbox_id, policy_version)
+      date_created_gmt, date_modified_gmt, date_paid_gmt, date_completed_gmt, body_sha256, inbox_id, policy_version,
+      first_seen_via, history)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-      $21, $22, $23, $24, $25, $26, $27)
+      $21, $22, $23, $24, $25, $26, $27, $32, $32 = 'backfill')
     ON CONFLICT (wc_order_id) DO UPDATE SET
       person_id = EXCLUDED.person_id, wc_customer_id = EXCLUDED.wc_customer_id, number = EXCLUDED.number,
       status = EXCLUDED.status, status_before_trash = NULL, currency = EXCLUDED.currency,
@@ -81,7 +83,7 @@ const UPSERT_ORDER = /* sql */ `
 export async function upsertOrder(
   db: Queryable,
   o: OrderRecord,
-  v: { personId: number; bodySha256: Buffer; inboxId: number; policyVersion: string; activity: string | null },
+  v: { personId: number; bodySha256: Buffer; inboxId: number; policyVersion: string; activity: string | null; origin: string },
 ): Promise<void> {
   const a = o.amounts;
   const lines = o.lines.map((l, position) => ({
@@ -94,7 +96,7 @@ export async function upsertOrder(
     a.discountTotal, a.discountTax, a.shippingTotal, a.shippingTax, a.cartTax, a.total, a.totalTax,
     o.paymentMethod, o.paymentMethodTitle, o.transactionId, o.billing, o.shipping, o.ipAddress,
     o.dates.created, o.dates.modified, o.dates.paid, o.dates.completed, v.bodySha256, v.inboxId, v.policyVersion,
-    JSON.stringify(lines), v.activity, o.billing.firstName, o.billing.lastName,
+    JSON.stringify(lines), v.activity, o.billing.firstName, o.billing.lastName, v.origin,
   ]);
 }
 
@@ -107,5 +109,15 @@ const TRASH_ORDER = /* sql */ `
 /** order.deleted moves an order to the trash; order.restored brings the full order back. */
 export async function trashOrder(db: Queryable, wcOrderId: number): Promise<boolean> {
   const { rowCount } = await db.query(TRASH_ORDER, [wcOrderId]);
+  return (rowCount ?? 0) > 0;
+}
+
+/* $1 wc order id */
+const MARK_DELETED_IN_SHOP = /* sql */ `
+  UPDATE orders SET wc_deleted_at = COALESCE(wc_deleted_at, now()), updated_at = now() WHERE wc_order_id = $1`;
+
+/** A re-fetch answered 404: the shop deleted the order permanently (no webhook exists for that). */
+export async function markOrderDeletedInShop(db: Queryable, wcOrderId: number): Promise<boolean> {
+  const { rowCount } = await db.query(MARK_DELETED_IN_SHOP, [wcOrderId]);
   return (rowCount ?? 0) > 0;
 }

@@ -70,3 +70,22 @@ export async function ensureDatabase(url: string): Promise<void> {
     await client.end();
   }
 }
+
+/**
+ * Runs fn while holding a session advisory lock, or returns null at once when another process holds it
+ * (one reconciliation or backfill at a time, whichever worker picks the job).
+ */
+export async function withTryLock<T>(pool: pg.Pool, key: string, fn: () => Promise<T>): Promise<T | null> {
+  const client = await pool.connect();
+  try {
+    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [key]);
+    if (!rows[0]!.ok) return null;
+    try {
+      return await fn();
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => undefined);
+    }
+  } finally {
+    client.release();
+  }
+}

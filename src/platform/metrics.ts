@@ -32,6 +32,29 @@ export function createMetrics() {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
+    reconcileMissed: new Counter({
+      name: 'woo_reconcile_missed_total',
+      help: 'Changes reconciliation found that webhooks had not delivered (the shop webhook health number)',
+      labelNames: ['resource'] as const,
+      registers: [registry],
+    }),
+    reconcileWatermark: new Gauge({
+      name: 'woo_reconcile_watermark_seconds',
+      help: 'Unix time up to which order changes are known to be in the inbox',
+      registers: [registry],
+    }),
+    shopWebhooks: new Gauge({
+      name: 'woo_shop_webhooks',
+      help: "The shop's webhooks for this service by state (ok, missing, paused, disabled, mismatch)",
+      labelNames: ['state'] as const,
+      registers: [registry],
+    }),
+    wooRequests: new Counter({
+      name: 'woo_rest_requests_total',
+      help: 'Requests to the shop REST API by outcome',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     inboxPurged: new Counter({ name: 'woo_inbox_purged_total', help: 'Raw payloads purged after retention (P1)', registers: [registry] }),
   };
 }

@@ -33,7 +33,7 @@ export function createQueues(connection: Redis, prefix: string) {
     q.on('error', () => undefined);
     return q;
   };
-  const queues = { mirror: make(QueueName.Mirror), maintenance: make(QueueName.Maintenance) };
+  const queues = { mirror: make(QueueName.Mirror), maintenance: make(QueueName.Maintenance), sync: make(QueueName.Sync) };
   return {
     ...queues,
     all: Object.values(queues),

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSchema, dropSchema } from '../setup/context.js';
-import { migrate } from '../../src/platform/migrate.js';
+import { migrate, readMigrations } from '../../src/platform/migrate.js';
 import { assertPseudonymKey } from '../../src/platform/key-check.js';
 import type { Pool } from '../../src/platform/db.js';
 
@@ -19,7 +19,7 @@ describe('migrations', () => {
     const runs = await Promise.all([migrate(pool), migrate(pool), migrate(pool)]);
     expect(runs.map((r) => r.applied)).toEqual([[], [], []]);
     const { rows } = await pool.query('SELECT version FROM schema_migrations ORDER BY version');
-    expect(rows.map((r) => r.version)).toEqual([1, 2]);
+    expect(rows.map((r) => r.version)).toEqual(readMigrations().map((m) => m.version));
   });
 
   test('when an applied migration file was edited, then migrate refuses', async () => {
@@ -30,9 +30,11 @@ describe('migrations', () => {
 
   test('when a new numbered file appears, then only it is applied', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'woo-mig-'));
-    for (const f of ['0001_intake.sql', '0002_mirror.sql']) writeFileSync(join(dir, f), readFileSync(join('migrations', f)));
-    writeFileSync(join(dir, '0003_extra.sql'), 'CREATE TABLE extra (id int);');
-    expect((await migrate(pool, dir)).applied).toEqual(['0003_extra']);
+    const existing = readMigrations();
+    for (const m of existing) writeFileSync(join(dir, `${m.id}.sql`), readFileSync(join('migrations', `${m.id}.sql`)));
+    const next = `${String(existing.length + 1).padStart(4, '0')}_extra`;
+    writeFileSync(join(dir, `${next}.sql`), 'CREATE TABLE extra (id int);');
+    expect((await migrate(pool, dir)).applied).toEqual([next]);
   });
 });
 

@@ -22,6 +22,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     secrets: { webhookSecret: WEBHOOK_SECRET, adminToken: ADMIN_TOKEN, pseudonymKey: 'test-pseudonym-key-0123456789abcdef0123' },
     sourceAllowlist: ['https://shop.example'], policyVersion: '2023-08-21', rawPayloadRetentionDays: 7,
     mirrorConcurrency: 32, shutdownTimeoutMs: 5000,
+    woo: null, reconcileEveryMs: 300_000, publicUrl: null, webhooksAutorepair: false,
     ...overrides,
   };
 }

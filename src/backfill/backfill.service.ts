@@ -1,0 +1,76 @@
+import type { Logger } from 'pino';
+import type { Pool } from '../platform/db.js';
+import { withTransaction } from '../platform/db.js';
+import type { WooClient } from '../woo/woo-client.js';
+import { fetchPage } from '../woo/woo-pages.js';
+import { ingestResources } from '../sync/rest-intake.js';
+import { getState, putState } from '../sync/sync-state.repository.js';
+import { type Progress, progressOf } from './progress.js';
+
+/**
+ * Backfill: every order (status=any) and every customer (role=all) of the shop, page by page, into the same
+ * pipeline as webhooks. Deliveries carry origin 'backfill', so orders first seen this way are marked as history
+ * and never trigger processor pushes. The cursor is saved after each committed page: a crash resumes there.
+ */
+
+export const BACKFILL_KEY = 'backfill';
+const PER_PAGE = 100;
+const PHASES = ['orders', 'customers'] as const;
+
+export interface BackfillState {
+  status: 'running' | 'done';
+  phase: (typeof PHASES)[number];
+  nextPage: number;
+  processed: number;
+  totals: { orders: number | null; customers: number | null };
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+export function createBackfillService(deps: { pool: Pool; woo: WooClient; log: Logger; onIngested: () => void }) {
+  async function state(): Promise<BackfillState | null> {
+    return (await getState<BackfillState>(deps.pool, BACKFILL_KEY))?.value ?? null;
+  }
+
+  /** Runs (or resumes) the backfill; `restart` begins again even after a finished run. */
+  async function run(opts: { restart?: boolean; onProgress?: (p: Progress) => Promise<void> | void } = {}): Promise<BackfillState> {
+    const prior = await state();
+    let s: BackfillState =
+      prior && prior.status === 'running' && !opts.restart
+        ? prior
+        : { status: 'running', phase: 'orders', nextPage: 1, processed: 0, totals: { orders: null, customers: null }, startedAt: new Date().toISOString(), finishedAt: null };
+    if (prior?.status === 'running' && !opts.restart) deps.log.info({ phase: s.phase, page: s.nextPage }, 'backfill resuming');
+    await putState(deps.pool, BACKFILL_KEY, s);
+    const started = Date.now();
+    const processedAtStart = s.processed;
+    const report = (phase: Progress['phase']) =>
+      opts.onProgress?.(progressOf(phase, s.processed, (s.totals.orders ?? 0) + (s.totals.customers ?? 0), Date.now() - started, processedAtStart));
+
+    for (const phase of PHASES.slice(PHASES.indexOf(s.phase))) {
+      const endpoint = phase;
+      const params = phase === 'orders' ? { status: 'any', orderby: 'id', order: 'asc' } : { role: 'all', orderby: 'id', order: 'asc' };
+      for (let page = s.phase === phase ? s.nextPage : 1; ; page++) {
+        const res = await fetchPage(deps.woo, endpoint, { ...params, per_page: PER_PAGE }, page);
+        s = { ...s, phase, totals: { ...s.totals, [phase]: res.total } };
+        await withTransaction(deps.pool, async (db) => {
+          await ingestResources(db, phase === 'orders' ? 'order' : 'customer', res.items, 'backfill');
+          s = { ...s, nextPage: page + 1, processed: s.processed + res.items.length };
+          await putState(db, BACKFILL_KEY, s);
+        });
+        if (res.items.length) deps.onIngested();
+        await report(phase);
+        if (page >= res.totalPages || res.items.length < PER_PAGE) break;
+      }
+      if (phase === 'orders') s = { ...s, phase: 'customers', nextPage: 1 };
+    }
+    s = { ...s, status: 'done', finishedAt: new Date().toISOString() };
+    await putState(deps.pool, BACKFILL_KEY, s);
+    await report('done');
+    deps.log.info({ processed: s.processed }, 'backfill finished');
+    return s;
+  }
+
+  return { run, state };
+}
+
+export type BackfillService = ReturnType<typeof createBackfillService>;

@@ -1,0 +1,65 @@
+import { QueueEvents, Worker, type Job } from 'bullmq';
+import { loadConfigOrExit, prepareDatabase } from '../bootstrap.js';
+import { createDeps } from '../deps.js';
+import { JobName, QueueName } from '../jobs.js';
+import { createWorkerConnection } from '../platform/queues.js';
+import { createSyncJobs } from '../sync/sync.jobs.js';
+import { type Progress, renderBar } from '../backfill/progress.js';
+
+/**
+ * `npm run backfill [-- --restart]`: queues the backfill job (the same one POST /api/backfill queues), works it
+ * in this process too, and draws its progress. Interrupt it and run it again: it resumes from the saved page.
+ */
+const restart = process.argv.includes('--restart');
+const { config, log } = loadConfigOrExit();
+if (!config.woo) {
+  console.error('woo-companion: backfill needs the shop REST API: set WC_URL, WC_CONSUMER_KEY and WC_CONSUMER_SECRET');
+  process.exit(1);
+}
+await prepareDatabase(config, log);
+const deps = createDeps(config, log);
+deps.relay.start();
+const syncJobs = createSyncJobs({ pool: deps.pool, log, services: deps.sync, onIngested: deps.onIngested });
+const connection = createWorkerConnection(config.redisUrl);
+const worker = new Worker(
+  QueueName.Sync,
+  async (job: Job) => (job.name === JobName.Backfill ? syncJobs.handleBackfill(job) : Promise.reject(new Error('not handled here'))),
+  { connection, prefix: config.queuePrefix, concurrency: 1, autorun: false },
+);
+worker.on('error', () => undefined);
+
+const job = await deps.queues.sync.add(JobName.Backfill, { restart }, { deduplication: { id: 'backfill' }, attempts: 5 });
+void worker.run();
+const events = new QueueEvents(QueueName.Sync, { connection: createWorkerConnection(config.redisUrl), prefix: config.queuePrefix });
+const tty = process.stderr.isTTY;
+let last = '';
+const draw = (p: Progress) => {
+  const line = renderBar(p);
+  if (line === last) return;
+  last = line;
+  process.stderr.write(tty ? `\r${line}` : `${line}\n`);
+};
+const timer = setInterval(async () => {
+  const current = await deps.queues.sync.getJob(job.id!);
+  const p = current?.progress as Progress | undefined;
+  if (p && typeof p === 'object' && 'phase' in p) draw(p);
+}, 500);
+
+let code = 0;
+try {
+  const result = await job.waitUntilFinished(events);
+  const state = await deps.sync!.backfill.state();
+  if (state) draw({ phase: 'done', processed: state.processed, total: state.processed, percent: 100, ratePerSecond: 0, etaSeconds: 0 });
+  process.stderr.write(`\nbackfill finished: ${JSON.stringify(result)}; the mirror worker applies the deliveries from the inbox.\n`);
+} catch (err) {
+  code = 1;
+  process.stderr.write(`\nbackfill failed: ${(err as Error).message}\nrun it again to resume from the last saved page\n`);
+} finally {
+  clearInterval(timer);
+  await worker.close();
+  await events.close();
+  connection.disconnect();
+  await deps.relay.kick();
+  await deps.close();
+}
+process.exit(code);

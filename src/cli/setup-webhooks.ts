@@ -1,0 +1,28 @@
+import { loadConfigOrExit, prepareDatabase } from '../bootstrap.js';
+import { createDeps } from '../deps.js';
+
+/**
+ * `npm run setup-webhooks`: registers the webhooks this service needs in the shop (PUBLIC_URL +
+ * /webhooks/woocommerce, our secret, API v3), or repairs them (re-activates, resets secret). Safe to run twice.
+ */
+const { config, log } = loadConfigOrExit();
+if (!config.woo || !config.publicUrl) {
+  console.error('woo-companion: setup-webhooks needs WC_URL, WC_CONSUMER_KEY, WC_CONSUMER_SECRET and PUBLIC_URL');
+  process.exit(1);
+}
+await prepareDatabase(config, log);
+const deps = createDeps(config, log);
+let code = 0;
+try {
+  const report = await deps.sync!.webhooks.setup();
+  for (const t of report.topics) {
+    const what = t.state === 'ok' ? 'ok' : t.repaired ? (t.state === 'missing' ? 'created' : `repaired (was ${t.state})`) : t.state;
+    process.stdout.write(`${t.topic.padEnd(18)} ${what}\n`);
+  }
+} catch (err) {
+  code = 1;
+  console.error(`woo-companion: setup-webhooks failed: ${(err as Error).message}`);
+} finally {
+  await deps.close();
+}
+process.exit(code);
