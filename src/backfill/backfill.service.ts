@@ -5,12 +5,14 @@ import type { WooClient } from '../woo/woo-client.js';
 import { fetchPage } from '../woo/woo-pages.js';
 import { ingestResources } from '../sync/rest-intake.js';
 import { getState, putState } from '../sync/sync-state.repository.js';
+import { toWooGmt } from '../reconcile/watermark.js';
 import { type Progress, progressOf } from './progress.js';
 
 /**
- * Backfill: every order (status=any) and every customer (role=all) of the shop, page by page, into the same
- * pipeline as webhooks. Deliveries carry origin 'backfill', so orders first seen this way are marked as history
- * and never trigger processor pushes. The cursor is saved after each committed page: a crash resumes there.
+ * Backfill: every order (status=any, created before the run started) and every customer (role=all) of the shop,
+ * page by page, into the same pipeline as webhooks. Deliveries carry origin 'backfill', so orders first seen this
+ * way are marked as history and never trigger processor pushes. The cursor is saved after each committed page: a
+ * crash resumes there.
  */
 
 export const BACKFILL_KEY = 'backfill';
@@ -32,7 +34,7 @@ export function createBackfillService(deps: { pool: Pool; woo: WooClient; log: L
     return (await getState<BackfillState>(deps.pool, BACKFILL_KEY))?.value ?? null;
   }
 
-  /** Runs (or resumes) the backfill; `restart` begins again even after a finished run. */
+  /** Runs (or resumes) an interrupted backfill; `restart` begins again at page 1 instead. A finished run always begins again. */
   async function run(opts: { restart?: boolean; onProgress?: (p: Progress) => Promise<void> | void } = {}): Promise<BackfillState> {
     const prior = await state();
     let s: BackfillState =
@@ -48,7 +50,11 @@ export function createBackfillService(deps: { pool: Pool; woo: WooClient; log: L
 
     for (const phase of PHASES.slice(PHASES.indexOf(s.phase))) {
       const endpoint = phase;
-      const params = phase === 'orders' ? { status: 'any', orderby: 'id', order: 'asc' } : { role: 'all', orderby: 'id', order: 'asc' };
+      // Only orders created before the run started are history: one placed meanwhile is new business, left to its
+      // webhook (or reconciliation) so it is not marked history. `before` is strict; UTC digits, no Z (see watermark.ts).
+      const params = phase === 'orders'
+        ? { status: 'any', orderby: 'id', order: 'asc', before: toWooGmt(new Date(s.startedAt)), dates_are_gmt: true }
+        : { role: 'all', orderby: 'id', order: 'asc' };
       for (let page = s.phase === phase ? s.nextPage : 1; ; page++) {
         const res = await fetchPage(deps.woo, endpoint, { ...params, per_page: PER_PAGE }, page);
         s = { ...s, phase, totals: { ...s.totals, [phase]: res.total } };

@@ -1,4 +1,4 @@
-import { QueueEvents, Worker, type Job } from 'bullmq';
+import { QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { loadConfigOrExit, prepareDatabase } from '../bootstrap.js';
 import { createDeps } from '../deps.js';
 import { JobName, QueueName } from '../jobs.js';
@@ -21,9 +21,22 @@ const deps = createDeps(config, log);
 deps.relay.start();
 const syncJobs = createSyncJobs({ pool: deps.pool, log, services: deps.sync, onIngested: deps.onIngested });
 const connection = createWorkerConnection(config.redisUrl);
+// This worker shares the sync queue with the service's workers: whatever sync job it takes, it must work it (a
+// rejected job would burn one of its attempts), so it handles every sync job the same way the service does.
+const handlers: Record<string, (job: Job) => Promise<unknown>> = {
+  [JobName.Backfill]: (job) => syncJobs.handleBackfill(job),
+  [JobName.RefetchResource]: (job) => syncJobs.handleRefetchResource(job),
+  [JobName.ReconcileOrders]: (job) => syncJobs.handleReconcileOrders(job),
+  [JobName.ReconcileCustomers]: (job) => syncJobs.handleReconcileCustomers(job),
+  [JobName.CheckWebhooks]: (job) => syncJobs.handleCheckWebhooks(job),
+};
 const worker = new Worker(
   QueueName.Sync,
-  async (job: Job) => (job.name === JobName.Backfill ? syncJobs.handleBackfill(job) : Promise.reject(new Error('not handled here'))),
+  async (job: Job) => {
+    const handle = handlers[job.name];
+    if (!handle) throw new UnrecoverableError(`unknown job ${job.name} on queue ${QueueName.Sync}`);
+    return handle(job);
+  },
   { connection, prefix: config.queuePrefix, concurrency: 1, autorun: false },
 );
 worker.on('error', () => undefined);

@@ -41,19 +41,17 @@ export function createMirrorService(deps: MirrorDeps) {
       case 'ignored':
         return { outcome: 'ignored', reason: delivery.reason };
       case 'rest-error': {
-        const resource = row.topic.startsWith('customer.') ? 'customer' : 'order';
-        return deps.refetchEnabled
-          ? { outcome: 'refetch', reason: delivery.reason, followUp: { kind: 'reconcile', resource } }
-          : { outcome: 'failed', reason: delivery.reason };
+        const followUp = followUpOf(row, delivery);
+        return followUp ? { outcome: 'refetch', reason: delivery.reason, followUp } : { outcome: 'failed', reason: delivery.reason };
       }
       case 'order-trashed': {
-        const followUp = refetch('order', delivery.wcOrderId);
+        const followUp = followUpOf(row, delivery);
         return (await trashOrder(db, delivery.wcOrderId))
           ? { outcome: 'applied', reason: null, followUp }
           : { outcome: followUp ? 'refetch' : 'skipped', reason: 'order.deleted for an order not in the mirror', followUp };
       }
       case 'customer-deleted': {
-        const followUp = refetch('customer', delivery.wcCustomerId);
+        const followUp = followUpOf(row, delivery);
         return (await markAccountDeleted(db, delivery.wcCustomerId))
           ? { outcome: 'applied', reason: null, followUp }
           : { outcome: followUp ? 'refetch' : 'skipped', reason: 'customer.deleted for a customer not in the mirror', followUp };
@@ -83,8 +81,23 @@ export function createMirrorService(deps: MirrorDeps) {
     }
   }
 
-  const refetch = (resource: 'order' | 'customer', wcId: number): FollowUp | undefined =>
-    deps.refetchEnabled ? { kind: 'refetch', resource, wcId } : undefined;
+  /** Id-only bodies are re-fetched; error bodies (no id) trigger a reconciliation. Pure given the delivery. */
+  function followUpOf(row: InboxRow, delivery: Delivery): FollowUp | undefined {
+    if (!deps.refetchEnabled) return undefined;
+    if (delivery.kind === 'order-trashed') return { kind: 'refetch', resource: 'order', wcId: delivery.wcOrderId };
+    if (delivery.kind === 'customer-deleted') return { kind: 'refetch', resource: 'customer', wcId: delivery.wcCustomerId };
+    if (delivery.kind === 'rest-error') return { kind: 'reconcile', resource: row.topic.startsWith('customer.') ? 'customer' : 'order' };
+    return undefined;
+  }
+
+  /** For a retried job whose delivery was already applied: its follow-up may not have been queued yet. */
+  function followUpAgain(row: InboxRow): FollowUp | undefined {
+    try {
+      return followUpOf(row, decode(row));
+    } catch {
+      return undefined;
+    }
+  }
 
   function decode(row: InboxRow): Delivery {
     if (!isHandledTopic(row.topic)) return { kind: 'ignored', reason: 'topic not handled' };
@@ -105,7 +118,7 @@ export function createMirrorService(deps: MirrorDeps) {
       const done: { id: number; outcome: Outcome; reason: string | null }[] = [];
       for (const row of rows) {
         if (row.processedAt && row.outcome) {
-          results.set(row.id, { ok: true, outcome: row.outcome, reason: row.reason });
+          results.set(row.id, { ok: true, outcome: row.outcome, reason: row.reason, followUp: followUpAgain(row) });
           continue;
         }
         let delivery: Delivery;

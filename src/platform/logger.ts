@@ -41,11 +41,16 @@ export function requestSerializer(req: { id: string; method: string; routeOption
   return { reqId: req.id, method: req.method, route: req.routeOptions?.url ?? '(no route)' };
 }
 
+/** Marks an already-safe error object (a symbol key: never serialized). */
+const SAFE = Symbol('safeError');
+
 /**
  * Error messages may quote data (a Postgres "Key (email)=(…)" detail, a JSON snippet), so only the type,
  * the code and the stack frames are logged, never the message line.
  */
 export function safeError(err: unknown): Record<string, unknown> {
+  // Callers pass safeError(err) under `err`, where the serializer applies it again: keep the first result.
+  if (typeof err === 'object' && err !== null && SAFE in err) return err as Record<string, unknown>;
   // Duck-typed rather than instanceof: errors from other realms (vm contexts, test runners) are still errors.
   if (typeof err !== 'object' || err === null || !('stack' in err)) return { type: typeof err };
   const e = err as Error & { code?: unknown; safeMessage?: string };
@@ -54,5 +59,6 @@ export function safeError(err: unknown): Record<string, unknown> {
     code: typeof e.code === 'string' ? e.code : undefined,
     message: e.safeMessage,
     stack: e.stack?.split('\n').slice(1, 8).join('\n'),
+    [SAFE]: true,
   };
 }

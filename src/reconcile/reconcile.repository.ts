@@ -3,6 +3,8 @@ import type { Queryable } from '../platform/db.js';
 /*
  * $1 wc order ids, $2 their date_modified_gmt — the fetched versions that the mirror does not hold yet and that no
  * webhook delivered (a webhook received after the change would have carried it; it may still be in the inbox).
+ * A version an earlier page or run of reconciliation already found (re-read by the overlap or a keyset restart,
+ * maybe not applied yet) was counted then, not again.
  */
 const MISSED_ORDERS = /* sql */ `
   SELECT count(*)::int AS n
@@ -11,7 +13,7 @@ const MISSED_ORDERS = /* sql */ `
   WHERE (o.id IS NULL OR o.date_modified_gmt IS NULL OR o.date_modified_gmt < r.modified)
     AND NOT EXISTS (
       SELECT 1 FROM webhook_inbox w
-      WHERE w.resource = 'order' AND w.resource_id = r.id AND w.origin = 'webhook' AND w.received_at >= r.modified)`;
+      WHERE w.resource = 'order' AND w.resource_id = r.id AND w.origin IN ('webhook', 'reconcile') AND w.received_at >= r.modified)`;
 
 /* $1 wc customer ids, $2 their date_modified_gmt */
 const MISSED_CUSTOMERS = /* sql */ `
@@ -21,7 +23,7 @@ const MISSED_CUSTOMERS = /* sql */ `
   WHERE (p.id IS NULL OR p.wc_account_modified_at IS NULL OR p.wc_account_modified_at < r.modified)
     AND NOT EXISTS (
       SELECT 1 FROM webhook_inbox w
-      WHERE w.resource = 'customer' AND w.resource_id = r.id AND w.origin = 'webhook' AND w.received_at >= r.modified)`;
+      WHERE w.resource = 'customer' AND w.resource_id = r.id AND w.origin IN ('webhook', 'reconcile') AND w.received_at >= r.modified)`;
 
 /** How many of these fetched versions the webhooks missed. */
 export async function countMissed(db: Queryable, resource: 'order' | 'customer', ids: number[], modified: (Date | null)[]): Promise<number> {

@@ -48,8 +48,10 @@ export function createReconcileService(deps: ReconcileDeps) {
   async function ordersState(): Promise<OrdersState> {
     const s = await getState<OrdersState>(deps.pool, STATE_KEY.orders);
     if (s) return s.value;
-    // First run: start from the newest order the mirror holds, or a day back.
-    const start = (await newestMirroredOrder(deps.pool)) ?? new Date(now().getTime() - 24 * 3600_000);
+    // First run: cover at least the last 24 hours, and from before the newest mirrored order if that is older.
+    const dayAgo = new Date(now().getTime() - 24 * 3600_000);
+    const newest = await newestMirroredOrder(deps.pool);
+    const start = newest && newest < dayAgo ? newest : dayAgo;
     return { watermark: start.toISOString(), lastRunAt: null, lastRunFetched: 0, lastRunMissed: 0, missedTotal: 0, runs: 0 };
   }
 
@@ -71,10 +73,12 @@ export function createReconcileService(deps: ReconcileDeps) {
       const found = await withTransaction(deps.pool, async (db) => {
         const n = await countMissed(db, 'order', ids, modified);
         await ingestResources(db, 'order', page.items, 'reconcile');
-        await putState(db, STATE_KEY.orders, { ...state, watermark: watermark.toISOString() });
+        // The page's misses are kept with the watermark: a run failing later must not lose them (they are not missed again).
+        await putState(db, STATE_KEY.orders, { ...state, watermark: watermark.toISOString(), missedTotal: state.missedTotal + missed + n });
         return n;
       });
       missed += found;
+      deps.metrics.reconcileMissed.inc({ resource: 'order' }, found);
       fetched += page.items.length;
       pages++;
       if (page.items.length) deps.onIngested();
@@ -86,7 +90,6 @@ export function createReconcileService(deps: ReconcileDeps) {
       lastRunMissed: missed, missedTotal: state.missedTotal + missed, runs: state.runs + 1,
     };
     await putState(deps.pool, STATE_KEY.orders, result);
-    deps.metrics.reconcileMissed.inc({ resource: 'order' }, missed);
     deps.metrics.reconcileWatermark.set(watermark.getTime() / 1000);
     deps.log.info({ resource: 'order', fetched, missed, pages }, 'reconciliation finished');
     return result;

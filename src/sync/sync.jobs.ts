@@ -35,6 +35,11 @@ export function createSyncJobs(deps: { pool: Pool; log: Logger; services: SyncSe
     if (!deps.services) throw new UnrecoverableError('the shop REST API is not configured (set WC_URL, WC_CONSUMER_KEY, WC_CONSUMER_SECRET)');
     return deps.services;
   };
+  /** Advisory locks are database-wide: scope them to this instance's schema, or instances sharing a database block each other. */
+  const lock = async <T>(name: string, fn: () => Promise<T>): Promise<T | null> => {
+    const { rows } = await deps.pool.query<{ schema: string }>('SELECT current_schema() AS schema');
+    return withTryLock(deps.pool, `${rows[0]!.schema}:${name}`, fn);
+  };
 
   return {
     /** id-only (trash/delete) bodies: fetch the full resource into the pipeline; 404 = deleted permanently. */
@@ -53,13 +58,13 @@ export function createSyncJobs(deps: { pool: Pool; log: Logger; services: SyncSe
 
     async handleReconcileOrders(job: Job) {
       const s = need();
-      const r = await withTryLock(deps.pool, 'reconcile-orders', () => permanentOn4xx(() => s.reconcile.reconcileOrders((p) => job.updateProgress(p))));
+      const r = await lock('reconcile-orders', () => permanentOn4xx(() => s.reconcile.reconcileOrders((p) => job.updateProgress(p))));
       return r ? { fetched: r.lastRunFetched, missed: r.lastRunMissed, watermark: r.watermark } : { skipped: 'another reconciliation is running' };
     },
 
     async handleReconcileCustomers(job: Job) {
       const s = need();
-      const r = await withTryLock(deps.pool, 'reconcile-customers', () => permanentOn4xx(() => s.reconcile.reconcileCustomers((p) => job.updateProgress(p))));
+      const r = await lock('reconcile-customers', () => permanentOn4xx(() => s.reconcile.reconcileCustomers((p) => job.updateProgress(p))));
       return r ? { fetched: r.lastRunFetched, missed: r.lastRunMissed } : { skipped: 'another reconciliation is running' };
     },
 
@@ -67,7 +72,7 @@ export function createSyncJobs(deps: { pool: Pool; log: Logger; services: SyncSe
       // Only the first attempt may restart; a retry resumes from the saved cursor.
       const restart = job.data.restart === true && job.attemptsMade === 0;
       const s = need();
-      const r = await withTryLock(deps.pool, 'backfill', () => permanentOn4xx(() => s.backfill.run({ restart, onProgress: (p) => job.updateProgress({ ...p }) })));
+      const r = await lock('backfill', () => permanentOn4xx(() => s.backfill.run({ restart, onProgress: (p) => job.updateProgress({ ...p }) })));
       return r ? { processed: r.processed, totals: r.totals } : { skipped: 'a backfill is already running' };
     },
 

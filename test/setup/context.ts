@@ -58,13 +58,13 @@ export interface TestContext {
 }
 
 /** The real app and workers on real Postgres (own schema) and Redis (own queue prefix). */
-export async function createTestContext(overrides: Partial<Config> = {}): Promise<TestContext> {
+export async function createTestContext(overrides: Partial<Config> = {}, extra: { wooCa?: string } = {}): Promise<TestContext> {
   const { schema, pool } = await createSchema();
   const config = testConfig(overrides);
   const logs: string[] = [];
   const sink = new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } });
   const log = createLogger('debug', sink);
-  const deps = createDeps(config, log, { pool });
+  const deps = createDeps(config, log, { pool, wooCa: extra.wooCa });
   const app = await buildApp(deps);
   await app.ready();
   let workers: Awaited<ReturnType<typeof startWorkers>> | null = null;
