@@ -11,7 +11,7 @@ export function anonymiseIp(raw: string | null | undefined): string | null {
   if (isIPv6(ip)) {
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
     if (mapped) return anonymiseIp(mapped[1]);
-    return `${expandIpv6(ip).slice(0, 4).join(':')}::`;
+    return compressIpv6([...expandIpv6(ip).slice(0, 4), '0', '0', '0', '0']);
   }
   return null;
 }
@@ -29,4 +29,21 @@ function expandIpv6(ip: string): string[] {
   const right = tail ? tail.split(':') : [];
   const fill = tail === undefined ? [] : Array(8 - left.length - right.length).fill('0');
   return [...left, ...fill, ...right].map((h) => parseInt(h, 16).toString(16));
+}
+
+/** RFC 5952 text form (as PHP's inet_ntop, so values agree with WooCommerce's): longest zero run → `::`. */
+function compressIpv6(hextets: string[]): string {
+  let best = { start: -1, len: 0 };
+  for (let i = 0; i < hextets.length; ) {
+    if (hextets[i] !== '0') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < hextets.length && hextets[j] === '0') j++;
+    if (j - i > best.len) best = { start: i, len: j - i };
+    i = j;
+  }
+  if (best.len < 2) return hextets.join(':');
+  return `${hextets.slice(0, best.start).join(':')}::${hextets.slice(best.start + best.len).join(':')}`;
 }
