@@ -61,8 +61,11 @@ const timer = setInterval(async () => {
 let code = 0;
 try {
   const result = await job.waitUntilFinished(events);
+  // The job's last progress carries the run's rate; fall back to the saved state.
+  const final = (await deps.queues.sync.getJob(job.id!))?.progress as Progress | undefined;
   const state = await deps.sync!.backfill.state();
-  if (state) draw({ phase: 'done', processed: state.processed, total: state.processed, percent: 100, ratePerSecond: 0, etaSeconds: 0 });
+  if (final && typeof final === 'object' && final.phase === 'done') draw(final);
+  else if (state) draw({ phase: 'done', processed: state.processed, total: state.processed, percent: 100, ratePerSecond: 0, etaSeconds: 0 });
   process.stderr.write(`\nbackfill finished: ${JSON.stringify(result)}; the mirror worker applies the deliveries from the inbox.\n`);
 } catch (err) {
   code = 1;

@@ -81,7 +81,9 @@ export function createWooClient(cfg: WooClientConfig) {
       } catch (err) {
         const e = toWooError(err, method, endpoint);
         cfg.metrics?.wooRequests.inc({ outcome: e.status ? String(e.status) : 'network' });
-        if (!e.retryable || attempt >= maxAttempts) throw e;
+        // A POST that may have reached the shop is not repeated (it would create twice); 429 and refused are safe.
+        const safeToRepeat = method !== 'post' || e.status === 429 || e.code === 'ECONNREFUSED';
+        if (!e.retryable || !safeToRepeat || attempt >= maxAttempts) throw e;
         const headers = (err as { response?: { headers?: Record<string, string> } }).response?.headers;
         const wait = e.status === 429 ? retryAfterMs(headers?.['retry-after']) ?? backoffMs(attempt) : backoffMs(attempt);
         cfg.log.warn({ method, endpoint: redactIds(endpoint), status: e.status, code: e.code, attempt, waitMs: wait }, 'WooCommerce request failed; retrying');

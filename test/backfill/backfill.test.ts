@@ -1,0 +1,248 @@
+import type { Job } from 'bullmq';
+import { ADMIN_TOKEN, createTestContext, type TestContext } from '../setup/context.js';
+import { aDelivery } from '../builders/webhooks.js';
+import { aCustomer, anOrder } from '../builders/woocommerce.js';
+import { startFakeWooCommerce, type FakeWoo } from '../fakes/woocommerce.js';
+import { JobName } from '../../src/jobs.js';
+import type { Progress } from '../../src/backfill/progress.js';
+
+/**
+ * The backfill against a fake WooCommerce over HTTPS: POST /api/backfill queues the job, the real workers page the
+ * shop into the inbox and the mirror, and everything it brings is marked as history.
+ */
+const ORDERS = 3000;
+const CUSTOMERS = 200;
+const ORDER_BASE = 500_000;
+const STATUSES = ['processing', 'completed', 'on-hold', 'cancelled', 'refunded', 'pending'];
+
+let fake: FakeWoo;
+let ctx: TestContext;
+const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  fake = await startFakeWooCommerce();
+  const customers = Array.from({ length: CUSTOMERS }, (_, i) =>
+    aCustomer({ id: i + 1, email: `client-${i + 1}@example.com`, first_name: `Client${i + 1}`, role: i < 190 ? 'customer' : 'subscriber' }));
+  fake.seedCustomers(customers);
+  fake.seedOrders(Array.from({ length: ORDERS }, (_, i) => {
+    const registered = i < 600 ? customers[i % CUSTOMERS]! : null;
+    const day = String(1 + (i % 28)).padStart(2, '0');
+    const month = String(1 + (Math.floor(i / 28) % 12)).padStart(2, '0');
+    return anOrder({
+      id: ORDER_BASE + i, status: STATUSES[i % STATUSES.length], total: `${10 + (i % 90)}.${String(i % 100).padStart(2, '0')}`,
+      email: registered?.email ?? `guest-${i % 700}@example.com`, customer_id: registered?.id ?? 0,
+      created: `2024-${month}-${day}T10:00:00`, modified: `2024-${month}-${day}T11:${String(i % 60).padStart(2, '0')}:00`,
+    });
+  }));
+  ctx = await createTestContext(
+    { woo: { url: fake.url, consumerKey: fake.consumerKey, consumerSecret: fake.consumerSecret, caFile: null, timeoutMs: 10_000 }, mirrorConcurrency: 200 },
+    { wooCa: fake.ca },
+  );
+  await ctx.startWorkers();
+});
+afterAll(async () => {
+  await ctx.close();
+  await fake.close();
+});
+
+async function postBackfill(body?: object) {
+  const res = await ctx.app.inject({ method: 'POST', url: '/api/backfill', headers: auth, ...(body ? { payload: body } : {}) });
+  expect(res.statusCode).toBe(202);
+  return res.json() as { status: string; jobId: string; state: unknown };
+}
+async function finished(jobId: string, timeoutMs = 25_000): Promise<Job> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await ctx.deps.queues.sync.getJob(jobId);
+    const state = job ? await job.getState() : 'missing';
+    if (state === 'completed') return job!;
+    if (state === 'failed') throw new Error(`backfill job ${jobId} failed: ${job!.failedReason}`);
+    if (Date.now() > until) throw new Error(`backfill job ${jobId} still ${state} after ${timeoutMs} ms (last error: ${job?.failedReason})`);
+    await sleep(50);
+  }
+}
+const count = async (sql: string, params: unknown[] = []) => (await ctx.pool.query<{ n: number }>(sql, params)).rows[0]!.n;
+const orderRow = async (wcOrderId: number) =>
+  (await ctx.pool.query('SELECT status, history, first_seen_via FROM orders WHERE wc_order_id = $1', [wcOrderId])).rows[0];
+const pagesRequested = (from: number, path: RegExp) =>
+  fake.requests.slice(from).filter((r) => r.method === 'GET' && path.test(r.path)).map((r) => ({ page: Number(r.query.page), status: r.status }));
+
+describe('backfill of a shop with 3,000 orders and 200 customers', () => {
+  let jobId: string;
+
+  test('when POST /api/backfill is called, then 202 {status: queued} and the job pages every order and customer', async () => {
+    const from = fake.requests.length;
+    const res = await postBackfill();
+    expect(res.status).toBe('queued');
+    jobId = res.jobId;
+    const job = await finished(jobId);
+    expect(await job.getState()).toBe('completed');
+    expect(job.returnvalue).toEqual({ processed: ORDERS + CUSTOMERS, totals: { orders: ORDERS, customers: CUSTOMERS } });
+
+    const orderPages = fake.requests.slice(from).filter((r) => r.path.endsWith('/orders'));
+    expect(orderPages.map((r) => Number(r.query.page))).toEqual(Array.from({ length: ORDERS / 100 }, (_, i) => i + 1));
+    expect(orderPages.every((r) => r.query.status === 'any' && r.query.per_page === '100' && r.status === 200)).toBe(true);
+    const customerPages = fake.requests.slice(from).filter((r) => r.path.endsWith('/customers'));
+    expect(customerPages.map((r) => [r.query.page, r.query.role])).toEqual([['1', 'all'], ['2', 'all']]);
+  });
+
+  test('when the workers have drained the inbox, then every order and customer is in the mirror', async () => {
+    await ctx.drained(25_000);
+    expect(await count('SELECT count(*)::int AS n FROM orders WHERE wc_order_id >= $1', [ORDER_BASE])).toBe(ORDERS);
+    expect(await count('SELECT count(*)::int AS n FROM persons WHERE wc_customer_id IS NOT NULL')).toBe(CUSTOMERS);
+    expect(await count("SELECT count(*)::int AS n FROM webhook_inbox WHERE origin = 'backfill' AND outcome = 'applied'")).toBe(ORDERS + CUSTOMERS);
+    // Orders of registered customers belong to the customer's person.
+    const { rows } = await ctx.pool.query(
+      'SELECT p.wc_customer_id, count(o.*)::int AS n FROM orders o JOIN persons p ON p.id = o.person_id WHERE o.wc_customer_id = 7 GROUP BY 1');
+    expect(rows).toEqual([{ wc_customer_id: 7, n: 3 }]);
+    expect((await orderRow(ORDER_BASE + 1))!.status).toBe('completed');
+  });
+
+  test('when backfilled, then every such order is marked history with first_seen_via backfill', async () => {
+    const { rows } = await ctx.pool.query(
+      'SELECT history, first_seen_via, count(*)::int AS n FROM orders WHERE wc_order_id >= $1 GROUP BY 1, 2', [ORDER_BASE]);
+    expect(rows).toEqual([{ history: true, first_seen_via: 'backfill', n: ORDERS }]);
+  });
+
+  test('when the job finished, then its progress reached phase done at 100 % and GET /api/backfill shows the state', async () => {
+    const job = (await ctx.deps.queues.sync.getJob(jobId))!;
+    const p = job.progress as Progress;
+    expect(p).toMatchObject({ phase: 'done', percent: 100, processed: ORDERS + CUSTOMERS, total: ORDERS + CUSTOMERS, etaSeconds: 0 });
+    expect(p.ratePerSecond).toBeGreaterThan(0);
+
+    const res = await ctx.app.inject({ url: '/api/backfill', headers: auth });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      state: { status: 'done', phase: 'customers', processed: ORDERS + CUSTOMERS, totals: { orders: ORDERS, customers: CUSTOMERS } },
+      job: null,
+    });
+    expect(res.json().state.finishedAt).toEqual(expect.any(String));
+  });
+
+  test('when backfilled orders are mirrored, then they trigger nothing downstream: no job but mirror deliveries', async () => {
+    const syncJobs = await ctx.deps.queues.sync.getJobs(['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed']);
+    expect(syncJobs.map((j) => j.name)).toEqual([JobName.Backfill]);
+    const mirrorNames = new Set((await ctx.deps.queues.mirror.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed'], 0, -1)).map((j) => j.name));
+    expect([...mirrorNames]).toEqual([JobName.MirrorDelivery]);
+    expect(await ctx.deps.queues.mirror.getJobCountByTypes('completed')).toBe(ORDERS + CUSTOMERS);
+    expect(await count("SELECT count(*)::int AS n FROM webhook_inbox WHERE outcome IS DISTINCT FROM 'applied'")).toBe(0);
+  });
+
+  test('when an order first arrives by webhook, then it is not history; a backfilled order updated by webhook stays history', async () => {
+    const fresh = anOrder({ id: ORDER_BASE + ORDERS + 1, email: 'new-buyer@example.com', modified: '2025-03-01T12:00:00' });
+    const old = { ...fake.getOrder(ORDER_BASE + 2)!, status: 'completed', date_modified_gmt: '2025-03-01T12:00:05' };
+    for (const [body, topic] of [[fresh, 'order.created'], [old, 'order.updated']] as const) {
+      const res = await ctx.app.inject(aDelivery(body, { topic }));
+      expect(res.json()).toEqual({ status: 'accepted' });
+    }
+    await ctx.drained();
+    expect(await orderRow(fresh.id)).toEqual({ status: 'processing', history: false, first_seen_via: 'webhook' });
+    expect(await orderRow(ORDER_BASE + 2)).toEqual({ status: 'completed', history: true, first_seen_via: 'backfill' });
+    const names = (await ctx.deps.queues.sync.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed'])).map((j) => j.name);
+    expect(names).toEqual([JobName.Backfill]);
+  });
+});
+
+describe('orders placed while a backfill runs', () => {
+  test('when an order is created in the shop during the backfill, then the backfill leaves it to webhooks: not history', async () => {
+    const woo = ctx.deps.sync!.woo;
+    const realGet = woo.get;
+    const placed = anOrder({ id: ORDER_BASE + ORDERS + 50, email: 'during@example.com', created: new Date(Date.now() + 60_000).toISOString().slice(0, 19) });
+    const spy = jest.spyOn(woo, 'get').mockImplementation(async (endpoint, params) => {
+      if (endpoint === 'orders' && params?.page === 5 && !fake.getOrder(placed.id)) await fake.putOrder(placed, { silent: true, keepDates: true });
+      return realGet(endpoint, params);
+    });
+    try {
+      const job = await finished((await postBackfill({ restart: true })).jobId);
+      expect(await job.getState()).toBe('completed');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await count("SELECT count(*)::int AS n FROM webhook_inbox WHERE origin = 'backfill' AND resource_id = $1", [placed.id])).toBe(0);
+    // Its webhook (or reconciliation) brings it, as a new order.
+    expect((await ctx.app.inject(aDelivery(fake.getOrder(placed.id), { topic: 'order.created' }))).json()).toEqual({ status: 'accepted' });
+    await ctx.drained();
+    expect(await orderRow(placed.id)).toEqual({ status: 'processing', history: false, first_seen_via: 'webhook' });
+    const pages = fake.requests.filter((r) => r.path.endsWith('/orders')).slice(-ORDERS / 100);
+    expect(pages.every((r) => r.query.dates_are_gmt === 'true' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/.test(r.query.before!))).toBe(true);
+    fake.deleteOrderPermanently(placed.id);
+  });
+});
+
+describe('resumable backfill', () => {
+  test('when a page in the middle keeps failing with 500, then the attempt fails, the cursor holds, and the retry resumes there', async () => {
+    const woo = ctx.deps.sync!.woo;
+    const realGet = woo.get;
+    const FAIL_PAGE = 12;
+    let calls = 0;
+    let stateAtResume: unknown = null;
+    const spy = jest.spyOn(woo, 'get').mockImplementation(async (endpoint, params) => {
+      if (endpoint === 'orders' && params?.page === FAIL_PAGE) {
+        calls++;
+        // 4 failures exhaust the client's 4 attempts: this job attempt fails on the 12th page.
+        if (calls === 1) fake.failNext(4, { status: 500, path: /\/orders$/ });
+        else stateAtResume = await ctx.deps.sync!.backfill.state();
+      }
+      return realGet(endpoint, params);
+    });
+    const from = fake.requests.length;
+    const logsFrom = ctx.logs.length;
+    try {
+      const { jobId } = await postBackfill({ restart: true });
+      const job = await finished(jobId);
+      expect(await job.getState()).toBe('completed');
+      expect(job.attemptsMade).toBe(2);
+      expect(job.returnvalue).toMatchObject({ processed: ORDERS + CUSTOMERS });
+    } finally {
+      spy.mockRestore();
+    }
+
+    // The first attempt failed after the client's retries; the log says so without personal data.
+    const failedLine = ctx.logs.slice(logsFrom).find((l) => l.includes('"msg":"job failed"') && l.includes('"job":"backfill"'));
+    expect(failedLine).toBeDefined();
+    expect(failedLine).toMatch(/answered 500/);
+    // When the retry started, the saved cursor pointed at the failing page.
+    expect(stateAtResume).toMatchObject({ status: 'running', phase: 'orders', nextPage: FAIL_PAGE, processed: (FAIL_PAGE - 1) * 100 });
+
+    const pages = pagesRequested(from, /\/orders$/);
+    const firstAttempt = pages.slice(0, FAIL_PAGE - 1 + 4);
+    expect(firstAttempt.map((p) => p.page)).toEqual([...Array.from({ length: FAIL_PAGE - 1 }, (_, i) => i + 1), ...Array(4).fill(FAIL_PAGE)]);
+    expect(firstAttempt.slice(-4).every((p) => p.status === 500)).toBe(true);
+    const resumed = pages.slice(FAIL_PAGE - 1 + 4);
+    expect(resumed[0]).toEqual({ page: FAIL_PAGE, status: 200 });
+    expect(resumed.map((p) => p.page)).toEqual(Array.from({ length: ORDERS / 100 - FAIL_PAGE + 1 }, (_, i) => FAIL_PAGE + i));
+    expect(pages.filter((p) => p.page === 1)).toHaveLength(1);
+
+    expect(await ctx.deps.sync!.backfill.state()).toMatchObject({ status: 'done', processed: ORDERS + CUSTOMERS });
+    await ctx.drained();
+    // The same bodies again: deduplicated in the inbox, nothing new to mirror.
+    expect(await count("SELECT count(*)::int AS n FROM webhook_inbox WHERE origin = 'backfill'")).toBe(ORDERS + CUSTOMERS);
+  });
+
+  test('when POST /api/backfill is sent twice while a backfill is queued, then one job runs one fresh pass', async () => {
+    const from = fake.requests.length;
+    const [a, b] = [await postBackfill(), await postBackfill()];
+    expect(b.jobId).toBe(a.jobId);
+    const job = await finished(a.jobId);
+    expect(await job.getState()).toBe('completed');
+    // After a finished run, a new one starts again at page 1 — once.
+    expect(pagesRequested(from, /\/orders$/).filter((p) => p.page === 1)).toHaveLength(1);
+    expect(pagesRequested(from, /\/orders$/)).toHaveLength(ORDERS / 100);
+  });
+});
+
+describe('backfill without the shop REST API', () => {
+  test('when WC_URL is not configured, then POST and GET /api/backfill answer 409 not_configured', async () => {
+    const bare = await createTestContext();
+    try {
+      const post = await bare.app.inject({ method: 'POST', url: '/api/backfill', headers: auth });
+      expect(post.statusCode).toBe(409);
+      expect(post.json()).toMatchObject({ error: 'not_configured', message: expect.stringContaining('WC_URL') });
+      expect((await bare.app.inject({ url: '/api/backfill', headers: auth })).statusCode).toBe(409);
+      expect(await bare.deps.queues.sync.getJobCounts()).toMatchObject({ waiting: 0, active: 0, delayed: 0 });
+    } finally {
+      await bare.close();
+    }
+  });
+});
