@@ -6,6 +6,7 @@ import { type InboxRow, type Outcome, lockForProcessing, recordOutcomes } from '
 import { type Delivery, PoisonPayloadError, classifyDelivery, isHandledTopic } from './delivery.js';
 import { customerActivity, orderActivity } from './map-order.js';
 import { isNewer } from './staleness.js';
+import { applyOrdersFast } from './fast-path.js';
 import { choosePerson, planEmails } from './resolve-person.js';
 import { findOrderVersion, trashOrder, upsertOrder } from './order.repository.js';
 import { findCustomerVersion, loadFacts, markAccountDeleted, settlePerson, writeCustomer } from './person.repository.js';
@@ -33,6 +34,7 @@ export interface MirrorDeps {
 }
 
 type Applied = { outcome: Outcome; reason: string | null; followUp?: FollowUp };
+type Done = { id: number; outcome: Outcome; reason: string | null };
 
 export function createMirrorService(deps: MirrorDeps) {
   async function applyOne(db: PoolClient, row: InboxRow, delivery: Delivery): Promise<Applied> {
@@ -110,45 +112,68 @@ export function createMirrorService(deps: MirrorDeps) {
     return classifyDelivery(row.topic, body);
   }
 
-  /** Applies the given inbox rows in one transaction; returns a result per id (missing ids: nothing to do). */
+  /** One delivery in its own savepoint; records its outcome in `done`. */
+  async function applySingle(db: PoolClient, row: InboxRow, delivery: Delivery, done: Done[]): Promise<ApplyResult> {
+    await db.query('SAVEPOINT delivery');
+    try {
+      const r = await applyOne(db, row, delivery);
+      await db.query('RELEASE SAVEPOINT delivery');
+      done.push({ id: row.id, outcome: r.outcome, reason: r.reason });
+      return { ok: true, ...r };
+    } catch (err) {
+      await db.query('ROLLBACK TO SAVEPOINT delivery');
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('22')) {
+        // SQLSTATE class 22 (data exception, e.g. \u0000 in a string): this payload can never be stored.
+        const reason = `the database rejected a value in the payload (SQLSTATE ${code})`;
+        done.push({ id: row.id, outcome: 'failed', reason });
+        return { ok: false, error: new PoisonPayloadError(reason), permanent: true };
+      }
+      deps.log.warn({ inboxId: row.id, topic: row.topic, err: safeError(err) }, 'delivery not applied; will retry');
+      return { ok: false, error: err as Error, permanent: false };
+    }
+  }
+
+  /**
+   * Applies the given inbox rows in one transaction; returns a result per id (missing ids: nothing to do).
+   * Runs of consecutive order deliveries go through the set-based fast path; everything else, and any run the
+   * fast path declines, goes one by one — each delivery in its own savepoint, so each stays all-or-nothing.
+   */
   async function applyDeliveries(ids: number[]): Promise<Map<number, ApplyResult>> {
     const results = new Map<number, ApplyResult>();
     await withTransaction(deps.pool, async (db) => {
       const rows = await lockForProcessing(db, ids);
-      const done: { id: number; outcome: Outcome; reason: string | null }[] = [];
+      const done: Done[] = [];
+      const todo: { row: InboxRow; delivery: Delivery }[] = [];
       for (const row of rows) {
         if (row.processedAt && row.outcome) {
           results.set(row.id, { ok: true, outcome: row.outcome, reason: row.reason, followUp: followUpAgain(row) });
           continue;
         }
-        let delivery: Delivery;
         try {
-          delivery = decode(row);
+          todo.push({ row, delivery: decode(row) });
         } catch (err) {
-          const reason = (err as Error).message;
-          done.push({ id: row.id, outcome: 'failed', reason });
+          done.push({ id: row.id, outcome: 'failed', reason: (err as Error).message });
           results.set(row.id, { ok: false, error: err as Error, permanent: true });
-          continue;
         }
-        await db.query('SAVEPOINT delivery');
-        try {
-          const r = await applyOne(db, row, delivery);
-          await db.query('RELEASE SAVEPOINT delivery');
-          done.push({ id: row.id, outcome: r.outcome, reason: r.reason });
-          results.set(row.id, { ok: true, ...r });
-        } catch (err) {
-          await db.query('ROLLBACK TO SAVEPOINT delivery');
-          const code = (err as { code?: unknown }).code;
-          if (typeof code === 'string' && code.startsWith('22')) {
-            // SQLSTATE class 22 (data exception, e.g. \u0000 in a string): this payload can never be stored.
-            const reason = `the database rejected a value in the payload (SQLSTATE ${code})`;
-            done.push({ id: row.id, outcome: 'failed', reason });
-            results.set(row.id, { ok: false, error: new PoisonPayloadError(reason), permanent: true });
-            continue;
+      }
+      for (let i = 0; i < todo.length; ) {
+        let j = i;
+        while (j < todo.length && todo[j]!.delivery.kind === 'order') j++;
+        const run = todo.slice(i, j) as { row: InboxRow; delivery: Extract<Delivery, { kind: 'order' }> }[];
+        const fast = run.length > 1 ? await applyOrdersFast(db, run, deps.policyVersion) : null;
+        if (run.length > 1) deps.metrics.mirrorFastPath.inc({ result: fast ? 'used' : 'declined' });
+        if (fast) {
+          for (const { row } of run) {
+            const outcome = fast.get(row.id)!;
+            done.push({ id: row.id, outcome, reason: null });
+            results.set(row.id, { ok: true, outcome, reason: null });
           }
-          deps.log.warn({ inboxId: row.id, topic: row.topic, err: safeError(err) }, 'delivery not applied; will retry');
-          results.set(row.id, { ok: false, error: err as Error, permanent: false });
+        } else {
+          for (const { row, delivery } of run) results.set(row.id, await applySingle(db, row, delivery, done));
         }
+        if (j < todo.length) results.set(todo[j]!.row.id, await applySingle(db, todo[j]!.row, todo[j]!.delivery, done));
+        i = j + 1;
       }
       await recordOutcomes(db, done);
     });

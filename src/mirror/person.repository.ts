@@ -6,11 +6,15 @@ import type { CustomerRecord } from './map-order.js';
 
 /* $1 wc customer id (or null), $2 emails text[] */
 const FIND_CANDIDATES = /* sql */ `
+  WITH matched AS (
+    SELECT id FROM persons WHERE wc_customer_id = $1
+    UNION
+    SELECT person_id FROM person_emails WHERE email = ANY($2::text[])
+  )
   SELECT p.id, p.wc_customer_id, e.email
-  FROM persons p
+  FROM matched m
+  JOIN persons p ON p.id = m.id
   LEFT JOIN person_emails e ON e.person_id = p.id AND e.email = ANY($2::text[])
-  WHERE p.wc_customer_id = $1
-     OR p.id IN (SELECT person_id FROM person_emails WHERE email = ANY($2::text[]))
   FOR UPDATE OF p`;
 
 /* $1 wc customer id or null, $2 policy version */

@@ -55,6 +55,12 @@ export function createMetrics() {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
+    mirrorFastPath: new Counter({
+      name: 'woo_mirror_fast_path_total',
+      help: 'Runs of order deliveries applied set-based (used) or handed to the one-by-one path (declined)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
     inboxPurged: new Counter({ name: 'woo_inbox_purged_total', help: 'Raw payloads purged after retention (P1)', registers: [registry] }),
   };
 }

@@ -1,0 +1,91 @@
+import type { OrderRecord } from './map-order.js';
+import { orderActivity } from './map-order.js';
+import { isNewer, type StoredVersion } from './staleness.js';
+import { type Candidate, choosePerson, planEmails } from './resolve-person.js';
+
+/**
+ * Pure planning of a run of order deliveries as one set of writes (the mirror's fast path). It applies the same
+ * rules as one-by-one (staleness, resolve-person) against an in-memory copy of the rows it read, in receipt order.
+ * Returns null when a delivery needs a rare step (adopting or merging a guest): the caller then goes one by one.
+ */
+
+export interface OrderDelivery {
+  inboxId: number;
+  bodySha256: Buffer;
+  origin: string;
+  restored: boolean;
+  order: OrderRecord;
+}
+
+export interface KnownOrder {
+  personId: number;
+  status: string;
+  version: StoredVersion;
+}
+
+export interface ChunkState {
+  orders: Map<number, KnownOrder>; // by wc order id
+  byCustomer: Map<number, Candidate>; // by wc customer id
+  owners: Map<string, Candidate>; // by email
+}
+
+export interface ChunkPlan {
+  /** Persons to create; ids are negative placeholders until the caller assigns real ones. */
+  newPersons: { tempId: number; wcCustomerId: number | null }[];
+  newEmails: { email: string; personId: number }[];
+  /** The last applied version of each order, with its person. */
+  orderWrites: Map<number, { d: OrderDelivery; personId: number }>;
+  /** Per person: latest activity and the names of the last order applied for them. */
+  personTouches: Map<number, { activity: string | null; firstName: string; lastName: string }>;
+  outcomes: Map<number, 'applied' | 'stale'>; // by inbox id
+}
+
+export function planOrderChunk(deliveries: OrderDelivery[], state: ChunkState): ChunkPlan | null {
+  const plan: ChunkPlan = { newPersons: [], newEmails: [], orderWrites: new Map(), personTouches: new Map(), outcomes: new Map() };
+  let nextTemp = -1;
+  for (const d of deliveries) {
+    const o = d.order;
+    const stored = state.orders.get(o.wcOrderId);
+    const revive = d.restored && stored?.status === 'trash';
+    if (stored && !revive && !isNewer(stored.version, { modifiedAt: o.dates.modified, bodySha256: d.bodySha256, inboxId: d.inboxId })) {
+      plan.outcomes.set(d.inboxId, 'stale');
+      continue;
+    }
+    const emails = o.email ? [o.email] : [];
+    const owners = new Map(emails.flatMap((e) => (state.owners.has(e) ? [[e, state.owners.get(e)!] as const] : [])));
+    const facts = {
+      wcCustomerId: o.wcCustomerId, emails, owners, previousPersonId: stored?.personId ?? null,
+      byCustomer: o.wcCustomerId !== null ? state.byCustomer.get(o.wcCustomerId) ?? null : null,
+    };
+    const choice = choosePerson(facts);
+    if (choice.action === 'adopt') return null;
+    let personId: number;
+    if (choice.action === 'create') {
+      personId = nextTemp--;
+      plan.newPersons.push({ tempId: personId, wcCustomerId: o.wcCustomerId });
+      if (o.wcCustomerId !== null) state.byCustomer.set(o.wcCustomerId, { personId, wcCustomerId: o.wcCustomerId });
+    } else personId = choice.personId;
+    const steps = planEmails(facts, personId);
+    if (steps.some((s) => s.action === 'merge')) return null;
+    for (const s of steps) {
+      if (s.action !== 'add') continue;
+      plan.newEmails.push({ email: s.email, personId });
+      state.owners.set(s.email, { personId, wcCustomerId: o.wcCustomerId });
+    }
+    state.orders.set(o.wcOrderId, {
+      personId, status: o.status, version: { modifiedAt: o.dates.modified, bodySha256: d.bodySha256, inboxId: d.inboxId },
+    });
+    plan.orderWrites.set(o.wcOrderId, { d, personId });
+    const touch = plan.personTouches.get(personId);
+    const activity = latest(touch?.activity ?? null, orderActivity(o));
+    plan.personTouches.set(personId, { activity, firstName: o.billing.firstName, lastName: o.billing.lastName });
+    plan.outcomes.set(d.inboxId, 'applied');
+  }
+  return plan;
+}
+
+function latest(a: string | null, b: string | null): string | null {
+  if (!a) return b;
+  if (!b) return a;
+  return Date.parse(a) >= Date.parse(b) ? a : b;
+}
