@@ -20,7 +20,7 @@ export function createMirrorJobs(mirror: MirrorService, queues: Queues) {
   }
 
   const batcher = createBatcher<number, ApplyResult>({
-    maxSize: 250,
+    maxSize: 500,
     concurrency: 1,
     run: async (ids) => {
       const results = await mirror.applyDeliveries(ids);
