@@ -84,6 +84,7 @@ export const schemaPool = (schema: string, max: number): Pool =>
   createPool(DATABASE_URL, { max, schema, applicationName: 'woo-companion-bench' });
 
 export async function serverVersion(): Promise<string> {
+  await ensureDatabase(DATABASE_URL);
   const pool = createPool(DATABASE_URL, { max: 1 });
   try {
     const { rows } = await pool.query<{ v: string; fsync: string; sc: string }>(

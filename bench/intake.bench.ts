@@ -1,0 +1,205 @@
+import autocannon from 'autocannon';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { QueueName } from '../src/jobs.js';
+import { createBenchSchema, dropBenchSchema, REDIS_URL, schemaPool, settings, uniqueName } from './common.js';
+import { orderSpecs, orderTemplate, signBody, webhookHeaders } from './fixtures.js';
+import { startChild } from './processes.js';
+import { type CpuSeconds, meterCpu } from './cpu.js';
+
+/**
+ * Intake: signed ~2.5 KB order.updated webhooks, every body distinct, N connections for D seconds, against the real
+ * API in its own process (workers stopped; the relay runs as in `start:api`), versus a bare Fastify route that
+ * reads the same bodies and answers 200. Same machine, same run, same load generator settings.
+ */
+
+export interface LoadResult {
+  requestsPerSec: number;
+  requestsTotal: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  latencyMaxMs: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  bodyBytes: number;
+  /** CPU used during the measured window (not the warm-up). */
+  cpu?: CpuSeconds;
+}
+
+export interface IntakeResult {
+  connections: number;
+  durationSec: number;
+  warmupSec: number;
+  relayRunning: boolean;
+  bodyBytesAvg: number;
+  bare: LoadResult;
+  app: LoadResult;
+  /** Inbox rows written by the app run (warm-up + measured): the 200 answers, plus up to one in-flight request per connection and run. */
+  inboxRows: number;
+  ratio: number;
+  target: { minRatio: number; maxP99Ms: number };
+  met: { ratio: boolean; p99: boolean; zeroNon2xx: boolean };
+}
+
+const TEMPLATES = 500;
+/** Distinct bodies are prepared for this rate; above it bodies would repeat (reported as a warning). */
+const MAX_RATE = 16_000;
+
+/** What autocannon@9's per-connection request iterator holds (not in its typings; autocannon is pinned). */
+interface RequestIteratorInternals {
+  requests: { requestBuffer: Buffer }[];
+  currentRequestIndex: number;
+  currentRequest: { requestBuffer: Buffer };
+}
+
+/**
+ * Unique, correctly signed bodies: a template per simulated person, a fresh order id per request.
+ *
+ * Every connection replays its own list of ready-made HTTP/1.1 request buffers, prepared before autocannon
+ * starts. Cheaper options measured worse: signing in autocannon's setupRequest (rebuilds the request each time)
+ * left the generator CPU-bound at ~2/3 of its static-body rate against the bare route, and client.setRequests()
+ * (~50 ms per connection) stalls the first connections' requests for seconds. So the lists are installed
+ * straight into each client's request iterator.
+ */
+export function bodySource() {
+  const templates = orderSpecs(TEMPLATES, 1, 7).map(({ person, customerId, seed }) => orderTemplate({ person, customerId, seed }));
+  const headers = webhookHeaders('order.updated');
+  let seq = 0;
+  let bytes = 0;
+  let built = 0;
+
+  function request(host: string, path: string): { requestBuffer: Buffer } {
+    const n = ++seq;
+    const body = Buffer.from(templates[n % TEMPLATES]!.join(String(1_000_000_000 + n)));
+    bytes += body.length;
+    built++;
+    const head = [`POST ${path} HTTP/1.1`, `Host: ${host}`, 'Connection: keep-alive',
+      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+      `x-wc-webhook-signature: ${signBody(body)}`, `Content-Length: ${body.length}`, '', ''].join('\r\n');
+    return { requestBuffer: Buffer.concat([Buffer.from(head, 'latin1'), body]) };
+  }
+
+  return {
+    /** One list of `perConnection` requests for each connection. */
+    prepare(url: URL, connections: number, perConnection: number) {
+      return Array.from({ length: connections }, () => Array.from({ length: perConnection }, () => request(url.host, url.pathname)));
+    },
+    avgBytes: () => (built ? Math.round(bytes / built) : 0),
+  };
+}
+
+function install(client: autocannon.Client, list: { requestBuffer: Buffer }[]): void {
+  const it = (client as unknown as { requestIterator?: RequestIteratorInternals }).requestIterator;
+  if (!it || !Array.isArray(it.requests) || typeof it.currentRequestIndex !== 'number') {
+    throw new Error('autocannon internals changed (client.requestIterator); update bench/intake.bench.ts');
+  }
+  it.requests = list;
+  it.currentRequestIndex = 0;
+  it.currentRequest = list[0]!;
+}
+
+export async function load(url: string, durationSec: number, src: ReturnType<typeof bodySource>): Promise<LoadResult> {
+  const connections = settings.intakeConnections;
+  const perConnection = Math.ceil((MAX_RATE * durationSec) / connections);
+  const lists = src.prepare(new URL(url), connections, perConnection);
+  let next = 0;
+  const r = await autocannon({
+    url, // the path is part of the URL: autocannon has no top-level `path` option
+    method: 'POST',
+    connections,
+    pipelining: 1,
+    duration: durationSec,
+    setupClient: (client) => install(client, lists[next++]!),
+  });
+  const statusCodes = Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => [k, v?.count ?? 0]));
+  const capacity = perConnection * connections;
+  if (r.requests.sent > capacity) console.error(`  warning: ${r.requests.sent} requests sent but only ${capacity} distinct bodies prepared; bodies repeated`);
+  return {
+    requestsPerSec: r.requests.average,
+    requestsTotal: r.requests.total,
+    latencyP50Ms: r.latency.p50,
+    latencyP99Ms: r.latency.p99,
+    latencyMaxMs: r.latency.max,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    statusCodes,
+    bodyBytes: src.avgBytes(),
+  };
+}
+
+async function measure(mode: 'bare' | 'app', env: Record<string, string>, src: ReturnType<typeof bodySource>) {
+  const child = startChild(mode, env);
+  const meterPool = schemaPool(env.BENCH_SCHEMA!, 1);
+  try {
+    const { port } = await child.next('listening');
+    const url = `http://127.0.0.1:${port}/webhooks/woocommerce`;
+    process.stdout.write(`  ${mode}: warm-up ${settings.intakeWarmup} s … `);
+    const warm = await load(url, settings.intakeWarmup, src);
+    process.stdout.write(`measuring ${settings.intakeDuration} s … `);
+    const stopMeter = await meterCpu(child.proc.pid, meterPool);
+    const result = await load(url, settings.intakeDuration, src);
+    result.cpu = await stopMeter();
+    process.stdout.write(`${Math.round(result.requestsPerSec)} req/s\n`);
+    return { warm, result };
+  } finally {
+    await meterPool.end();
+    await child.stop();
+  }
+}
+
+export async function runIntakeBench(): Promise<IntakeResult> {
+  const schema = await createBenchSchema('intake');
+  const prefix = uniqueName('bench-intake').replace(/_/g, '-');
+  const env = { BENCH_SCHEMA: schema, BENCH_QUEUE_PREFIX: prefix, BENCH_INTAKE_RELAY: settings.intakeRelay ? '1' : '0' };
+  try {
+    const src = bodySource();
+    const bare = await measure('bare', env, src);
+    const app = await measure('app', env, src);
+
+    const pool = schemaPool(schema, 1);
+    const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM webhook_inbox');
+    await pool.end();
+    const inboxRows = rows[0]!.n;
+    const answered = (r: LoadResult) => r.statusCodes['200'] ?? 0;
+    // Requests still in flight when autocannon stops may commit without their answer being counted.
+    const counted = answered(app.warm) + answered(app.result);
+    if (inboxRows < counted || inboxRows > counted + 2 * settings.intakeConnections) {
+      console.error(`  warning: ${inboxRows} inbox rows for ${counted} answers 200 (duplicates or lost rows?)`);
+    }
+
+    const ratio = app.result.requestsPerSec / bare.result.requestsPerSec;
+    const target = { minRatio: 0.4, maxP99Ms: 25 };
+    return {
+      connections: settings.intakeConnections,
+      durationSec: settings.intakeDuration,
+      warmupSec: settings.intakeWarmup,
+      relayRunning: settings.intakeRelay,
+      bodyBytesAvg: app.result.bodyBytes,
+      bare: bare.result,
+      app: app.result,
+      inboxRows,
+      ratio,
+      target,
+      met: {
+        ratio: ratio >= target.minRatio,
+        p99: app.result.latencyP99Ms <= target.maxP99Ms,
+        zeroNon2xx: [bare.warm, bare.result, app.warm, app.result].every((r) => r.non2xx === 0 && r.errors === 0),
+      },
+    };
+  } finally {
+    await obliterate(prefix);
+    await dropBenchSchema(schema);
+  }
+}
+
+/** Removes every key the run left in Redis under its private prefix. */
+export async function obliterate(prefix: string): Promise<void> {
+  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queues = Object.values(QueueName).map((name) => new Queue(name, { connection, prefix }));
+  await Promise.all(queues.map((q) => q.obliterate({ force: true }).catch(() => undefined)));
+  await Promise.all(queues.map((q) => q.close()));
+  connection.disconnect();
+}

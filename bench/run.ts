@@ -1,0 +1,133 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { DATABASE_URL, REDIS_URL, benchConfig, serverVersion, settings } from './common.js';
+import { type IntakeResult, runIntakeBench } from './intake.bench.js';
+import { type MirrorResult, runMirrorBench } from './mirror.bench.js';
+import { perUnit } from './cpu.js';
+
+/**
+ * `npm run bench`: the intake and mirror benchmarks of issue #2, each against its baseline in the same run.
+ * Prints a table; writes bench/results/<name>-<timestamp>.json and bench/results/latest.json.
+ * Exits 1 when a correctness check fails (a non-2xx answer, a connection error, an order not applied);
+ * a missed performance target is reported, not turned into a failure.
+ */
+
+const RESULTS_DIR = fileURLToPath(new URL('../../bench/results/', import.meta.url));
+
+const redact = (url: string) => url.replace(/\/\/([^@/]*)@/, (_m, cred: string) => `//${cred.split(':')[0]}@`);
+const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
+const f1 = (n: number) => n.toFixed(1);
+const pct = (n: number) => `${(n * 100).toFixed(1)} %`;
+const yes = (b: boolean) => (b ? 'yes' : 'NO');
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+}
+
+function rows(intake: IntakeResult | null, mirror: MirrorResult | null): string[][] {
+  const out = [['metric', 'woo-companion', 'baseline', 'ratio', 'target', 'met?']];
+  if (intake) {
+    const { app, bare } = intake;
+    out.push(
+      ['intake req/s', f0(app.requestsPerSec), `${f0(bare.requestsPerSec)} (bare Fastify)`, pct(intake.ratio), '>= 40 % of bare', yes(intake.met.ratio)],
+      ['intake latency p50 (ms)', f1(app.latencyP50Ms), f1(bare.latencyP50Ms), '-', '-', '-'],
+      ['intake latency p99 (ms)', f1(app.latencyP99Ms), f1(bare.latencyP99Ms), '-', '<= 25 ms', yes(intake.met.p99)],
+      ['intake non-2xx / errors', `${app.non2xx} / ${app.errors}`, `${bare.non2xx} / ${bare.errors}`, '-', '0 / 0', yes(intake.met.zeroNon2xx)],
+    );
+  }
+  if (mirror) {
+    out.push(
+      ['mirror orders/s', f0(mirror.endToEnd.ordersPerSec), `${f0(mirror.baseline.ordersPerSec)} (batched upsert)`, pct(mirror.ratio), '>= 2,000/s', yes(mirror.met.ordersPerSec)],
+      [`mirror ${f0(mirror.orders)} orders (s)`, f1(mirror.endToEnd.seconds), f1(mirror.baseline.seconds), '-', '-', '-'],
+      ['mirror orders applied', f0(mirror.endToEnd.outcomes.applied ?? 0), f0(mirror.baseline.orders), '-', f0(mirror.orders), yes(mirror.met.allApplied)],
+    );
+  }
+  return out;
+}
+
+/** Which code was measured: the commit and any uncommitted files (src/, workers/, migrations/). */
+function codeVersion(): { commit: string | null; uncommitted: string[] } {
+  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trimEnd();
+  try {
+    const uncommitted = git('status', '--porcelain', '--', 'src', 'workers', 'migrations').split('\n').filter(Boolean).map((l) => l.slice(3));
+    return { commit: git('rev-parse', '--short', 'HEAD'), uncommitted };
+  } catch {
+    return { commit: null, uncommitted: [] };
+  }
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const mirrorConcurrency = benchConfig('probe').mirrorConcurrency;
+  const env = {
+    node: process.version,
+    cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    postgres: await serverVersion(),
+    databaseUrl: redact(DATABASE_URL),
+    redisUrl: redact(REDIS_URL),
+    code: codeVersion(),
+    /** 1-minute load average when the run started and ended: other work on the machine skews every figure. */
+    loadAverage: { start: Number(loadavg()[0]!.toFixed(2)), end: 0 },
+  };
+  console.log(`woo-companion bench — ${env.node}, ${env.cpus}, ${env.postgres}, load average ${env.loadAverage.start}`);
+  console.log(`  database ${env.databaseUrl} (fresh schema per part, dropped afterwards), redis ${env.redisUrl}`);
+  console.log(`  code ${env.code.commit ?? '?'}${env.code.uncommitted.length ? ` + uncommitted ${env.code.uncommitted.join(', ')}` : ''}\n`);
+
+  let intake: IntakeResult | null = null;
+  let mirror: MirrorResult | null = null;
+  if (settings.only === 'all' || settings.only === 'intake') {
+    console.log(`intake: ${settings.intakeConnections} connections, ${settings.intakeDuration} s, unique signed order bodies` +
+      `${settings.intakeRelay ? ' (relay running, workers stopped)' : ' (relay and workers stopped)'}`);
+    intake = await runIntakeBench();
+  }
+  if (settings.only === 'all' || settings.only === 'mirror') {
+    console.log(`mirror: ${f0(settings.mirrorOrders)} orders`);
+    mirror = await runMirrorBench(mirrorConcurrency);
+  }
+
+  env.loadAverage.end = Number(loadavg()[0]!.toFixed(2));
+  console.log(`\n${table(rows(intake, mirror))}\n`);
+  if (intake) {
+    console.log(`intake: ~${intake.bodyBytesAvg} B bodies; ${f0(intake.app.requestsTotal)} requests measured on the app, ` +
+      `${f0(intake.inboxRows)} inbox rows written (warm-up included); max latency app ${f1(intake.app.latencyMaxMs)} ms, bare ${f1(intake.bare.latencyMaxMs)} ms`);
+    for (const [label, r] of [['app', intake.app], ['bare', intake.bare]] as const) {
+      if (r.cpu) console.log(`  CPU per request, ${label}: ${perUnit(r.cpu, r.requestsTotal, 'server')}`);
+    }
+  }
+  if (mirror) {
+    console.log(`mirror: ~${mirror.bodyBytesAvg} B bodies; MIRROR_CONCURRENCY=${mirror.mirrorConcurrency}; ` +
+      `${f0(mirror.endToEnd.persons)} persons, ${f0(mirror.endToEnd.lines)} order lines; outcomes ${JSON.stringify(mirror.endToEnd.outcomes)}`);
+    console.log(`  CPU per order, end-to-end: ${perUnit(mirror.endToEnd.cpu, mirror.orders, 'worker process')}`);
+    console.log(`  CPU per order, baseline:   ${perUnit(mirror.baseline.cpu, mirror.orders, 'bench process')}`);
+  }
+
+  console.log(`load average (1 min): ${env.loadAverage.start} at start, ${env.loadAverage.end} at end, on ${cpus().length} CPUs shared by load generator, servers, Postgres and Redis`);
+
+  const result = { name: settings.name, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), environment: env, settings, intake, mirror };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const file = `${RESULTS_DIR}${settings.name}-${stamp}.json`;
+  const json = `${JSON.stringify(result, null, 2)}\n`;
+  writeFileSync(file, json);
+  writeFileSync(`${RESULTS_DIR}latest.json`, json);
+  console.log(`results: ${file.replace(`${process.cwd()}/`, '')} (and bench/results/latest.json)`);
+
+  const failed = [
+    intake && !intake.met.zeroNon2xx && `intake answered non-2xx or had connection errors (${JSON.stringify({ app: intake.app.statusCodes, bare: intake.bare.statusCodes })})`,
+    mirror && !mirror.met.allApplied && 'mirror did not apply every order',
+  ].filter(Boolean);
+  if (failed.length) {
+    console.error(`bench: FAILED: ${failed.join('; ')}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench: ${(err as Error).stack ?? String(err)}`);
+  process.exit(1);
+});
