@@ -16,13 +16,22 @@ export interface NewDelivery {
   resourceId?: number | null;
 }
 
-/* $1 sources, $2 topics, $3 webhook ids, $4 sha256s, $5 bodies, $6 origins, $7 resource ids — one row per index */
-const INSERT_MANY = /* sql */ `
-  INSERT INTO webhook_inbox (source, topic, webhook_id, body_sha256, body, origin, resource, resource_id)
-  SELECT s, t, w, h, b, o, split_part(t, '.', 1), r
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::bytea[], $6::text[], $7::bigint[]) AS x(s, t, w, h, b, o, r)
+const INSERT_COLUMNS = 8;
+/*
+ * One multi-row VALUES with a parameter per value: bodies travel as binary Buffers (an unnest of bytea[] would send
+ * them as hex text, twice the bytes, parsed as an array literal). Per row: source, topic, webhook id, sha256, body,
+ * origin, resource, resource id.
+ */
+function insertMany(rows: number): string {
+  const values = Array.from({ length: rows }, (_, r) => {
+    const p = (i: number) => `$${r * INSERT_COLUMNS + i}`;
+    return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}::bigint)`;
+  });
+  return `INSERT INTO webhook_inbox (source, topic, webhook_id, body_sha256, body, origin, resource, resource_id)
+  VALUES ${values.join(', ')}
   ON CONFLICT ON CONSTRAINT webhook_inbox_dedupe DO NOTHING
   RETURNING source, body_sha256`;
+}
 
 /**
  * Inserts a micro-batch of deliveries in one statement (one commit). Returns, per input, whether it was new.
@@ -33,12 +42,15 @@ export async function insertDeliveries(db: Queryable, batch: NewDelivery[]): Pro
   const firstIndex = new Map<string, number>();
   batch.forEach((d, i) => firstIndex.has(key(d.source, d.bodySha256)) || firstIndex.set(key(d.source, d.bodySha256), i));
   const unique = [...firstIndex.values()].map((i) => batch[i]!);
-  const { rows } = await db.query<{ source: string; body_sha256: Buffer }>(INSERT_MANY, [
-    unique.map((d) => d.source), unique.map((d) => d.topic), unique.map((d) => d.webhookId),
-    unique.map((d) => d.bodySha256), unique.map((d) => d.body), unique.map((d) => d.origin ?? 'webhook'),
-    unique.map((d) => d.resourceId ?? null),
-  ]);
-  const inserted = new Set(rows.map((r) => key(r.source, r.body_sha256)));
+  const inserted = new Set<string>();
+  for (let i = 0; i < unique.length; i += 1000) { // bind parameters are limited to 65,535 per statement
+    const chunk = unique.slice(i, i + 1000);
+    const params = chunk.flatMap((d) => [
+      d.source, d.topic, d.webhookId, d.bodySha256, d.body, d.origin ?? 'webhook', d.topic.split('.')[0], d.resourceId ?? null,
+    ]);
+    const { rows } = await db.query<{ source: string; body_sha256: Buffer }>(insertMany(chunk.length), params);
+    for (const r of rows) inserted.add(key(r.source, r.body_sha256));
+  }
   return batch.map((d, i) => {
     const k = key(d.source, d.bodySha256);
     return firstIndex.get(k) === i && inserted.has(k);

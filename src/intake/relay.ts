@@ -30,6 +30,7 @@ export interface RelayOptions {
 }
 
 const ENQUEUE_TIMEOUT_MS = 5000;
+const COALESCE_MS = 20;
 
 export function createRelay(o: RelayOptions) {
   const batchSize = o.batchSize ?? 500;
@@ -114,6 +115,8 @@ export function createRelay(o: RelayOptions) {
         o.metrics.relayErrors.inc();
         if (failures === 1 || failures % 30 === 0) o.log.warn({ err: safeError(err), failures }, 'relay cannot reach the queue; deliveries wait in the inbox');
       }
+      // Under load every intake commit kicks the relay; waiting a moment lets one pass carry the whole burst.
+      if (again && !stopped) await new Promise((r) => setTimeout(r, COALESCE_MS));
     } while (again && !stopped);
   }
 
