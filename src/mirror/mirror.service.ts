@@ -141,6 +141,7 @@ export function createMirrorService(deps: MirrorDeps) {
    */
   async function applyDeliveries(ids: number[]): Promise<Map<number, ApplyResult>> {
     const results = new Map<number, ApplyResult>();
+    deps.metrics.mirrorBatchSize.observe(ids.length);
     await withTransaction(deps.pool, async (db) => {
       const rows = await lockForProcessing(db, ids);
       const done: Done[] = [];

@@ -55,6 +55,12 @@ export function createMetrics() {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
+    mirrorBatchSize: new Histogram({
+      name: 'woo_mirror_batch_size',
+      help: 'Deliveries applied per mirror transaction',
+      buckets: [1, 2, 5, 10, 25, 50, 100, 200, 500],
+      registers: [registry],
+    }),
     mirrorFastPath: new Counter({
       name: 'woo_mirror_fast_path_total',
       help: 'Runs of order deliveries applied set-based (used) or handed to the one-by-one path (declined)',
