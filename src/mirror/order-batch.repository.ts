@@ -1,5 +1,6 @@
 import type { Queryable } from '../platform/db.js';
 import type { ChunkPlan, ChunkState } from './plan-orders.js';
+import { ORDER_INSERT_COLUMNS, ORDER_ON_CONFLICT } from './order.repository.js';
 
 /** Set-based SQL for the mirror's fast path: a handful of statements per batch, whatever its size. */
 
@@ -55,30 +56,14 @@ const UPSERT_ORDERS = /* sql */ `
       ip_address text, date_created_gmt timestamptz, date_modified_gmt timestamptz, date_paid_gmt timestamptz,
       date_completed_gmt timestamptz, body_sha256 text, inbox_id bigint, origin text)
   ), o AS (
-    INSERT INTO orders (wc_order_id, person_id, wc_customer_id, number, status, currency, prices_include_tax,
-      discount_total, discount_tax, shipping_total, shipping_tax, cart_tax, total, total_tax,
-      payment_method, payment_method_title, transaction_id, billing, shipping, ip_address,
-      date_created_gmt, date_modified_gmt, date_paid_gmt, date_completed_gmt, body_sha256, inbox_id, policy_version,
-      first_seen_via, history)
+    ${ORDER_INSERT_COLUMNS}
     SELECT wc_order_id, person_id, wc_customer_id, number, status, currency, prices_include_tax,
       discount_total, discount_tax, shipping_total, shipping_tax, cart_tax, total, total_tax,
       payment_method, payment_method_title, transaction_id, billing, shipping, ip_address,
       date_created_gmt, date_modified_gmt, date_paid_gmt, date_completed_gmt, decode(body_sha256, 'hex'), inbox_id, $3,
       origin, origin = 'backfill'
     FROM r
-    ON CONFLICT (wc_order_id) DO UPDATE SET
-      person_id = EXCLUDED.person_id, wc_customer_id = EXCLUDED.wc_customer_id, number = EXCLUDED.number,
-      status = EXCLUDED.status, status_before_trash = NULL, currency = EXCLUDED.currency,
-      prices_include_tax = EXCLUDED.prices_include_tax, discount_total = EXCLUDED.discount_total,
-      discount_tax = EXCLUDED.discount_tax, shipping_total = EXCLUDED.shipping_total,
-      shipping_tax = EXCLUDED.shipping_tax, cart_tax = EXCLUDED.cart_tax, total = EXCLUDED.total,
-      total_tax = EXCLUDED.total_tax, payment_method = EXCLUDED.payment_method,
-      payment_method_title = EXCLUDED.payment_method_title, transaction_id = EXCLUDED.transaction_id,
-      billing = EXCLUDED.billing, shipping = EXCLUDED.shipping, ip_address = EXCLUDED.ip_address,
-      date_created_gmt = EXCLUDED.date_created_gmt, date_modified_gmt = EXCLUDED.date_modified_gmt,
-      date_paid_gmt = EXCLUDED.date_paid_gmt, date_completed_gmt = EXCLUDED.date_completed_gmt,
-      body_sha256 = EXCLUDED.body_sha256, inbox_id = EXCLUDED.inbox_id, policy_version = EXCLUDED.policy_version,
-      updated_at = now()
+    ${ORDER_ON_CONFLICT}
     RETURNING id, wc_order_id
   ), old_lines AS (
     DELETE FROM order_lines WHERE order_id IN (SELECT id FROM o)

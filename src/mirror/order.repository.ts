@@ -1,6 +1,26 @@
 import type { Queryable } from '../platform/db.js';
 import type { OrderRecord } from './map-order.js';
 
+/** Shared by the one-by-one and the set-based upsert: the columns written, and what a newer version replaces. */
+export const ORDER_INSERT_COLUMNS = /* sql */ `INSERT INTO orders (wc_order_id, person_id, wc_customer_id, number, status,
+      currency, prices_include_tax, discount_total, discount_tax, shipping_total, shipping_tax, cart_tax, total, total_tax,
+      payment_method, payment_method_title, transaction_id, billing, shipping, ip_address,
+      date_created_gmt, date_modified_gmt, date_paid_gmt, date_completed_gmt, body_sha256, inbox_id, policy_version,
+      first_seen_via, history)`;
+export const ORDER_ON_CONFLICT = /* sql */ `ON CONFLICT (wc_order_id) DO UPDATE SET
+      person_id = EXCLUDED.person_id, wc_customer_id = EXCLUDED.wc_customer_id, number = EXCLUDED.number,
+      status = EXCLUDED.status, status_before_trash = NULL, currency = EXCLUDED.currency,
+      prices_include_tax = EXCLUDED.prices_include_tax, discount_total = EXCLUDED.discount_total,
+      discount_tax = EXCLUDED.discount_tax, shipping_total = EXCLUDED.shipping_total,
+      shipping_tax = EXCLUDED.shipping_tax, cart_tax = EXCLUDED.cart_tax, total = EXCLUDED.total,
+      total_tax = EXCLUDED.total_tax, payment_method = EXCLUDED.payment_method,
+      payment_method_title = EXCLUDED.payment_method_title, transaction_id = EXCLUDED.transaction_id,
+      billing = EXCLUDED.billing, shipping = EXCLUDED.shipping, ip_address = EXCLUDED.ip_address,
+      date_created_gmt = EXCLUDED.date_created_gmt, date_modified_gmt = EXCLUDED.date_modified_gmt,
+      date_paid_gmt = EXCLUDED.date_paid_gmt, date_completed_gmt = EXCLUDED.date_completed_gmt,
+      body_sha256 = EXCLUDED.body_sha256, inbox_id = EXCLUDED.inbox_id, policy_version = EXCLUDED.policy_version,
+      updated_at = now()`;
+
 /** SQL for mirrored orders and their lines. Runs inside the caller's transaction. */
 
 /* $1 wc order id */
@@ -37,26 +57,10 @@ export async function findOrderVersion(db: Queryable, wcOrderId: number): Promis
  */
 const UPSERT_ORDER = /* sql */ `
   WITH o AS (
-    INSERT INTO orders (wc_order_id, person_id, wc_customer_id, number, status, currency, prices_include_tax,
-      discount_total, discount_tax, shipping_total, shipping_tax, cart_tax, total, total_tax,
-      payment_method, payment_method_title, transaction_id, billing, shipping, ip_address,
-      date_created_gmt, date_modified_gmt, date_paid_gmt, date_completed_gmt, body_sha256, inbox_id, policy_version,
-      first_seen_via, history)
+    ${ORDER_INSERT_COLUMNS}
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
       $21, $22, $23, $24, $25, $26, $27, $32, $32 = 'backfill')
-    ON CONFLICT (wc_order_id) DO UPDATE SET
-      person_id = EXCLUDED.person_id, wc_customer_id = EXCLUDED.wc_customer_id, number = EXCLUDED.number,
-      status = EXCLUDED.status, status_before_trash = NULL, currency = EXCLUDED.currency,
-      prices_include_tax = EXCLUDED.prices_include_tax, discount_total = EXCLUDED.discount_total,
-      discount_tax = EXCLUDED.discount_tax, shipping_total = EXCLUDED.shipping_total,
-      shipping_tax = EXCLUDED.shipping_tax, cart_tax = EXCLUDED.cart_tax, total = EXCLUDED.total,
-      total_tax = EXCLUDED.total_tax, payment_method = EXCLUDED.payment_method,
-      payment_method_title = EXCLUDED.payment_method_title, transaction_id = EXCLUDED.transaction_id,
-      billing = EXCLUDED.billing, shipping = EXCLUDED.shipping, ip_address = EXCLUDED.ip_address,
-      date_created_gmt = EXCLUDED.date_created_gmt, date_modified_gmt = EXCLUDED.date_modified_gmt,
-      date_paid_gmt = EXCLUDED.date_paid_gmt, date_completed_gmt = EXCLUDED.date_completed_gmt,
-      body_sha256 = EXCLUDED.body_sha256, inbox_id = EXCLUDED.inbox_id, policy_version = EXCLUDED.policy_version,
-      updated_at = now()
+    ${ORDER_ON_CONFLICT}
     RETURNING id
   ), old_lines AS (
     DELETE FROM order_lines WHERE order_id = (SELECT id FROM o)
