@@ -10,6 +10,7 @@ export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
 export const JobName = {
   MirrorDelivery: 'mirror-delivery',
+  MirrorBatch: 'mirror-batch',
   PurgeInbox: 'purge-inbox',
   RefetchResource: 'refetch-resource',
   ReconcileOrders: 'reconcile-orders',
@@ -21,6 +22,7 @@ export type JobName = (typeof JobName)[keyof typeof JobName];
 
 export interface JobPayloads {
   [JobName.MirrorDelivery]: { inboxId: number };
+  [JobName.MirrorBatch]: { inboxIds: number[] };
   [JobName.PurgeInbox]: Record<string, never>;
   [JobName.RefetchResource]: { resource: 'order' | 'customer'; wcId: number };
   [JobName.ReconcileOrders]: Record<string, never>;
@@ -29,8 +31,15 @@ export interface JobPayloads {
   [JobName.CheckWebhooks]: { repair?: boolean };
 }
 
+/**
+ * Deliveries relayed together travel in one mirror-batch job (BullMQ's per-job cost dominated the mirror);
+ * a lone delivery, and a poison one split out of a batch, travel as mirror-delivery.
+ */
+export const MIRROR_BATCH_SIZE = 50;
+
 /** One place builds job ids, so a relay pass repeated after a crash adds nothing twice. */
 export const jobId = {
   mirrorDelivery: (inboxId: number) => `inbox-${inboxId}`,
+  mirrorBatch: (ids: number[]) => `inbox-${ids[0]}-${ids[ids.length - 1]}-${ids.length}`,
   refetch: (resource: string, wcId: number, inboxId: number) => `refetch-${resource}-${wcId}-${inboxId}`,
 };

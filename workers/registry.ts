@@ -6,6 +6,7 @@ export type Handler = (job: Job) => Promise<unknown>;
 /** Which queue each job runs on. */
 export const jobQueue: Record<JobName, QueueName> = {
   [JobName.MirrorDelivery]: QueueName.Mirror,
+  [JobName.MirrorBatch]: QueueName.Mirror,
   [JobName.PurgeInbox]: QueueName.Maintenance,
   [JobName.RefetchResource]: QueueName.Sync,
   [JobName.ReconcileOrders]: QueueName.Sync,

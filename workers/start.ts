@@ -17,6 +17,7 @@ export async function startWorkers(deps: Deps, opts: { schedules?: boolean } = {
   const purgeJobs = createInboxPurgeJobs({ pool: deps.pool, log, metrics: deps.metrics, retentionDays: config.rawPayloadRetentionDays });
   const registry = createRegistry({
     [JobName.MirrorDelivery]: (job) => mirrorJobs.handleMirrorDelivery(job),
+    [JobName.MirrorBatch]: (job) => mirrorJobs.handleMirrorBatch(job),
     [JobName.PurgeInbox]: () => purgeJobs.handlePurgeInbox(),
     [JobName.RefetchResource]: (job) => syncJobs.handleRefetchResource(job),
     [JobName.ReconcileOrders]: (job) => syncJobs.handleReconcileOrders(job),

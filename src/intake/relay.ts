@@ -4,7 +4,7 @@ import { withTransaction } from '../platform/db.js';
 import type { Metrics } from '../platform/metrics.js';
 import { safeError } from '../platform/logger.js';
 import type { Queues } from '../platform/queues.js';
-import { JobName, jobId } from '../jobs.js';
+import { JobName, MIRROR_BATCH_SIZE, jobId } from '../jobs.js';
 import { backlog, claimRelayedUnprocessed, claimUnrelayed, markRelayed } from './inbox.repository.js';
 
 /**
@@ -46,8 +46,14 @@ export function createRelay(o: RelayOptions) {
 
   async function enqueue(ids: number[]): Promise<void> {
     if (!o.queues.isReady()) throw new Error('queue connection not ready');
+    const groups: number[][] = [];
+    for (let i = 0; i < ids.length; i += MIRROR_BATCH_SIZE) groups.push(ids.slice(i, i + MIRROR_BATCH_SIZE));
     const add = o.queues.mirror.addBulk(
-      ids.map((inboxId) => ({ name: JobName.MirrorDelivery, data: { inboxId }, opts: { jobId: jobId.mirrorDelivery(inboxId) } })),
+      groups.map((g) =>
+        g.length === 1
+          ? { name: JobName.MirrorDelivery, data: { inboxId: g[0]! }, opts: { jobId: jobId.mirrorDelivery(g[0]!) } }
+          : { name: JobName.MirrorBatch, data: { inboxIds: g }, opts: { jobId: jobId.mirrorBatch(g) } },
+      ),
     );
     // Never hold the claimed rows' transaction open on a hung Redis call. If the add lands after the timeout, the
     // rows stay unrelayed and the next pass re-adds the same job ids, which BullMQ ignores.

@@ -1,6 +1,8 @@
 import { ADMIN_TOKEN, createTestContext, type TestContext } from '../setup/context.js';
 import { aDelivery } from '../builders/webhooks.js';
 import { aCustomer, anOrder, nextId } from '../builders/woocommerce.js';
+import { createHash } from 'node:crypto';
+import { insertDeliveries } from '../../src/intake/inbox.repository.js';
 
 /** Deliveries go in through the real webhook route, the relay and a real worker; assertions go through the API. */
 let ctx: TestContext;
@@ -216,5 +218,29 @@ describe('mirror: orders and customers from webhooks', () => {
     expect(rows[0]).toMatchObject({ outcome: 'failed' });
     expect(rows[0].reason).toMatch(/SQLSTATE 22/);
     expect((await order(o.id)).status).toBe(404);
+  });
+
+  test('when a poison payload arrives among others in one batch job, then it alone lands in the failed set', async () => {
+    const good = [anOrder(), anOrder(), anOrder()];
+    const poisonId = nextId();
+    const bodies = [...good, { id: poisonId, status: 'processing', total: 'NaN euro', currency: 'EUR' }].map((b) => Buffer.from(JSON.stringify(b)));
+    await insertDeliveries(ctx.pool, bodies.map((body) => ({
+      source: 'https://shop.example', topic: 'order.created', webhookId: null, body, bodySha256: createHash('sha256').update(body).digest(),
+    })));
+    await ctx.deps.relay.kick();
+    await ctx.drained();
+    for (const o of good) expect((await order(o.id)).status).toBe(200);
+    const batch = (await ctx.deps.queues.mirror.getJobs(['completed'], 0, -1)).find((j) => j.name === 'mirror-batch');
+    expect(batch?.data.inboxIds).toHaveLength(4);
+    const { rows } = await ctx.pool.query("SELECT id FROM webhook_inbox WHERE convert_from(body, 'UTF8') LIKE '%NaN euro%'");
+    const jobIdOfPoison = `inbox-${rows[0].id}`;
+    const until = Date.now() + 10_000;
+    while ((await ctx.deps.queues.mirror.getJobState(jobIdOfPoison)) !== 'failed' && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const poisonJob = await ctx.deps.queues.mirror.getJob(jobIdOfPoison);
+    expect(await poisonJob!.getState()).toBe('failed');
+    expect(poisonJob!.failedReason).toMatch(/invalid order payload: total: expected a decimal amount/);
+    expect(poisonJob!.failedReason).not.toMatch(/NaN euro/);
   });
 });
