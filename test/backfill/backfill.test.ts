@@ -20,6 +20,8 @@ let ctx: TestContext;
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+jest.setTimeout(60_000); // thousands of orders on 2 shared cores
+
 beforeAll(async () => {
   fake = await startFakeWooCommerce();
   const customers = Array.from({ length: CUSTOMERS }, (_, i) =>
