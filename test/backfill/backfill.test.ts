@@ -22,7 +22,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 jest.setTimeout(60_000); // thousands of orders on 2 shared cores
 
-jest.setTimeout(60_000); // thousands of orders on 2 shared cores
 
 beforeAll(async () => {
   fake = await startFakeWooCommerce();
