@@ -97,26 +97,17 @@ export interface InboxRow {
 }
 export type Outcome = 'applied' | 'stale' | 'ignored' | 'skipped' | 'failed' | 'refetch';
 
-/* $1 ids — bodies are immutable, so they are read (and decoded) before the transaction that applies them */
-const READ_FOR_PROCESSING = /* sql */ `
+/* $1 ids — locks the rows so two workers never apply the same delivery at once */
+const LOCK_FOR_PROCESSING = /* sql */ `
   SELECT id, topic, body, body_sha256, processed_at, outcome, reason, origin
-  FROM webhook_inbox WHERE id = ANY($1::bigint[]) ORDER BY id`;
+  FROM webhook_inbox WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`;
 
-export async function readForProcessing(db: Queryable, ids: number[]): Promise<InboxRow[]> {
-  const { rows } = await db.query(READ_FOR_PROCESSING, [ids]);
+export async function lockForProcessing(db: Queryable, ids: number[]): Promise<InboxRow[]> {
+  const { rows } = await db.query(LOCK_FOR_PROCESSING, [ids]);
   return rows.map((r) => ({
     id: r.id, topic: r.topic, body: r.body, bodySha256: r.body_sha256,
     processedAt: r.processed_at, outcome: r.outcome, reason: r.reason, origin: r.origin,
   }));
-}
-
-/* $1 ids — locks the rows so two workers never apply the same delivery at once; the current state decides */
-const LOCK_STATES = /* sql */ `
-  SELECT id, processed_at, outcome, reason FROM webhook_inbox WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`;
-
-export async function lockStates(db: Queryable, ids: number[]): Promise<Map<number, { processedAt: Date | null; outcome: Outcome | null; reason: string | null }>> {
-  const { rows } = await db.query(LOCK_STATES, [ids]);
-  return new Map(rows.map((r) => [r.id as number, { processedAt: r.processed_at, outcome: r.outcome, reason: r.reason }]));
 }
 
 /* $1 ids, $2 outcomes, $3 reasons */

@@ -22,8 +22,7 @@ export function createMirrorJobs(mirror: MirrorService, queues: Queues) {
 
   const batcher = createBatcher<number, ApplyResult>({
     maxSize: 500,
-    // Two batches in flight: one decodes while the other is in its (serialised) transaction.
-    concurrency: 2,
+    concurrency: 1,
     run: async (ids) => {
       const results = await mirror.applyDeliveries(ids);
       return ids.map((id) => results.get(id)!);

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Pool, PoolClient } from '../platform/db.js';
 import { withTransaction } from '../platform/db.js';
 import { safeError } from '../platform/logger.js';
-import { type InboxRow, type Outcome, lockStates, readForProcessing, recordOutcomes } from '../intake/inbox.repository.js';
+import { type InboxRow, type Outcome, lockForProcessing, recordOutcomes } from '../intake/inbox.repository.js';
 import { type Delivery, PoisonPayloadError, classifyDelivery, isHandledTopic } from './delivery.js';
 import { customerActivity, orderActivity } from './map-order.js';
 import { isNewer } from './staleness.js';
@@ -37,14 +37,6 @@ type Applied = { outcome: Outcome; reason: string | null; followUp?: FollowUp };
 type Done = { id: number; outcome: Outcome; reason: string | null };
 
 export function createMirrorService(deps: MirrorDeps) {
-  // Transactions run one at a time per process: concurrent ones would lock the same persons in different orders.
-  let chain: Promise<unknown> = Promise.resolve();
-  const serially = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = chain.then(fn, fn);
-    chain = run.catch(() => undefined);
-    return run;
-  };
-
   async function applyOne(db: PoolClient, row: InboxRow, delivery: Delivery): Promise<Applied> {
     const meta = { bodySha256: row.bodySha256, inboxId: row.id, policyVersion: deps.policyVersion };
     switch (delivery.kind) {
@@ -100,14 +92,6 @@ export function createMirrorService(deps: MirrorDeps) {
     return undefined;
   }
 
-  function tryDecode(row: InboxRow): Delivery | Error {
-    try {
-      return decode(row);
-    } catch (err) {
-      return err as Error;
-    }
-  }
-
   /** For a retried job whose delivery was already applied: its follow-up may not have been queued yet. */
   function followUpAgain(row: InboxRow): FollowUp | undefined {
     try {
@@ -158,26 +142,21 @@ export function createMirrorService(deps: MirrorDeps) {
   async function applyDeliveries(ids: number[]): Promise<Map<number, ApplyResult>> {
     const results = new Map<number, ApplyResult>();
     deps.metrics.mirrorBatchSize.observe(ids.length);
-    // Decoding (JSON + zod) happens before the transaction, so it overlaps with another batch's database work.
-    const rows = await readForProcessing(deps.pool, ids);
-    const decoded = new Map<number, Delivery | Error>();
-    for (const row of rows) if (!row.processedAt) decoded.set(row.id, tryDecode(row));
-    await serially(() => withTransaction(deps.pool, async (db) => {
-      const states = await lockStates(db, ids);
+    await withTransaction(deps.pool, async (db) => {
+      const rows = await lockForProcessing(db, ids);
       const done: Done[] = [];
       const todo: { row: InboxRow; delivery: Delivery }[] = [];
       for (const row of rows) {
-        const state = states.get(row.id);
-        if (!state) continue;
-        if (state.processedAt && state.outcome) {
-          results.set(row.id, { ok: true, outcome: state.outcome, reason: state.reason, followUp: followUpAgain(row) });
+        if (row.processedAt && row.outcome) {
+          results.set(row.id, { ok: true, outcome: row.outcome, reason: row.reason, followUp: followUpAgain(row) });
           continue;
         }
-        const d = decoded.get(row.id) ?? tryDecode(row);
-        if (d instanceof Error) {
-          done.push({ id: row.id, outcome: 'failed', reason: d.message });
-          results.set(row.id, { ok: false, error: d, permanent: true });
-        } else todo.push({ row, delivery: d });
+        try {
+          todo.push({ row, delivery: decode(row) });
+        } catch (err) {
+          done.push({ id: row.id, outcome: 'failed', reason: (err as Error).message });
+          results.set(row.id, { ok: false, error: err as Error, permanent: true });
+        }
       }
       for (let i = 0; i < todo.length; ) {
         let j = i;
@@ -198,7 +177,7 @@ export function createMirrorService(deps: MirrorDeps) {
         i = j + 1;
       }
       await recordOutcomes(db, done);
-    }));
+    });
     for (const [, r] of results) deps.metrics.mirrorOutcomes.inc({ outcome: r.ok ? r.outcome : r.permanent ? 'failed' : 'error' });
     for (const id of ids) if (!results.has(id)) results.set(id, { ok: true, outcome: 'skipped', reason: 'inbox row no longer exists' });
     return results;
