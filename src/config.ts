@@ -17,7 +17,7 @@ const envSchema = z.object({
   WC_SOURCE_ALLOWLIST: z.string().optional(),
   POLICY_VERSION: z.string().min(1).max(64).default('2023-08-21'),
   RAW_PAYLOAD_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
-  MIRROR_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
+  MIRROR_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(25000),
   WC_URL: z.url({ protocol: /^https$/, error: 'must be the https:// URL of the shop (Basic auth only over HTTPS)' }).optional(),
   WC_CONSUMER_KEY: z.string().min(1).optional(),
