@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** Queue and job names, and what each job carries: ids only, never personal data. */
 
 export const QueueName = {
@@ -39,7 +41,8 @@ export const MIRROR_BATCH_SIZE = 50;
 
 /** One place builds job ids, so a relay pass repeated after a crash adds nothing twice. */
 export const jobId = {
-  mirrorDelivery: (inboxId: number) => `inbox-${inboxId}`,
-  mirrorBatch: (ids: number[]) => `inbox-${ids[0]}-${ids[ids.length - 1]}-${ids.length}`,
+  mirrorDelivery: (inboxId: number, pass = '') => `inbox-${inboxId}${pass}`,
+  /** A hash of every id: two different sets never share a job id. `pass` marks a re-relay (see relay.ts). */
+  mirrorBatch: (ids: number[], pass = '') => `inbox-b-${createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 24)}${pass}`,
   refetch: (resource: string, wcId: number, inboxId: number) => `refetch-${resource}-${wcId}-${inboxId}`,
 };

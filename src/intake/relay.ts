@@ -31,12 +31,14 @@ export interface RelayOptions {
 
 const ENQUEUE_TIMEOUT_MS = 5000;
 const COALESCE_MS = 20;
+/** A sweep re-relays at most this many batches; new deliveries are relayed between sweeps. */
+const MAX_REQUEUE_ROUNDS = 5;
 
 export function createRelay(o: RelayOptions) {
   const batchSize = o.batchSize ?? 500;
   const idleMs = o.idleIntervalMs ?? 1000;
   const sweepEveryMs = o.sweepIntervalMs ?? 60_000;
-  const orphanAgeMs = o.orphanAgeMs ?? 5 * 60_000;
+  const orphanAgeMs = o.orphanAgeMs ?? 15 * 60_000;
   let lastSweepAt = 0;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
@@ -44,15 +46,19 @@ export function createRelay(o: RelayOptions) {
   let stopped = true;
   let failures = 0;
 
-  async function enqueue(ids: number[]): Promise<void> {
+  /**
+   * `pass` is empty on the first relay; a re-relay uses a suffix of its own, because the first job may still be
+   * kept in the failed set (14 days) under the plain id, and BullMQ ignores an add whose id exists.
+   */
+  async function enqueue(ids: number[], pass = ''): Promise<void> {
     if (!o.queues.isReady()) throw new Error('queue connection not ready');
     const groups: number[][] = [];
     for (let i = 0; i < ids.length; i += MIRROR_BATCH_SIZE) groups.push(ids.slice(i, i + MIRROR_BATCH_SIZE));
     const add = o.queues.mirror.addBulk(
       groups.map((g) =>
         g.length === 1
-          ? { name: JobName.MirrorDelivery, data: { inboxId: g[0]! }, opts: { jobId: jobId.mirrorDelivery(g[0]!) } }
-          : { name: JobName.MirrorBatch, data: { inboxIds: g }, opts: { jobId: jobId.mirrorBatch(g) } },
+          ? { name: JobName.MirrorDelivery, data: { inboxId: g[0]! }, opts: { jobId: jobId.mirrorDelivery(g[0]!, pass) } }
+          : { name: JobName.MirrorBatch, data: { inboxIds: g }, opts: { jobId: jobId.mirrorBatch(g, pass) } },
       ),
     );
     // Never hold the claimed rows' transaction open on a hung Redis call. If the add lands after the timeout, the
@@ -83,11 +89,12 @@ export function createRelay(o: RelayOptions) {
   async function requeueRelayed(minAgeMs: number): Promise<number> {
     let afterId = 0;
     let total = 0;
-    for (;;) {
+    const pass = `-r${Date.now()}`;
+    for (let round = 0; round < MAX_REQUEUE_ROUNDS; round++) {
       const ids = await withTransaction(o.pool, async (db) => {
         const claimed = await claimRelayedUnprocessed(db, minAgeMs, afterId, batchSize);
         if (claimed.length) {
-          await enqueue(claimed);
+          await enqueue(claimed, pass);
           await markRelayed(db, claimed);
         }
         return claimed;
@@ -96,6 +103,7 @@ export function createRelay(o: RelayOptions) {
       if (ids.length < batchSize || stopped) return total;
       afterId = ids[ids.length - 1]!;
     }
+    return total; // the rest waits for the next sweep, so new deliveries are not held up
   }
 
   async function loop(): Promise<void> {

@@ -36,6 +36,13 @@ export interface MirrorDeps {
 type Applied = { outcome: Outcome; reason: string | null; followUp?: FollowUp };
 type Done = { id: number; outcome: Outcome; reason: string | null };
 
+/**
+ * Errors that retrying cannot fix: data exceptions (22), program limits (54) and integrity violations (23) other
+ * than unique/foreign-key ones, which concurrent writers can cause and a retry resolves.
+ */
+const isPermanentSqlState = (code: string) =>
+  code.startsWith('22') || code.startsWith('54') || (code.startsWith('23') && code !== '23505' && code !== '23503');
+
 export function createMirrorService(deps: MirrorDeps) {
   async function applyOne(db: PoolClient, row: InboxRow, delivery: Delivery): Promise<Applied> {
     const meta = { bodySha256: row.bodySha256, inboxId: row.id, policyVersion: deps.policyVersion };
@@ -123,8 +130,8 @@ export function createMirrorService(deps: MirrorDeps) {
     } catch (err) {
       await db.query('ROLLBACK TO SAVEPOINT delivery');
       const code = (err as { code?: unknown }).code;
-      if (typeof code === 'string' && code.startsWith('22')) {
-        // SQLSTATE class 22 (data exception, e.g. \u0000 in a string): this payload can never be stored.
+      if (typeof code === 'string' && isPermanentSqlState(code)) {
+        // e.g. \u0000 in a string (22P05), a value too large to index (54000): this payload can never be stored.
         const reason = `the database rejected a value in the payload (SQLSTATE ${code})`;
         done.push({ id: row.id, outcome: 'failed', reason });
         return { ok: false, error: new PoisonPayloadError(reason), permanent: true };

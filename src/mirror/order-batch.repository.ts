@@ -103,7 +103,7 @@ export async function writeChunk(db: Queryable, plan: ChunkPlan, policyVersion: 
   }
   const writes = [...plan.orderWrites.values()];
   if (writes.length) {
-    const rows = writes.map(({ d, personId }) => {
+    const rows = writes.map(({ d, personId, firstOrigin }) => {
       const o = d.order;
       const a = o.amounts;
       return {
@@ -113,7 +113,7 @@ export async function writeChunk(db: Queryable, plan: ChunkPlan, policyVersion: 
         payment_method: o.paymentMethod, payment_method_title: o.paymentMethodTitle, transaction_id: o.transactionId,
         billing: o.billing, shipping: o.shipping, ip_address: o.ipAddress, date_created_gmt: o.dates.created,
         date_modified_gmt: o.dates.modified, date_paid_gmt: o.dates.paid, date_completed_gmt: o.dates.completed,
-        body_sha256: d.bodySha256.toString('hex'), inbox_id: d.inboxId, origin: d.origin,
+        body_sha256: d.bodySha256.toString('hex'), inbox_id: d.inboxId, origin: firstOrigin,
       };
     });
     const lines = writes.flatMap(({ d }) => d.order.lines.map((l, position) => ({

@@ -33,8 +33,8 @@ export interface ChunkPlan {
   /** Persons to create; ids are negative placeholders until the caller assigns real ones. */
   newPersons: { tempId: number; wcCustomerId: number | null }[];
   newEmails: { email: string; personId: number }[];
-  /** The last applied version of each order, with its person. */
-  orderWrites: Map<number, { d: OrderDelivery; personId: number }>;
+  /** The last applied version of each order, with its person and the origin of the delivery that created it. */
+  orderWrites: Map<number, { d: OrderDelivery; personId: number; firstOrigin: string }>;
   /** Per person: latest activity and the names of the last order applied for them. */
   personTouches: Map<number, { activity: string | null; firstName: string; lastName: string }>;
   outcomes: Map<number, 'applied' | 'stale'>; // by inbox id
@@ -75,7 +75,9 @@ export function planOrderChunk(deliveries: OrderDelivery[], state: ChunkState): 
     state.orders.set(o.wcOrderId, {
       personId, status: o.status, version: { modifiedAt: o.dates.modified, bodySha256: d.bodySha256, inboxId: d.inboxId },
     });
-    plan.orderWrites.set(o.wcOrderId, { d, personId });
+    // first_seen_via belongs to the delivery that first brought the order (only matters if it is new).
+    const firstOrigin = plan.orderWrites.get(o.wcOrderId)?.firstOrigin ?? d.origin;
+    plan.orderWrites.set(o.wcOrderId, { d, personId, firstOrigin });
     const touch = plan.personTouches.get(personId);
     const activity = latest(touch?.activity ?? null, orderActivity(o));
     plan.personTouches.set(personId, { activity, firstName: o.billing.firstName, lastName: o.billing.lastName });
