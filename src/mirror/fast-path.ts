@@ -1,8 +1,13 @@
-import type { PoolClient } from '../platform/db.js';
+import { type PoolClient, lockNames } from '../platform/db.js';
 import type { InboxRow } from '../intake/inbox.repository.js';
 import type { Delivery } from './delivery.js';
 import { type OrderDelivery, planOrderChunk } from './plan-orders.js';
 import { loadChunkState, writeChunk } from './order-batch.repository.js';
+
+/** The names another worker process must not work on at the same time (see lockNames). */
+export const identityLocks = (orderIds: number[], customerIds: number[], emails: string[]) => [
+  ...orderIds.map((id) => `order:${id}`), ...customerIds.map((id) => `customer:${id}`), ...emails.map((e) => `email:${e}`),
+];
 
 type OrderEntry = { row: InboxRow; delivery: Extract<Delivery, { kind: 'order' }> };
 
@@ -20,6 +25,7 @@ export async function applyOrdersFast(db: PoolClient, entries: OrderEntry[], pol
   const emails = [...new Set(deliveries.flatMap((d) => (d.order.email ? [d.order.email] : [])))];
   await db.query('SAVEPOINT fast_path');
   try {
+    await lockNames(db, identityLocks(orderIds, customerIds, emails));
     const state = await loadChunkState(db, orderIds, customerIds, emails);
     const plan = planOrderChunk(deliveries, state);
     if (!plan) {

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import type { Pool, PoolClient } from '../platform/db.js';
-import { withTransaction } from '../platform/db.js';
+import { lockNames, withTransaction } from '../platform/db.js';
 import { safeError } from '../platform/logger.js';
 import { type InboxRow, type Outcome, lockForProcessing, recordOutcomes } from '../intake/inbox.repository.js';
 import { type Delivery, PoisonPayloadError, classifyDelivery, isHandledTopic } from './delivery.js';
 import { customerActivity, orderActivity } from './map-order.js';
 import { isNewer } from './staleness.js';
-import { applyOrdersFast } from './fast-path.js';
+import { applyOrdersFast, identityLocks } from './fast-path.js';
 import { choosePerson, planEmails } from './resolve-person.js';
 import { findOrderVersion, trashOrder, upsertOrder } from './order.repository.js';
 import { findCustomerVersion, loadFacts, markAccountDeleted, settlePerson, writeCustomer } from './person.repository.js';
@@ -54,12 +54,14 @@ export function createMirrorService(deps: MirrorDeps) {
         return followUp ? { outcome: 'refetch', reason: delivery.reason, followUp } : { outcome: 'failed', reason: delivery.reason };
       }
       case 'order-trashed': {
+        await lockNames(db, identityLocks([delivery.wcOrderId], [], []));
         const followUp = followUpOf(row, delivery);
         return (await trashOrder(db, delivery.wcOrderId))
           ? { outcome: 'applied', reason: null, followUp }
           : { outcome: followUp ? 'refetch' : 'skipped', reason: 'order.deleted for an order not in the mirror', followUp };
       }
       case 'customer-deleted': {
+        await lockNames(db, identityLocks([], [delivery.wcCustomerId], []));
         const followUp = followUpOf(row, delivery);
         return (await markAccountDeleted(db, delivery.wcCustomerId))
           ? { outcome: 'applied', reason: null, followUp }
@@ -67,6 +69,7 @@ export function createMirrorService(deps: MirrorDeps) {
       }
       case 'order': {
         const o = delivery.order;
+        await lockNames(db, identityLocks([o.wcOrderId], o.wcCustomerId ? [o.wcCustomerId] : [], o.email ? [o.email] : []));
         const stored = await findOrderVersion(db, o.wcOrderId);
         const revive = delivery.restored && stored?.status === 'trash';
         if (stored && !revive && !isNewer(stored.version, { ...meta, modifiedAt: o.dates.modified })) {
@@ -80,6 +83,7 @@ export function createMirrorService(deps: MirrorDeps) {
       }
       case 'customer': {
         const c = delivery.customer;
+        await lockNames(db, identityLocks([], [c.wcCustomerId], c.emails));
         const stored = await findCustomerVersion(db, c.wcCustomerId);
         if (stored && !isNewer(stored, { ...meta, modifiedAt: c.dates.modified })) return { outcome: 'stale', reason: null };
         const facts = await loadFacts(db, { wcCustomerId: c.wcCustomerId, emails: c.emails, previousPersonId: null });

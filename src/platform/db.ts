@@ -89,3 +89,15 @@ export async function withTryLock<T>(pool: pg.Pool, key: string, fn: () => Promi
     client.release();
   }
 }
+
+/* $1 lock names — sorted so that two transactions taking overlapping sets queue instead of deadlocking */
+const XACT_LOCKS = /* sql */ `
+  SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT hashtextextended(n, 0) AS k FROM unnest($1::text[]) AS n ORDER BY 1) s`;
+
+/**
+ * Transaction-scoped advisory locks on names such as `order:57` or `email:ann@x.nl`: two processes applying
+ * deliveries about the same order or person take turns, even when the row they would lock does not exist yet.
+ */
+export async function lockNames(db: Pick<pg.PoolClient, 'query'>, names: string[]): Promise<void> {
+  if (names.length) await db.query(XACT_LOCKS, [names]);
+}
