@@ -30,7 +30,7 @@ function insertMany(rows: number): string {
   return `INSERT INTO webhook_inbox (source, topic, webhook_id, body_sha256, body, origin, resource, resource_id)
   VALUES ${values.join(', ')}
   ON CONFLICT ON CONSTRAINT webhook_inbox_dedupe DO NOTHING
-  RETURNING source, body_sha256`;
+  RETURNING source, topic, body_sha256`;
 }
 
 /**
@@ -38,9 +38,9 @@ function insertMany(rows: number): string {
  * Deliveries repeated inside the batch count as duplicates after the first.
  */
 export async function insertDeliveries(db: Queryable, batch: NewDelivery[]): Promise<boolean[]> {
-  const key = (source: string, sha: Buffer) => `${source}\u0000${sha.toString('hex')}`;
+  const key = (source: string, topic: string, sha: Buffer) => `${source}\u0000${topic}\u0000${sha.toString('hex')}`;
   const firstIndex = new Map<string, number>();
-  batch.forEach((d, i) => firstIndex.has(key(d.source, d.bodySha256)) || firstIndex.set(key(d.source, d.bodySha256), i));
+  batch.forEach((d, i) => firstIndex.has(key(d.source, d.topic, d.bodySha256)) || firstIndex.set(key(d.source, d.topic, d.bodySha256), i));
   const unique = [...firstIndex.values()].map((i) => batch[i]!);
   const inserted = new Set<string>();
   for (let i = 0; i < unique.length; i += 1000) { // bind parameters are limited to 65,535 per statement
@@ -48,11 +48,11 @@ export async function insertDeliveries(db: Queryable, batch: NewDelivery[]): Pro
     const params = chunk.flatMap((d) => [
       d.source, d.topic, d.webhookId, d.bodySha256, d.body, d.origin ?? 'webhook', d.topic.split('.')[0], d.resourceId ?? null,
     ]);
-    const { rows } = await db.query<{ source: string; body_sha256: Buffer }>(insertMany(chunk.length), params);
-    for (const r of rows) inserted.add(key(r.source, r.body_sha256));
+    const { rows } = await db.query<{ source: string; topic: string; body_sha256: Buffer }>(insertMany(chunk.length), params);
+    for (const r of rows) inserted.add(key(r.source, r.topic, r.body_sha256));
   }
   return batch.map((d, i) => {
-    const k = key(d.source, d.bodySha256);
+    const k = key(d.source, d.topic, d.bodySha256);
     return firstIndex.get(k) === i && inserted.has(k);
   });
 }

@@ -5,7 +5,8 @@ import type { Metrics } from '../platform/metrics.js';
 import { isHandledTopic } from '../mirror/delivery.js';
 import type { IntakeService } from './intake.service.js';
 import { isPing, mediaKind } from './ping.js';
-import { isValidSignature, sha256 } from './signature.js';
+import { isValidSignature } from './signature.js';
+import { deliveryFingerprint } from './delivery-key.js';
 
 export interface IntakeRouteOptions {
   webhookSecret: string;
@@ -71,7 +72,7 @@ export async function intakeRoutes(app: FastifyInstance, opts: IntakeRouteOption
     let status: 'accepted' | 'duplicate';
     try {
       status = await opts.intake.record({
-        source, topic, webhookId: header(req, 'x-wc-webhook-id') ?? null, bodySha256: sha256(body), body,
+        source, topic, webhookId: header(req, 'x-wc-webhook-id') ?? null, bodySha256: deliveryFingerprint(body, topic, header(req, 'x-wc-webhook-delivery-id')), body,
         resourceId: resourceIdOf(parsed),
       });
     } catch (err) {

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** WooCommerce signs the exact body bytes: base64(HMAC-SHA256(secret, body)). Compared in constant time. */
 export function sign(body: Buffer | string, secret: string): string {
@@ -12,4 +12,3 @@ export function isValidSignature(body: Buffer, header: string | undefined, secre
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-export const sha256 = (body: Buffer): Buffer => createHash('sha256').update(body).digest();
