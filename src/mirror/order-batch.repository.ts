@@ -77,16 +77,22 @@ const UPSERT_ORDERS = /* sql */ `
     total_tax numeric, tax_class text, extra jsonb)
   JOIN o ON o.wc_order_id = l.wc_order_id`;
 
-/* $1 touches (jsonb: person_id, activity, first_name, last_name), $2 policy version */
+/*
+ * $1 touches (jsonb: person_id, activity, and the first and last non-empty billing names), $2 policy version.
+ * Guests take the last non-empty name; a registered person without a name takes the first (as one by one would).
+ */
 const TOUCH_PERSONS = /* sql */ `
   UPDATE persons p SET
     last_activity_at = GREATEST(p.last_activity_at, u.activity),
-    first_name = CASE WHEN p.wc_customer_id IS NULL OR COALESCE(p.first_name, '') = ''
-                      THEN COALESCE(NULLIF(u.first_name, ''), p.first_name) ELSE p.first_name END,
-    last_name = CASE WHEN p.wc_customer_id IS NULL OR COALESCE(p.last_name, '') = ''
-                     THEN COALESCE(NULLIF(u.last_name, ''), p.last_name) ELSE p.last_name END,
+    first_name = CASE WHEN p.wc_customer_id IS NULL THEN COALESCE(NULLIF(u.last_first_name, ''), p.first_name)
+                      WHEN COALESCE(p.first_name, '') = '' THEN COALESCE(NULLIF(u.first_first_name, ''), p.first_name)
+                      ELSE p.first_name END,
+    last_name = CASE WHEN p.wc_customer_id IS NULL THEN COALESCE(NULLIF(u.last_last_name, ''), p.last_name)
+                     WHEN COALESCE(p.last_name, '') = '' THEN COALESCE(NULLIF(u.first_last_name, ''), p.last_name)
+                     ELSE p.last_name END,
     policy_version = $2, updated_at = now()
-  FROM jsonb_to_recordset($1::jsonb) AS u(person_id bigint, activity timestamptz, first_name text, last_name text)
+  FROM jsonb_to_recordset($1::jsonb) AS u(person_id bigint, activity timestamptz, first_first_name text,
+    first_last_name text, last_first_name text, last_last_name text)
   WHERE p.id = u.person_id`;
 
 /** Writes a ChunkPlan: persons, emails, orders with their lines, person activity. */
@@ -124,7 +130,9 @@ export async function writeChunk(db: Queryable, plan: ChunkPlan, policyVersion: 
     await db.query(UPSERT_ORDERS, [JSON.stringify(rows), JSON.stringify(lines), policyVersion]);
   }
   const touches = [...plan.personTouches.entries()].map(([personId, t]) => ({
-    person_id: id(personId), activity: t.activity, first_name: t.firstName, last_name: t.lastName,
+    person_id: id(personId), activity: t.activity,
+    first_first_name: t.names.first.firstName, first_last_name: t.names.first.lastName,
+    last_first_name: t.names.last.firstName, last_last_name: t.names.last.lastName,
   }));
   if (touches.length) await db.query(TOUCH_PERSONS, [JSON.stringify(touches), policyVersion]);
 }

@@ -29,14 +29,22 @@ export interface ChunkState {
   owners: Map<string, Candidate>; // by email
 }
 
+export interface Names {
+  firstName: string;
+  lastName: string;
+}
+
 export interface ChunkPlan {
   /** Persons to create; ids are negative placeholders until the caller assigns real ones. */
   newPersons: { tempId: number; wcCustomerId: number | null }[];
   newEmails: { email: string; personId: number }[];
   /** The last applied version of each order, with its person and the origin of the delivery that created it. */
   orderWrites: Map<number, { d: OrderDelivery; personId: number; firstOrigin: string }>;
-  /** Per person: latest activity and the names of the last order applied for them. */
-  personTouches: Map<number, { activity: string | null; firstName: string; lastName: string }>;
+  /**
+   * Per person: latest activity, and billing names as one-by-one application would leave them: a guest ends with
+   * the last non-empty name, a registered person without a name takes the first non-empty one.
+   */
+  personTouches: Map<number, { activity: string | null; names: { first: Names; last: Names } }>;
   outcomes: Map<number, 'applied' | 'stale'>; // by inbox id
 }
 
@@ -80,7 +88,12 @@ export function planOrderChunk(deliveries: OrderDelivery[], state: ChunkState): 
     plan.orderWrites.set(o.wcOrderId, { d, personId, firstOrigin });
     const touch = plan.personTouches.get(personId);
     const activity = latest(touch?.activity ?? null, orderActivity(o));
-    plan.personTouches.set(personId, { activity, firstName: o.billing.firstName, lastName: o.billing.lastName });
+    const prior = touch?.names ?? { first: { firstName: '', lastName: '' }, last: { firstName: '', lastName: '' } };
+    const names = {
+      first: { firstName: prior.first.firstName || o.billing.firstName, lastName: prior.first.lastName || o.billing.lastName },
+      last: { firstName: o.billing.firstName || prior.last.firstName, lastName: o.billing.lastName || prior.last.lastName },
+    };
+    plan.personTouches.set(personId, { activity, names });
     plan.outcomes.set(d.inboxId, 'applied');
   }
   return plan;

@@ -47,6 +47,7 @@ describe('mirror fast path', () => {
     const o1 = nextId();
     const customer = aCustomer({ email: `reg-${nextId()}@example.com` });
     const guest = `guest-${nextId()}@example.com`;
+    const named = `named-${nextId()}@example.com`;
     const deliveries = [
       delivery('order.created', anOrder({ id: o1, email: shared, status: 'pending', modified: '2025-04-01T10:00:00' })),
       delivery('order.created', anOrder({ email: shared, first_name: 'Anna' })), // same new person
@@ -54,7 +55,9 @@ describe('mirror fast path', () => {
       delivery('order.updated', anOrder({ id: o1, email: shared, status: 'cancelled', modified: '2025-04-01T10:01:00' })), // stale
       delivery('order.created', anOrder({ email: 'deleted@site.invalid' })),
       delivery('order.created', anOrder({ customer_id: 9_000_001, email: `new-reg-${nextId()}@example.com` })),
-      delivery('order.created', anOrder({ customer_id: 9_000_001, email: `second-${nextId()}@example.com` })),
+      delivery('order.created', anOrder({ customer_id: 9_000_001, email: `second-${nextId()}@example.com`, first_name: 'Bob' })),
+      delivery('order.created', anOrder({ email: named, first_name: 'Zed', last_name: 'Lee' })),
+      delivery('order.created', anOrder({ email: named, first_name: '', last_name: '' })), // the guest keeps Zed
       delivery('customer.created', customer), // breaks the run: one by one
       delivery('order.created', anOrder({ customer_id: customer.id, email: customer.email })),
       delivery('order.created', anOrder({ email: guest })),
@@ -71,7 +74,8 @@ describe('mirror fast path', () => {
     for (const id of await ids(single)) await single.deps.mirror.applyDeliveries([id]);
 
     const [a, b] = [await snapshot(batched), await snapshot(single)];
-    expect(a.orders.length).toBe(8);
+    expect(a.orders.length).toBe(10);
+    expect(a.persons.find((p) => p.emails?.includes(named))).toMatchObject({ first_name: 'Zed', last_name: 'Lee' });
     expect(a).toEqual(b);
     const outcomes = a.outcomes.map((r) => r.outcome);
     expect(outcomes.filter((o) => o === 'stale')).toHaveLength(1);
