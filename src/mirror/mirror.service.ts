@@ -56,9 +56,10 @@ export function createMirrorService(deps: MirrorDeps) {
       case 'order-trashed': {
         await lockNames(db, identityLocks([delivery.wcOrderId], [], []));
         const followUp = followUpOf(row, delivery);
-        return (await trashOrder(db, delivery.wcOrderId))
-          ? { outcome: 'applied', reason: null, followUp }
-          : { outcome: followUp ? 'refetch' : 'skipped', reason: 'order.deleted for an order not in the mirror', followUp };
+        const trashed = await trashOrder(db, delivery.wcOrderId, row.id);
+        if (trashed === 'trashed') return { outcome: 'applied', reason: null, followUp };
+        if (trashed === 'stale') return { outcome: 'stale', reason: 'order.deleted received before the version held', followUp };
+        return { outcome: followUp ? 'refetch' : 'skipped', reason: 'order.deleted for an order not in the mirror', followUp };
       }
       case 'customer-deleted': {
         await lockNames(db, identityLocks([], [delivery.wcCustomerId], []));

@@ -104,16 +104,19 @@ export async function upsertOrder(
   ]);
 }
 
-/* $1 wc order id */
+/* $1 wc order id, $2 inbox id of the delete — a delete received before the version we hold does not apply */
 const TRASH_ORDER = /* sql */ `
   UPDATE orders SET status_before_trash = CASE WHEN status <> 'trash' THEN status ELSE status_before_trash END,
     status = 'trash', updated_at = now()
-  WHERE wc_order_id = $1 RETURNING id`;
+  WHERE wc_order_id = $1 AND inbox_id < $2 RETURNING id`;
+/* $1 wc order id */
+const ORDER_EXISTS = /* sql */ `SELECT 1 FROM orders WHERE wc_order_id = $1`;
 
 /** order.deleted moves an order to the trash; order.restored brings the full order back. */
-export async function trashOrder(db: Queryable, wcOrderId: number): Promise<boolean> {
-  const { rowCount } = await db.query(TRASH_ORDER, [wcOrderId]);
-  return (rowCount ?? 0) > 0;
+export async function trashOrder(db: Queryable, wcOrderId: number, inboxId: number): Promise<'trashed' | 'stale' | 'unknown'> {
+  const { rowCount } = await db.query(TRASH_ORDER, [wcOrderId, inboxId]);
+  if ((rowCount ?? 0) > 0) return 'trashed';
+  return (await db.query(ORDER_EXISTS, [wcOrderId])).rowCount ? 'stale' : 'unknown';
 }
 
 /* $1 wc order id */

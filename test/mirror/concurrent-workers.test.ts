@@ -55,4 +55,23 @@ describe('mirror with several worker processes', () => {
       expect(e[0].n).toBe(1);
     }
   });
+
+  test('when a delete is applied after a restore received later, then the order stays restored', async () => {
+    const svc = processA();
+    const id = nextId();
+    const created = anOrder({ id, status: 'processing', modified: '2025-06-01T10:00:00' });
+    await insertDeliveries(ctx.pool, [body(created)]);
+    let { rows } = await ctx.pool.query('SELECT id FROM webhook_inbox WHERE processed_at IS NULL ORDER BY id');
+    await svc.applyDeliveries(rows.map((r) => r.id));
+    const trash = { ...body({ id }), topic: 'order.deleted' };
+    const restored = { ...body({ ...created, date_modified_gmt: '2025-06-01T10:05:00' }), topic: 'order.restored' };
+    await insertDeliveries(ctx.pool, [trash, restored]);
+    ({ rows } = await ctx.pool.query('SELECT id FROM webhook_inbox WHERE processed_at IS NULL ORDER BY id'));
+    await svc.applyDeliveries([rows[1].id]); // the restore (received second) is applied first
+    await svc.applyDeliveries([rows[0].id]);
+    const { rows: o } = await ctx.pool.query('SELECT status FROM orders WHERE wc_order_id = $1', [id]);
+    expect(o[0].status).toBe('processing');
+    const { rows: out } = await ctx.pool.query('SELECT outcome FROM webhook_inbox WHERE id = $1', [rows[0].id]);
+    expect(out[0].outcome).toBe('stale');
+  });
 });
