@@ -6,6 +6,10 @@ import { intakeRoutes } from './intake/intake.routes.js';
 import { customersRoutes } from './operator/customers.routes.js';
 import { healthRoutes } from './operator/health.routes.js';
 import { syncRoutes } from './sync/sync.routes.js';
+import { erasureRoutes } from './erasure/erasure.routes.js';
+import { legalHoldsRoutes } from './legal-holds/holds.routes.js';
+import { retentionRoutes } from './retention/retention.routes.js';
+import { fiscalRoutes } from './fiscal/fiscal.routes.js';
 
 /** Builds the HTTP API: platform concerns first, then each capability's routes in its own scope. */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
@@ -24,7 +28,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     api.addHook('onRequest', bearerAuth(config.secrets.adminToken));
     await api.register(customersRoutes, { pool: deps.pool });
     await api.register(syncRoutes, { services: deps.sync, queues: deps.queues });
+    await api.register(erasureRoutes, { eraseSubject: deps.eraseSubject });
+    await api.register(legalHoldsRoutes, { pool: deps.pool, clock: deps.clock, subjectKey: deps.subjectKey });
+    await api.register(retentionRoutes, { retention: deps.retention, queues: deps.queues, pool: deps.pool });
   }, { prefix: '/api' });
+  // P13: its own scope and its own token; the operator token is refused.
+  await app.register(fiscalRoutes, { prefix: '/api', pool: deps.pool, fiscalToken: config.secrets.fiscalToken, adminToken: config.secrets.adminToken });
 
   await app.register(healthRoutes, {
     pool: deps.pool,

@@ -5,18 +5,20 @@ import { resolveSecrets } from './platform/secrets.js';
 import { createPool, ensureDatabase } from './platform/db.js';
 import { migrate } from './platform/migrate.js';
 import { assertPseudonymKey } from './platform/key-check.js';
+import { subjectKeyer } from './erasure/subject-key.js';
+import { fillMissingSubjectKeys } from './erasure/erasure.repository.js';
 
 /** Config from env (+ .env), secrets resolved; exits non-zero naming the bad variable. */
 export function loadConfigOrExit(env = process.env): { config: Config; log: Logger } {
   try {
     loadDotEnv();
     const { rawSecrets, ...rest } = parseEnv(env);
-    const { secrets, generated } = resolveSecrets(rawSecrets, rest.dataDir);
+    const { secrets, generated } = resolveSecrets(rawSecrets, rest.dataDir, { production: rest.nodeEnv === 'production' });
     const config: Config = { ...rest, secrets };
     const log = createLogger(config.logLevel);
     if (generated.length) {
       // Printed once, on the terminal only (never through the logger): the operator needs them to set up WooCommerce.
-      const names = { webhookSecret: 'WC_WEBHOOK_SECRET', adminToken: 'ADMIN_TOKEN', pseudonymKey: 'PSEUDONYM_KEY' } as const;
+      const names = { webhookSecret: 'WC_WEBHOOK_SECRET', adminToken: 'ADMIN_TOKEN', pseudonymKey: 'PSEUDONYM_KEY', fiscalToken: 'FISCAL_TOKEN' } as const;
       process.stderr.write(`\nGenerated secrets, stored in ${config.dataDir}/secrets.json (mode 0600):\n`);
       for (const k of generated) process.stderr.write(`  ${names[k]}=${secrets[k]}\n`);
       process.stderr.write('\n');
@@ -38,6 +40,8 @@ export async function prepareDatabase(config: Config, log: Logger): Promise<void
     const { applied } = await migrate(pool);
     log.info({ applied }, applied.length ? 'migrations applied' : 'database schema up to date');
     await assertPseudonymKey(pool, config.secrets.pseudonymKey);
+    const filled = await fillMissingSubjectKeys(pool, subjectKeyer(config.secrets.pseudonymKey));
+    if (filled) log.info({ filled }, 'subject keys computed for emails stored before erasure support');
   } finally {
     await pool.end();
   }

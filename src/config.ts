@@ -27,6 +27,12 @@ const envSchema = z.object({
   RECONCILE_EVERY: z.string().regex(/^\d+(ms|s|m|h)?$/, 'a duration such as 300s, 5m or 1h').default('5m'),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   WC_WEBHOOKS_AUTOREPAIR: z.enum(['true', 'false', '1', '0']).default('false'),
+  FISCAL_TOKEN: z.string().min(24, 'at least 24 characters').optional(),
+  INVOICE_PREFIX: z.string().max(20).regex(/^[A-Za-z0-9_/.-]*$/, 'letters, digits and _ / . - only').default('WC-'),
+  FISCAL_RETENTION_YEARS: z.coerce.number().int().min(7, 'at least 7 (Art. 52 AWR)').max(30).default(7),
+  RETENTION_CRON: z.string().min(9).default('0 3 * * *'),
+  RETENTION_INACTIVE_DAYS: z.coerce.number().int().min(1).max(36500).default(730),
+  RETENTION_MAX_FRACTION: z.coerce.number().gt(0).max(1).default(0.2),
 });
 
 /** '5m' → 300000; a bare number is seconds. */
@@ -35,6 +41,12 @@ export function parseDuration(v: string): number {
   if (!m) throw new ConfigError(`not a duration: ${v}`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000;
   return Number(m[1]) * unit;
+}
+
+/** Five cron fields (minute hour day month weekday); BullMQ's parser checks the values when it schedules. */
+function checkCron(v: string): string {
+  if (!/^\S+( \S+){4}$/.test(v.trim())) throw new ConfigError(`RETENTION_CRON: expected five cron fields, e.g. "0 3 * * *"`);
+  return v.trim();
 }
 
 export type Env = z.infer<typeof envSchema>;
@@ -49,7 +61,7 @@ export interface Config {
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
   /** Filled by resolveSecrets(): from the environment, or generated once outside production. */
-  secrets: { webhookSecret: string; adminToken: string; pseudonymKey: string };
+  secrets: { webhookSecret: string; adminToken: string; pseudonymKey: string; fiscalToken: string | null };
   /** Normalised X-WC-Webhook-Source values; null accepts every source. */
   sourceAllowlist: string[] | null;
   policyVersion: string;
@@ -61,6 +73,11 @@ export interface Config {
   reconcileEveryMs: number;
   publicUrl: string | null;
   webhooksAutorepair: boolean;
+  /** Invoice number = invoicePrefix + order number (shared with the accounting push). */
+  invoicePrefix: string;
+  fiscalRetentionYears: number;
+  /** Retention sweep: cron (Europe/Amsterdam), inactivity in days, and the interlock's largest fraction of people. */
+  retention: { cron: string; inactiveDays: number; maxFraction: number };
 }
 
 export class ConfigError extends Error {}
@@ -95,6 +112,9 @@ export function parseEnv(env: NodeJS.ProcessEnv): Omit<Config, 'secrets'> & { ra
     const absent = (['WC_WEBHOOK_SECRET', 'ADMIN_TOKEN', 'PSEUDONYM_KEY'] as const).filter((k) => !e[k]);
     if (absent.length) throw new ConfigError(`required when NODE_ENV=production: ${absent.join(', ')}`);
   }
+  if (e.FISCAL_TOKEN && e.FISCAL_TOKEN === e.ADMIN_TOKEN) {
+    throw new ConfigError('FISCAL_TOKEN: must differ from ADMIN_TOKEN (P13: operators do not read the fiscal archive)');
+  }
   if (e.WC_URL && (!e.WC_CONSUMER_KEY || !e.WC_CONSUMER_SECRET)) {
     throw new ConfigError('WC_CONSUMER_KEY and WC_CONSUMER_SECRET are required when WC_URL is set');
   }
@@ -110,7 +130,7 @@ export function parseEnv(env: NodeJS.ProcessEnv): Omit<Config, 'secrets'> & { ra
     queuePrefix: e.QUEUE_PREFIX,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
-    rawSecrets: { webhookSecret: e.WC_WEBHOOK_SECRET, adminToken: e.ADMIN_TOKEN, pseudonymKey: e.PSEUDONYM_KEY },
+    rawSecrets: { webhookSecret: e.WC_WEBHOOK_SECRET, adminToken: e.ADMIN_TOKEN, pseudonymKey: e.PSEUDONYM_KEY, fiscalToken: e.FISCAL_TOKEN },
     sourceAllowlist: allow.length ? allow : null,
     policyVersion: e.POLICY_VERSION,
     rawPayloadRetentionDays: e.RAW_PAYLOAD_RETENTION_DAYS,
@@ -122,5 +142,8 @@ export function parseEnv(env: NodeJS.ProcessEnv): Omit<Config, 'secrets'> & { ra
     reconcileEveryMs,
     publicUrl: e.PUBLIC_URL ?? null,
     webhooksAutorepair: e.WC_WEBHOOKS_AUTOREPAIR === 'true' || e.WC_WEBHOOKS_AUTOREPAIR === '1',
+    invoicePrefix: e.INVOICE_PREFIX,
+    fiscalRetentionYears: e.FISCAL_RETENTION_YEARS,
+    retention: { cron: checkCron(e.RETENTION_CRON), inactiveDays: e.RETENTION_INACTIVE_DAYS, maxFraction: e.RETENTION_MAX_FRACTION },
   };
 }

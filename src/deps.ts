@@ -12,10 +12,18 @@ import { createReconcileService } from './reconcile/reconcile.service.js';
 import { createBackfillService } from './backfill/backfill.service.js';
 import { createShopWebhooksService } from './shop-webhooks/webhooks.service.js';
 import type { SyncServices } from './sync/sync.jobs.js';
+import { type Clock, systemClock } from './platform/clock.js';
+import { subjectKeyer } from './erasure/subject-key.js';
+import { createEraseSubject } from './erasure/erase-subject.js';
+import { removeFinishedJobsOfErased } from './erasure/job-data.js';
+import { createRetentionService } from './retention/sweep.service.js';
+import { readMirrorHealth } from './retention/mirror-health.js';
 
 /** Composition root shared by the API and the workers. Tests pass their own pool (schema per file). */
-export function createDeps(config: Config, log: Logger, overrides: { pool?: Pool; wooCa?: string } = {}) {
+export function createDeps(config: Config, log: Logger, overrides: { pool?: Pool; wooCa?: string; clock?: Clock } = {}) {
   const pool = overrides.pool ?? createPool(config.databaseUrl, { max: 20 });
+  const clock = overrides.clock ?? systemClock;
+  const subjectKey = subjectKeyer(config.secrets.pseudonymKey);
   const metrics = createMetrics();
   const redis = createProducerConnection(config.redisUrl);
   const queues = createQueues(redis, config.queuePrefix);
@@ -24,11 +32,22 @@ export function createDeps(config: Config, log: Logger, overrides: { pool?: Pool
   const intake = createIntakeService({ pool, metrics, onCommitted: onIngested });
   const sync = createSyncServices(config, log, { pool, metrics, onIngested, ca: overrides.wooCa });
   const mirror = createMirrorService({
-    pool, policyVersion: config.policyVersion, log: log.child({ component: 'mirror' }), metrics, refetchEnabled: sync !== null,
+    pool, policyVersion: config.policyVersion, log: log.child({ component: 'mirror' }), metrics, refetchEnabled: sync !== null, subjectKey,
+  });
+  const erasureSettings = { dataDir: config.dataDir, fiscal: { prefix: config.invoicePrefix, years: config.fiscalRetentionYears } };
+  const afterErasure = async () => {
+    if (queues.isReady()) await removeFinishedJobsOfErased(pool, queues.all);
+  };
+  const eraseSubject = createEraseSubject({ pool, settings: erasureSettings, subjectKey, clock, afterErasure });
+  const retention = createRetentionService({
+    pool, log: log.child({ component: 'retention' }), metrics, clock, erasure: erasureSettings,
+    inactiveDays: config.retention.inactiveDays, maxFraction: config.retention.maxFraction,
+    rawPayloadRetentionDays: config.rawPayloadRetentionDays, afterErasure,
+    mirrorHealth: () => readMirrorHealth(pool, clock, sync !== null),
   });
 
   return {
-    config, log, pool, metrics, redis, queues, relay, intake, mirror, sync, onIngested,
+    config, log, pool, clock, subjectKey, metrics, redis, queues, relay, intake, mirror, sync, onIngested, eraseSubject, retention,
     /** Closes what createDeps opened, after the HTTP server and workers have stopped. */
     async close() {
       await relay.stop();

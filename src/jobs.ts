@@ -19,6 +19,7 @@ export const JobName = {
   ReconcileCustomers: 'reconcile-customers',
   Backfill: 'backfill',
   CheckWebhooks: 'check-webhooks',
+  RetentionSweep: 'retention-sweep',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -31,6 +32,8 @@ export interface JobPayloads {
   [JobName.ReconcileCustomers]: Record<string, never>;
   [JobName.Backfill]: { restart?: boolean };
   [JobName.CheckWebhooks]: { repair?: boolean };
+  /** Without sweepId (the daily scheduler) a new sweep is created; with it, that sweep runs or resumes. */
+  [JobName.RetentionSweep]: { sweepId?: string };
 }
 
 /**
@@ -45,4 +48,5 @@ export const jobId = {
   /** A hash of every id: two different sets never share a job id. `pass` marks a re-relay (see relay.ts). */
   mirrorBatch: (ids: number[], pass = '') => `inbox-b-${createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 24)}${pass}`,
   refetch: (resource: string, wcId: number, inboxId: number) => `refetch-${resource}-${wcId}-${inboxId}`,
+  retentionSweep: (sweepId: string) => `sweep-${sweepId}`,
 };

@@ -13,6 +13,7 @@ export const jobQueue: Record<JobName, QueueName> = {
   [JobName.ReconcileCustomers]: QueueName.Sync,
   [JobName.Backfill]: QueueName.Sync,
   [JobName.CheckWebhooks]: QueueName.Sync,
+  [JobName.RetentionSweep]: QueueName.Maintenance,
 };
 
 /** JobName → handler. Boot fails if a job has no handler, so a job can never sit in a queue nobody works. */

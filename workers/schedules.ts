@@ -2,11 +2,18 @@ import type { Queues } from '../src/platform/queues.js';
 import { JobName } from '../src/jobs.js';
 
 /** Scheduled sweeps (BullMQ 6 job schedulers, UTC cron). upsert is idempotent: every start may call it. */
-export async function upsertSchedules(queues: Queues, opts: { sync: boolean; reconcileEveryMs: number }): Promise<void> {
+export async function upsertSchedules(queues: Queues, opts: { sync: boolean; reconcileEveryMs: number; retentionCron: string }): Promise<void> {
   await queues.maintenance.upsertJobScheduler(
     'purge-inbox-hourly',
     { pattern: '17 * * * *', tz: 'UTC' },
     { name: JobName.PurgeInbox, data: {}, opts: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 } } },
+  );
+  // P13: the retention sweep, daily at RETENTION_CRON in the shop's time zone. One attempt creates the sweep;
+  // retries resume that same sweep (the job records its id), never start a second one.
+  await queues.maintenance.upsertJobScheduler(
+    'retention-sweep',
+    { pattern: opts.retentionCron, tz: 'Europe/Amsterdam' },
+    { name: JobName.RetentionSweep, data: {}, opts: { attempts: 5, backoff: { type: 'exponential', delay: 60_000 } } },
   );
   if (!opts.sync) {
     // Webhooks-only mode: no REST API to reconcile against.

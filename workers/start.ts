@@ -6,6 +6,7 @@ import { safeError } from '../src/platform/logger.js';
 import { createMirrorJobs } from '../src/mirror/mirror.jobs.js';
 import { createInboxPurgeJobs } from '../src/intake/inbox-purge.jobs.js';
 import { createSyncJobs } from '../src/sync/sync.jobs.js';
+import { createRetentionJobs } from '../src/retention/retention.jobs.js';
 import { createRegistry } from './registry.js';
 import { upsertSchedules } from './schedules.js';
 
@@ -15,6 +16,7 @@ export async function startWorkers(deps: Deps, opts: { schedules?: boolean } = {
   const mirrorJobs = createMirrorJobs(deps.mirror, deps.queues);
   const syncJobs = createSyncJobs({ pool: deps.pool, log, services: deps.sync, onIngested: deps.onIngested });
   const purgeJobs = createInboxPurgeJobs({ pool: deps.pool, log, metrics: deps.metrics, retentionDays: config.rawPayloadRetentionDays });
+  const retentionJobs = createRetentionJobs({ retention: deps.retention, log });
   const registry = createRegistry({
     [JobName.MirrorDelivery]: (job) => mirrorJobs.handleMirrorDelivery(job),
     [JobName.MirrorBatch]: (job) => mirrorJobs.handleMirrorBatch(job),
@@ -24,6 +26,7 @@ export async function startWorkers(deps: Deps, opts: { schedules?: boolean } = {
     [JobName.ReconcileCustomers]: (job) => syncJobs.handleReconcileCustomers(job),
     [JobName.Backfill]: (job) => syncJobs.handleBackfill(job),
     [JobName.CheckWebhooks]: (job) => syncJobs.handleCheckWebhooks(job),
+    [JobName.RetentionSweep]: (job) => retentionJobs.handleRetentionSweep(job),
   });
 
   const connection = createWorkerConnection(config.redisUrl);
@@ -49,7 +52,7 @@ export async function startWorkers(deps: Deps, opts: { schedules?: boolean } = {
       scheduleTimer = setTimeout(trySchedules, 2000);
       return;
     }
-    upsertSchedules(deps.queues, { sync: deps.sync !== null, reconcileEveryMs: config.reconcileEveryMs }).catch((err) => {
+    upsertSchedules(deps.queues, { sync: deps.sync !== null, reconcileEveryMs: config.reconcileEveryMs, retentionCron: config.retention.cron }).catch((err) => {
       log.warn({ err: safeError(err) }, 'could not upsert schedules yet; retrying');
       scheduleTimer = setTimeout(trySchedules, 10_000);
     });

@@ -11,6 +11,10 @@ import { choosePerson, planEmails } from './resolve-person.js';
 import { findOrderVersion, trashOrder, upsertOrder } from './order.repository.js';
 import { findCustomerVersion, loadFacts, markAccountDeleted, settlePerson, writeCustomer } from './person.repository.js';
 import type { Metrics } from '../platform/metrics.js';
+import type { SubjectKeyOf } from '../erasure/subject-key.js';
+import { anonymiseCustomer, anonymiseOrder } from '../erasure/anonymise.js';
+import { scrubInboxRows } from '../erasure/erasure.repository.js';
+import { forgottenCustomerOwner, forgottenOrderOwner } from './forgotten.js';
 
 /**
  * Applies stored webhook deliveries to the mirror (P1, P11, P22). Several deliveries share one transaction,
@@ -31,10 +35,13 @@ export interface MirrorDeps {
   metrics: Metrics;
   /** With the shop's REST API configured, id-only and error bodies are followed by a re-fetch. */
   refetchEnabled: boolean;
+  subjectKey: SubjectKeyOf;
 }
 
-type Applied = { outcome: Outcome; reason: string | null; followUp?: FollowUp };
-type Done = { id: number; outcome: Outcome; reason: string | null };
+/** `scrub`: the delivery is about an erased subject, so its raw body goes once it is applied. */
+type Applied = { outcome: Outcome; reason: string | null; followUp?: FollowUp; scrub?: boolean };
+type Done = { id: number; outcome: Outcome; reason: string | null; scrub?: boolean };
+const FORGOTTEN = 'about an erased subject: stored anonymised';
 
 /**
  * Errors that retrying cannot fix: data exceptions (22), program limits (54) and integrity violations (23) other
@@ -72,23 +79,34 @@ export function createMirrorService(deps: MirrorDeps) {
         const o = delivery.order;
         await lockNames(db, identityLocks([o.wcOrderId], o.wcCustomerId ? [o.wcCustomerId] : [], o.email ? [o.email] : []));
         const stored = await findOrderVersion(db, o.wcOrderId);
+        const forgottenBy = await forgottenOrderOwner(db, o, stored, deps.subjectKey);
+        const scrub = forgottenBy !== null;
         const revive = delivery.restored && stored?.status === 'trash';
         if (stored && !revive && !isNewer(stored.version, { ...meta, modifiedAt: o.dates.modified })) {
-          return { outcome: 'stale', reason: null };
+          return { outcome: 'stale', reason: null, scrub };
+        }
+        if (forgottenBy !== null) {
+          await upsertOrder(db, anonymiseOrder(o), { ...meta, personId: forgottenBy, activity: null, origin: row.origin });
+          return { outcome: 'applied', reason: FORGOTTEN, scrub };
         }
         const emails = o.email ? [o.email] : [];
         const facts = await loadFacts(db, { wcCustomerId: o.wcCustomerId, emails, previousPersonId: stored?.personId ?? null });
-        const personId = await settlePerson(db, facts, choosePerson(facts), (id) => planEmails(facts, id), deps.policyVersion);
+        const personId = await settlePerson(db, facts, choosePerson(facts), (id) => planEmails(facts, id), deps.policyVersion, deps.subjectKey);
         await upsertOrder(db, o, { ...meta, personId, activity: orderActivity(o), origin: row.origin });
         return { outcome: 'applied', reason: null };
       }
       case 'customer': {
         const c = delivery.customer;
         await lockNames(db, identityLocks([], [c.wcCustomerId], c.emails));
+        const forgottenBy = await forgottenCustomerOwner(db, c, deps.subjectKey);
+        if (forgottenBy !== null) {
+          await writeCustomer(db, forgottenBy, anonymiseCustomer(c), { ...meta, activity: null });
+          return { outcome: 'applied', reason: FORGOTTEN, scrub: true };
+        }
         const stored = await findCustomerVersion(db, c.wcCustomerId);
         if (stored && !isNewer(stored, { ...meta, modifiedAt: c.dates.modified })) return { outcome: 'stale', reason: null };
         const facts = await loadFacts(db, { wcCustomerId: c.wcCustomerId, emails: c.emails, previousPersonId: null });
-        const personId = await settlePerson(db, facts, choosePerson(facts), (id) => planEmails(facts, id), deps.policyVersion);
+        const personId = await settlePerson(db, facts, choosePerson(facts), (id) => planEmails(facts, id), deps.policyVersion, deps.subjectKey);
         await writeCustomer(db, personId, c, { ...meta, activity: customerActivity(c) });
         return { outcome: 'applied', reason: null };
       }
@@ -130,8 +148,8 @@ export function createMirrorService(deps: MirrorDeps) {
     try {
       const r = await applyOne(db, row, delivery);
       await db.query('RELEASE SAVEPOINT delivery');
-      done.push({ id: row.id, outcome: r.outcome, reason: r.reason });
-      return { ok: true, ...r };
+      done.push({ id: row.id, outcome: r.outcome, reason: r.reason, scrub: r.scrub });
+      return { ok: true, outcome: r.outcome, reason: r.reason, followUp: r.followUp };
     } catch (err) {
       await db.query('ROLLBACK TO SAVEPOINT delivery');
       const code = (err as { code?: unknown }).code;
@@ -174,7 +192,7 @@ export function createMirrorService(deps: MirrorDeps) {
         let j = i;
         while (j < todo.length && todo[j]!.delivery.kind === 'order') j++;
         const run = todo.slice(i, j) as { row: InboxRow; delivery: Extract<Delivery, { kind: 'order' }> }[];
-        const fast = run.length > 1 ? await applyOrdersFast(db, run, deps.policyVersion) : null;
+        const fast = run.length > 1 ? await applyOrdersFast(db, run, deps.policyVersion, deps.subjectKey) : null;
         if (run.length > 1) deps.metrics.mirrorFastPath.inc({ result: fast ? 'used' : 'declined' });
         if (fast) {
           for (const { row } of run) {
@@ -189,6 +207,7 @@ export function createMirrorService(deps: MirrorDeps) {
         i = j + 1;
       }
       await recordOutcomes(db, done);
+      await scrubInboxRows(db, done.filter((d) => d.scrub).map((d) => d.id));
     });
     for (const [, r] of results) deps.metrics.mirrorOutcomes.inc({ outcome: r.ok ? r.outcome : r.permanent ? 'failed' : 'error' });
     for (const id of ids) if (!results.has(id)) results.set(id, { ok: true, outcome: 'skipped', reason: 'inbox row no longer exists' });

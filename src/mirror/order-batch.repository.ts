@@ -1,18 +1,19 @@
 import type { Queryable } from '../platform/db.js';
 import type { ChunkPlan, ChunkState } from './plan-orders.js';
 import { ORDER_INSERT_COLUMNS, ORDER_ON_CONFLICT } from './order.repository.js';
+import type { SubjectKeyOf } from '../erasure/subject-key.js';
 
 /** Set-based SQL for the mirror's fast path: a handful of statements per batch, whatever its size. */
 
 /* $1 wc order ids */
 const ORDER_VERSIONS = /* sql */ `
-  SELECT wc_order_id, person_id, status, date_modified_gmt, body_sha256, inbox_id
-  FROM orders WHERE wc_order_id = ANY($1::bigint[]) FOR UPDATE`;
+  SELECT o.wc_order_id, o.person_id, o.status, o.date_modified_gmt, o.body_sha256, o.inbox_id, p.status = 'erased' AS person_erased
+  FROM orders o JOIN persons p ON p.id = o.person_id WHERE o.wc_order_id = ANY($1::bigint[]) FOR UPDATE OF o`;
 
 /* $1 wc customer ids, $2 emails */
 const CANDIDATES = /* sql */ `
   WITH matched AS (
-    SELECT id FROM persons WHERE wc_customer_id = ANY($1::bigint[])
+    SELECT id FROM persons WHERE wc_customer_id = ANY($1::bigint[]) AND status <> 'erased'
     UNION
     SELECT person_id FROM person_emails WHERE email = ANY($2::text[])
   )
@@ -23,8 +24,9 @@ const CANDIDATES = /* sql */ `
 
 export async function loadChunkState(db: Queryable, wcOrderIds: number[], customerIds: number[], emails: string[]): Promise<ChunkState> {
   const [orders, candidates] = [await db.query(ORDER_VERSIONS, [wcOrderIds]), await db.query(CANDIDATES, [customerIds, emails])];
-  const state: ChunkState = { orders: new Map(), byCustomer: new Map(), owners: new Map() };
+  const state: ChunkState = { orders: new Map(), byCustomer: new Map(), owners: new Map(), erasedOrders: false };
   for (const r of orders.rows) {
+    if (r.person_erased) state.erasedOrders = true;
     state.orders.set(Number(r.wc_order_id), {
       personId: r.person_id, status: r.status,
       version: { modifiedAt: r.date_modified_gmt?.toISOString() ?? null, bodySha256: r.body_sha256, inboxId: r.inbox_id },
@@ -43,8 +45,9 @@ const RESERVE_PERSON_IDS = /* sql */ `SELECT nextval(pg_get_serial_sequence('per
 /* $1 ids, $2 wc customer ids, $3 policy version */
 const INSERT_PERSONS = /* sql */ `
   INSERT INTO persons (id, wc_customer_id, policy_version) SELECT id, c, $3 FROM unnest($1::bigint[], $2::bigint[]) AS x(id, c)`;
-/* $1 emails, $2 person ids — no ON CONFLICT: a concurrent claim must abort the fast path, not be ignored */
-const INSERT_EMAILS = /* sql */ `INSERT INTO person_emails (email, person_id) SELECT * FROM unnest($1::text[], $2::bigint[])`;
+/* $1 emails, $2 person ids, $3 subject keys — no ON CONFLICT: a concurrent claim must abort the fast path, not be ignored */
+const INSERT_EMAILS = /* sql */ `
+  INSERT INTO person_emails (email, person_id, subject_key) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[])`;
 
 /* $1 order rows (jsonb), $2 lines (jsonb), $3 policy version */
 const UPSERT_ORDERS = /* sql */ `
@@ -96,7 +99,7 @@ const TOUCH_PERSONS = /* sql */ `
   WHERE p.id = u.person_id`;
 
 /** Writes a ChunkPlan: persons, emails, orders with their lines, person activity. */
-export async function writeChunk(db: Queryable, plan: ChunkPlan, policyVersion: string): Promise<void> {
+export async function writeChunk(db: Queryable, plan: ChunkPlan, policyVersion: string, subjectKey: SubjectKeyOf): Promise<void> {
   const real = new Map<number, number>();
   if (plan.newPersons.length) {
     const { rows } = await db.query<{ id: number }>(RESERVE_PERSON_IDS, [plan.newPersons.length]);
@@ -105,7 +108,9 @@ export async function writeChunk(db: Queryable, plan: ChunkPlan, policyVersion: 
   }
   const id = (personId: number) => (personId < 0 ? real.get(personId)! : personId);
   if (plan.newEmails.length) {
-    await db.query(INSERT_EMAILS, [plan.newEmails.map((e) => e.email), plan.newEmails.map((e) => id(e.personId))]);
+    await db.query(INSERT_EMAILS, [
+      plan.newEmails.map((e) => e.email), plan.newEmails.map((e) => id(e.personId)), plan.newEmails.map((e) => subjectKey(e.email)),
+    ]);
   }
   const writes = [...plan.orderWrites.values()];
   if (writes.length) {

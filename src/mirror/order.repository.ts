@@ -25,22 +25,26 @@ export const ORDER_ON_CONFLICT = /* sql */ `ON CONFLICT (wc_order_id) DO UPDATE 
 
 /* $1 wc order id */
 const SELECT_VERSION = /* sql */ `
-  SELECT id, person_id, status, date_modified_gmt, body_sha256, inbox_id FROM orders WHERE wc_order_id = $1 FOR UPDATE`;
+  SELECT o.id, o.person_id, o.status, o.date_modified_gmt, o.body_sha256, o.inbox_id, p.status = 'erased' AS person_erased
+  FROM orders o JOIN persons p ON p.id = o.person_id WHERE o.wc_order_id = $1 FOR UPDATE OF o`;
 
 export interface StoredOrder {
   personId: number;
+  /** The order belongs to an erased person: it may only ever be stored anonymised. */
+  personErased: boolean;
   status: string;
   version: { modifiedAt: string | null; bodySha256: Buffer; inboxId: number };
 }
 
 export async function findOrderVersion(db: Queryable, wcOrderId: number): Promise<StoredOrder | null> {
   const { rows } = await db.query<{
-    person_id: number; status: string; date_modified_gmt: Date | null; body_sha256: Buffer; inbox_id: number;
+    person_id: number; status: string; date_modified_gmt: Date | null; body_sha256: Buffer; inbox_id: number; person_erased: boolean;
   }>(SELECT_VERSION, [wcOrderId]);
   const r = rows[0];
   if (!r) return null;
   return {
     personId: r.person_id,
+    personErased: r.person_erased,
     status: r.status,
     version: { modifiedAt: r.date_modified_gmt?.toISOString() ?? null, bodySha256: r.body_sha256, inboxId: r.inbox_id },
   };

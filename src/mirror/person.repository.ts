@@ -1,13 +1,14 @@
 import type { Queryable } from '../platform/db.js';
 import type { Candidate, EmailAction, PersonChoice, PersonFacts } from './resolve-person.js';
 import type { CustomerRecord } from './map-order.js';
+import type { SubjectKeyOf } from '../erasure/subject-key.js';
 
 /** SQL for people and their emails. Runs inside the caller's transaction (one savepoint per delivery). */
 
 /* $1 wc customer id (or null), $2 emails text[] */
 const FIND_CANDIDATES = /* sql */ `
   WITH matched AS (
-    SELECT id FROM persons WHERE wc_customer_id = $1
+    SELECT id FROM persons WHERE wc_customer_id = $1 AND status <> 'erased'
     UNION
     SELECT person_id FROM person_emails WHERE email = ANY($2::text[])
   )
@@ -24,8 +25,9 @@ const INSERT_PERSON = /* sql */ `
 /* $1 person id, $2 wc customer id */
 const ADOPT_PERSON = /* sql */ `UPDATE persons SET wc_customer_id = $2, updated_at = now() WHERE id = $1`;
 
-/* $1 email, $2 person id */
-const INSERT_EMAIL = /* sql */ `INSERT INTO person_emails (email, person_id) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING`;
+/* $1 email, $2 person id, $3 subject key */
+const INSERT_EMAIL = /* sql */ `
+  INSERT INTO person_emails (email, person_id, subject_key) VALUES ($1, $2, $3) ON CONFLICT (email) DO NOTHING`;
 
 /* $1 into person id, $2 from person id */
 const MOVE_ORDERS = /* sql */ `UPDATE orders SET person_id = $1, updated_at = now() WHERE person_id = $2`;
@@ -60,6 +62,7 @@ export async function settlePerson(
   choice: PersonChoice,
   plan: (personId: number) => EmailAction[],
   policyVersion: string,
+  subjectKey: SubjectKeyOf,
 ): Promise<number> {
   let personId: number;
   if (choice.action === 'create') {
@@ -70,7 +73,7 @@ export async function settlePerson(
     if (choice.action === 'adopt') await db.query(ADOPT_PERSON, [personId, facts.wcCustomerId]);
   }
   for (const step of plan(personId)) {
-    if (step.action === 'add') await db.query(INSERT_EMAIL, [step.email, personId]);
+    if (step.action === 'add') await db.query(INSERT_EMAIL, [step.email, personId, subjectKey(step.email)]);
     if (step.action === 'merge') await mergePersons(db, personId, step.fromPersonId);
   }
   return personId;
@@ -87,7 +90,7 @@ async function mergePersons(db: Queryable, into: number, from: number): Promise<
 /* $1 wc customer id */
 const SELECT_CUSTOMER_VERSION = /* sql */ `
   SELECT id, wc_account_modified_at, customer_body_sha256, customer_inbox_id
-  FROM persons WHERE wc_customer_id = $1 FOR UPDATE`;
+  FROM persons WHERE wc_customer_id = $1 AND status <> 'erased' FOR UPDATE`;
 
 export async function findCustomerVersion(db: Queryable, wcCustomerId: number) {
   const { rows } = await db.query<{

@@ -27,6 +27,8 @@ export interface ChunkState {
   orders: Map<number, KnownOrder>; // by wc order id
   byCustomer: Map<number, Candidate>; // by wc customer id
   owners: Map<string, Candidate>; // by email
+  /** Some order of the chunk belongs to an erased person (only the one-by-one path stores those, anonymised). */
+  erasedOrders?: boolean;
 }
 
 export interface Names {

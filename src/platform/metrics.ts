@@ -67,6 +67,17 @@ export function createMetrics() {
       labelNames: ['result'] as const,
       registers: [registry],
     }),
+    erasures: new Counter({
+      name: 'woo_erasures_total', help: 'Persons erased, by reason (request, retention, operator, replay)',
+      labelNames: ['reason'] as const, registers: [registry],
+    }),
+    retentionSweeps: new Counter({
+      name: 'woo_retention_sweeps_total', help: 'Retention sweeps finished, by status', labelNames: ['status'] as const, registers: [registry],
+    }),
+    retentionBlocked: new Counter({
+      name: 'woo_retention_interlock_total', help: 'Sweeps the safety interlock held back, by reason',
+      labelNames: ['reason'] as const, registers: [registry],
+    }),
     inboxPurged: new Counter({ name: 'woo_inbox_purged_total', help: 'Raw payloads purged after retention (P1)', registers: [registry] }),
   };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Config } from '../config.js';
 
 type Secrets = Config['secrets'];
+type Generated = Exclude<keyof Secrets, never>;
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** 48 characters drawn uniformly from [A-Za-z0-9]: alphanumeric so WooCommerce never entity-encodes it. */
@@ -17,17 +18,25 @@ export function generateSecret(length = 48): string {
  * Outside production a missing secret is generated once and kept in DATA_DIR/secrets.json (mode 0600),
  * so a restart keeps the same webhook secret, admin token and pseudonym key. Returns which ones were generated.
  */
-export function resolveSecrets(raw: Partial<Secrets>, dataDir: string): { secrets: Secrets; generated: (keyof Secrets)[] } {
+export function resolveSecrets(
+  raw: Partial<Secrets>,
+  dataDir: string,
+  opts: { production?: boolean } = {},
+): { secrets: Secrets; generated: Generated[] } {
   const file = join(dataDir, 'secrets.json');
-  const stored: Partial<Secrets> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-  const generated: (keyof Secrets)[] = [];
-  const pick = (key: keyof Secrets): string => {
+  const stored: Partial<Record<Generated, string>> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const generated: Generated[] = [];
+  const pick = (key: Generated): string => {
     const value = raw[key] ?? stored[key];
     if (value) return value;
     generated.push(key);
     return (stored[key] = generateSecret());
   };
-  const secrets = { webhookSecret: pick('webhookSecret'), adminToken: pick('adminToken'), pseudonymKey: pick('pseudonymKey') };
+  const secrets = {
+    webhookSecret: pick('webhookSecret'), adminToken: pick('adminToken'), pseudonymKey: pick('pseudonymKey'),
+    // Optional in production (no fiscal reader until one is configured); generated elsewhere so it can be tried.
+    fiscalToken: opts.production ? raw.fiscalToken ?? null : pick('fiscalToken'),
+  };
   if (generated.length) {
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, JSON.stringify(stored, null, 2) + '\n', { mode: 0o600 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../src/config.js';
+import type { Clock } from '../../src/platform/clock.js';
 import { createDeps, type Deps } from '../../src/deps.js';
 import { buildApp } from '../../src/app.js';
 import { createLogger } from '../../src/platform/logger.js';
@@ -14,15 +15,17 @@ export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6
 export const WEBHOOK_SECRET = 's3cr3t';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const SHOP = 'https://shop.example/';
+export const FISCAL_TOKEN = 'test-fiscal-token-0123456789abcdef';
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
     nodeEnv: 'test', port: 0, host: '127.0.0.1', databaseUrl: TEST_DATABASE_URL, redisUrl: TEST_REDIS_URL,
     queuePrefix: `test-${randomBytes(6).toString('hex')}`, dataDir: '/tmp/woo-companion-test', logLevel: 'info',
-    secrets: { webhookSecret: WEBHOOK_SECRET, adminToken: ADMIN_TOKEN, pseudonymKey: 'test-pseudonym-key-0123456789abcdef0123' },
+    secrets: { webhookSecret: WEBHOOK_SECRET, adminToken: ADMIN_TOKEN, pseudonymKey: 'test-pseudonym-key-0123456789abcdef0123', fiscalToken: FISCAL_TOKEN },
     sourceAllowlist: ['https://shop.example'], policyVersion: '2023-08-21', rawPayloadRetentionDays: 7,
     mirrorConcurrency: 32, shutdownTimeoutMs: 5000,
     woo: null, reconcileEveryMs: 300_000, publicUrl: null, webhooksAutorepair: false,
+    invoicePrefix: 'WC-', fiscalRetentionYears: 7, retention: { cron: '0 3 * * *', inactiveDays: 730, maxFraction: 0.2 },
     ...overrides,
   };
 }
@@ -58,13 +61,13 @@ export interface TestContext {
 }
 
 /** The real app and workers on real Postgres (own schema) and Redis (own queue prefix). */
-export async function createTestContext(overrides: Partial<Config> = {}, extra: { wooCa?: string } = {}): Promise<TestContext> {
+export async function createTestContext(overrides: Partial<Config> = {}, extra: { wooCa?: string; clock?: Clock } = {}): Promise<TestContext> {
   const { schema, pool } = await createSchema();
   const config = testConfig(overrides);
   const logs: string[] = [];
   const sink = new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } });
   const log = createLogger('debug', sink);
-  const deps = createDeps(config, log, { pool, wooCa: extra.wooCa });
+  const deps = createDeps(config, log, { pool, wooCa: extra.wooCa, clock: extra.clock });
   const app = await buildApp(deps);
   await app.ready();
   let workers: Awaited<ReturnType<typeof startWorkers>> | null = null;

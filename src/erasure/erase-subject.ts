@@ -1,0 +1,68 @@
+import type { Pool } from '../platform/db.js';
+import { withTransaction } from '../platform/db.js';
+import { AppError } from '../platform/errors.js';
+import type { Clock } from '../platform/clock.js';
+import { identifyingEmail } from '../mirror/identity.js';
+import type { SubjectKeyOf } from './subject-key.js';
+import { type ErasureReason, type ErasureSettings, eraseBatch } from './erasure.service.js';
+import { activeHoldOfKey, latestTombstoneOfKey, personIdsByKeys } from './erasure.repository.js';
+
+/**
+ * eraseSubject: "forget me" for one person, found by any of their emails (or by person id). All of the
+ * person's emails, orders and copies go in one transaction. Erasing again changes nothing and says so;
+ * a legal hold (P12) refuses with 409 legal_hold.
+ */
+
+export type EraseTarget = { email: string } | { personId: number };
+
+export type EraseOutcome =
+  | { status: 'erased'; erasedAt: string; tombstoneIds: string[]; counts: Record<string, number> }
+  | { status: 'already_erased'; erasedAt: string; tombstoneIds: string[] };
+
+export interface EraseSubjectDeps {
+  pool: Pool;
+  settings: ErasureSettings;
+  subjectKey: SubjectKeyOf;
+  clock: Clock;
+  /** After commit: copies outside Postgres (finished jobs in the queues). */
+  afterErasure?: () => Promise<void>;
+}
+
+export function createEraseSubject(deps: EraseSubjectDeps) {
+  return async function eraseSubject(target: EraseTarget, why: { reason: ErasureReason; ref: string | null }): Promise<EraseOutcome> {
+    const now = deps.clock.now();
+    const outcome = await withTransaction(deps.pool, async (db): Promise<EraseOutcome> => {
+      let personIds: number[];
+      let key: Buffer | null = null;
+      if ('email' in target) {
+        const email = identifyingEmail(target.email);
+        if (!email) throw new AppError(400, 'invalid_email', 'email is not an address that identifies anyone');
+        key = deps.subjectKey(email);
+        if (await activeHoldOfKey(db, key, now)) throw legalHold();
+        personIds = await personIdsByKeys(db, [key]);
+      } else {
+        const { rows } = await db.query<{ status: string; erased_at: Date | null }>('SELECT status, erased_at FROM persons WHERE id = $1', [target.personId]);
+        if (!rows[0]) throw new AppError(404, 'not_found', `no person ${target.personId}`);
+        if (rows[0].status === 'erased') {
+          const t = await db.query<{ id: string }>('SELECT id FROM erasure_tombstones WHERE person_id = $1 ORDER BY erased_at', [target.personId]);
+          return { status: 'already_erased', erasedAt: rows[0].erased_at!.toISOString(), tombstoneIds: t.rows.map((r) => r.id) };
+        }
+        personIds = [target.personId];
+      }
+      if (!personIds.length) {
+        const t = key ? await latestTombstoneOfKey(db, key) : null;
+        if (t) return { status: 'already_erased', erasedAt: t.erasedAt.toISOString(), tombstoneIds: [t.id] };
+        throw new AppError(404, 'not_found', 'no personal data is held for this email');
+      }
+      const r = await eraseBatch(db, deps.settings, personIds, { ...why, erasedAt: now });
+      if (r.held.length) throw legalHold();
+      return { status: 'erased', erasedAt: now.toISOString(), tombstoneIds: r.erased.map((e) => e.tombstoneId), counts: r.counts };
+    });
+    if (outcome.status === 'erased') await deps.afterErasure?.();
+    return outcome;
+  };
+}
+
+const legalHold = () => new AppError(409, 'legal_hold', 'a legal hold applies to this person: erasure is suspended until it ends (P12)');
+
+export type EraseSubject = ReturnType<typeof createEraseSubject>;

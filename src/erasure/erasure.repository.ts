@@ -1,0 +1,150 @@
+import type { Pool, Queryable } from '../platform/db.js';
+import type { SubjectKeyOf } from './subject-key.js';
+
+/** SQL of erasure: who can be erased, their keys, tombstones, and the tombstone lookups the mirror makes. */
+
+/* $1 person ids */
+const IDENTITY_NAMES = /* sql */ `
+  SELECT 'customer:' || wc_customer_id AS name FROM persons WHERE id = ANY($1::bigint[]) AND wc_customer_id IS NOT NULL
+  UNION ALL
+  SELECT 'email:' || email FROM person_emails WHERE person_id = ANY($1::bigint[])`;
+
+/** The advisory lock names (see lockNames) of these persons' customer ids and emails. */
+export async function identityNames(db: Queryable, personIds: number[]): Promise<string[]> {
+  return (await db.query<{ name: string }>(IDENTITY_NAMES, [personIds])).rows.map((r) => r.name);
+}
+
+/* $1 person ids, $2 now — locks the open ones; says which are under an active legal hold */
+const LOCK_OPEN_PERSONS = /* sql */ `
+  SELECT p.id, p.wc_customer_id,
+    EXISTS (SELECT 1 FROM person_emails e JOIN legal_holds h ON h.subject_key = e.subject_key
+            WHERE e.person_id = p.id AND h.released_at IS NULL AND (h.until IS NULL OR h.until > $2)) AS held,
+    COALESCE((SELECT array_agg(e.subject_key ORDER BY e.added_at, e.email) FROM person_emails e
+              WHERE e.person_id = p.id AND e.subject_key IS NOT NULL), '{}') AS subject_keys
+  FROM persons p WHERE p.id = ANY($1::bigint[]) AND p.status <> 'erased'
+  ORDER BY p.id FOR UPDATE OF p`;
+
+export interface OpenPerson {
+  id: number;
+  wcCustomerId: number | null;
+  held: boolean;
+  subjectKeys: Buffer[];
+}
+
+export async function lockOpenPersons(db: Queryable, personIds: number[], now: Date): Promise<OpenPerson[]> {
+  const { rows } = await db.query<{ id: string; wc_customer_id: string | null; held: boolean; subject_keys: Buffer[] }>(
+    LOCK_OPEN_PERSONS, [personIds, now]);
+  return rows.map((r) => ({
+    id: Number(r.id), wcCustomerId: r.wc_customer_id === null ? null : Number(r.wc_customer_id), held: r.held, subjectKeys: r.subject_keys,
+  }));
+}
+
+/* $1 ids, $2 person ids, $3 wc customer ids, $4 erased at, $5 reason, $6 reason ref, $7 categories */
+const INSERT_TOMBSTONES = /* sql */ `
+  INSERT INTO erasure_tombstones (id, person_id, wc_customer_id, erased_at, reason, reason_ref, categories)
+  SELECT id, person_id, wc_customer_id, $4, $5, $6, $7 FROM unnest($1::uuid[], $2::bigint[], $3::bigint[]) AS t(id, person_id, wc_customer_id)`;
+/* $1 subject keys, $2 tombstone ids (parallel arrays) */
+const INSERT_KEYS = /* sql */ `
+  INSERT INTO erasure_subject_keys (subject_key, tombstone_id) SELECT * FROM unnest($1::bytea[], $2::uuid[]) ON CONFLICT DO NOTHING`;
+
+export interface TombstoneRow {
+  id: string;
+  personId: number;
+  wcCustomerId: number | null;
+  subjectKeys: Buffer[];
+}
+
+export async function insertTombstones(
+  db: Queryable,
+  rows: TombstoneRow[],
+  meta: { erasedAt: Date; reason: string; ref: string | null; categories: string[] },
+): Promise<void> {
+  if (!rows.length) return;
+  await db.query(INSERT_TOMBSTONES, [
+    rows.map((r) => r.id), rows.map((r) => r.personId), rows.map((r) => r.wcCustomerId), meta.erasedAt, meta.reason, meta.ref, meta.categories,
+  ]);
+  const keys = rows.flatMap((r) => r.subjectKeys.map((k) => [k, r.id] as const));
+  if (keys.length) await db.query(INSERT_KEYS, [keys.map((k) => k[0]), keys.map((k) => k[1])]);
+}
+
+/*
+ * $1 subject keys, $2 wc customer id, $3 when the record was created (null = unknown, counts as old).
+ * The first erasure after the record was created is the one that forgot it.
+ */
+const TOMBSTONE_FOR_RECORD = /* sql */ `
+  SELECT t.id, t.person_id, t.erased_at FROM erasure_tombstones t
+  WHERE (t.id IN (SELECT tombstone_id FROM erasure_subject_keys WHERE subject_key = ANY($1::bytea[]))
+         OR ($2::bigint IS NOT NULL AND t.wc_customer_id = $2))
+    AND ($3::timestamptz IS NULL OR $3 < t.erased_at)
+  ORDER BY t.erased_at LIMIT 1`;
+
+/** The erasure that covers a record (created before it) about these keys or this customer id, if any. */
+export async function tombstoneForRecord(
+  db: Queryable,
+  q: { subjectKeys: Buffer[]; wcCustomerId: number | null; createdAt: string | null },
+): Promise<{ tombstoneId: string; personId: number } | null> {
+  if (!q.subjectKeys.length && q.wcCustomerId === null) return null;
+  const { rows } = await db.query<{ id: string; person_id: string }>(TOMBSTONE_FOR_RECORD, [q.subjectKeys, q.wcCustomerId, q.createdAt]);
+  return rows[0] ? { tombstoneId: rows[0].id, personId: Number(rows[0].person_id) } : null;
+}
+
+/* $1 subject keys, $2 wc customer ids */
+const ANY_TOMBSTONE = /* sql */ `
+  SELECT EXISTS (SELECT 1 FROM erasure_subject_keys WHERE subject_key = ANY($1::bytea[]))
+      OR EXISTS (SELECT 1 FROM erasure_tombstones WHERE wc_customer_id = ANY($2::bigint[])) AS hit`;
+
+/** Cheap pre-check for a batch: does any erasure concern these keys or customer ids at all? */
+export async function anyTombstone(db: Queryable, subjectKeys: Buffer[], wcCustomerIds: number[]): Promise<boolean> {
+  if (!subjectKeys.length && !wcCustomerIds.length) return false;
+  return (await db.query<{ hit: boolean }>(ANY_TOMBSTONE, [subjectKeys, wcCustomerIds])).rows[0]!.hit;
+}
+
+/* $1 subject key */
+const TOMBSTONES_OF_KEY = /* sql */ `
+  SELECT t.id, t.erased_at FROM erasure_tombstones t JOIN erasure_subject_keys k ON k.tombstone_id = t.id
+  WHERE k.subject_key = $1 ORDER BY t.erased_at DESC LIMIT 1`;
+
+export async function latestTombstoneOfKey(db: Queryable, key: Buffer): Promise<{ id: string; erasedAt: Date } | null> {
+  const r = (await db.query<{ id: string; erased_at: Date }>(TOMBSTONES_OF_KEY, [key])).rows[0];
+  return r ? { id: r.id, erasedAt: r.erased_at } : null;
+}
+
+/* $1 subject key, $2 now */
+const ACTIVE_HOLD_OF_KEY = /* sql */ `
+  SELECT id FROM legal_holds WHERE subject_key = $1 AND released_at IS NULL AND (until IS NULL OR until > $2) LIMIT 1`;
+
+export async function activeHoldOfKey(db: Queryable, key: Buffer, now: Date): Promise<string | null> {
+  return (await db.query<{ id: string }>(ACTIVE_HOLD_OF_KEY, [key, now])).rows[0]?.id ?? null;
+}
+
+/* $1 subject keys */
+const PERSONS_BY_KEYS = /* sql */ `SELECT DISTINCT person_id FROM person_emails WHERE subject_key = ANY($1::bytea[])`;
+
+export async function personIdsByKeys(db: Queryable, keys: Buffer[]): Promise<number[]> {
+  return (await db.query<{ person_id: string }>(PERSONS_BY_KEYS, [keys])).rows.map((r) => Number(r.person_id));
+}
+
+/* $1 inbox ids */
+const SCRUB_ROWS = /* sql */ `UPDATE webhook_inbox SET body = '\\x'::bytea, scrubbed_at = now() WHERE id = ANY($1::bigint[])`;
+
+/** The mirror applied these deliveries about erased subjects: their raw bodies go at once. */
+export async function scrubInboxRows(db: Queryable, inboxIds: number[]): Promise<void> {
+  if (inboxIds.length) await db.query(SCRUB_ROWS, [inboxIds]);
+}
+
+/* $1 batch size */
+const EMAILS_WITHOUT_KEY = /* sql */ `SELECT email FROM person_emails WHERE subject_key IS NULL LIMIT $1`;
+/* $1 emails, $2 keys */
+const SET_KEYS = /* sql */ `
+  UPDATE person_emails e SET subject_key = k.key FROM unnest($1::text[], $2::bytea[]) AS k(email, key) WHERE e.email = k.email`;
+
+/** Emails stored before subject keys existed get theirs (batched; a no-op once done). Returns how many. */
+export async function fillMissingSubjectKeys(pool: Pool, subjectKey: SubjectKeyOf, batch = 5000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const emails = (await pool.query<{ email: string }>(EMAILS_WITHOUT_KEY, [batch])).rows.map((r) => r.email);
+    if (!emails.length) return total;
+    await pool.query(SET_KEYS, [emails, emails.map(subjectKey)]);
+    total += emails.length;
+  }
+}

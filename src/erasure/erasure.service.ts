@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import type { PoolClient } from '../platform/db.js';
+import { lockNames } from '../platform/db.js';
+import { type ErasureBatch, ERASED_CATEGORIES, PERSONAL_DATA_STORES } from './stores.js';
+import { identityNames, insertTombstones, lockOpenPersons, type TombstoneRow } from './erasure.repository.js';
+import { appendLedger, type LedgerEntry } from './ledger.js';
+
+/**
+ * The erasure core: closes a batch of persons in the caller's transaction — every registered store, one
+ * tombstone per person, one ledger line per tombstone (fsynced before the caller commits). Set-based: the same
+ * handful of statements for one person or a thousand. Persons already erased are skipped; held ones are reported.
+ */
+
+export type ErasureReason = 'request' | 'retention' | 'operator' | 'replay';
+
+export interface ErasureSettings {
+  dataDir: string;
+  fiscal: { prefix: string; years: number };
+}
+
+export interface BatchResult {
+  erased: { personId: number; tombstoneId: string }[];
+  held: number[];
+  /** Rows changed per store. */
+  counts: Record<string, number>;
+}
+
+export async function eraseBatch(
+  db: PoolClient,
+  settings: ErasureSettings,
+  personIds: number[],
+  why: { reason: ErasureReason; ref: string | null; erasedAt: Date; tombstoneIds?: Map<number, string> },
+): Promise<BatchResult> {
+  // The names the mirror locks first, taken first here too: a delivery for this person waits for the erasure
+  // (and then finds the tombstone) instead of deadlocking against it.
+  await lockNames(db, await identityNames(db, personIds));
+  const open = await lockOpenPersons(db, personIds, why.erasedAt);
+  const held = open.filter((p) => p.held).map((p) => p.id);
+  const todo = open.filter((p) => !p.held);
+  const counts: Record<string, number> = {};
+  if (!todo.length) return { erased: [], held, counts };
+
+  const batch: ErasureBatch = {
+    personIds: todo.map((p) => p.id), subjectKeys: todo.flatMap((p) => p.subjectKeys), erasedAt: why.erasedAt, fiscal: settings.fiscal,
+  };
+  for (const store of PERSONAL_DATA_STORES) counts[store.name] = await store.erase(db, batch);
+
+  const tombstones: TombstoneRow[] = todo.map((p) => ({
+    id: why.tombstoneIds?.get(p.id) ?? randomUUID(), personId: p.id, wcCustomerId: p.wcCustomerId, subjectKeys: p.subjectKeys,
+  }));
+  await insertTombstones(db, tombstones, { erasedAt: why.erasedAt, reason: why.reason, ref: why.ref, categories: ERASED_CATEGORIES });
+  counts.tombstones = tombstones.length;
+  // Replays re-apply entries already in the ledger; everything else is written down before it commits.
+  if (why.reason !== 'replay') await appendLedger(settings.dataDir, tombstones.map((t) => ledgerEntry(t, why)));
+  return { erased: tombstones.map((t) => ({ personId: t.personId, tombstoneId: t.id })), held, counts };
+}
+
+function ledgerEntry(t: TombstoneRow, why: { reason: ErasureReason; ref: string | null; erasedAt: Date }): LedgerEntry {
+  return {
+    v: 1, id: t.id, erasedAt: why.erasedAt.toISOString(), reason: why.reason, ref: why.ref, wcCustomerId: t.wcCustomerId,
+    subjectKeys: t.subjectKeys.map((k) => k.toString('hex')), categories: ERASED_CATEGORIES,
+  };
+}

@@ -1,0 +1,59 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { z } from 'zod';
+
+/**
+ * The erasure ledger: one JSON line per tombstone in DATA_DIR/erasure-ledger.jsonl, outside the database, so
+ * restoring a database backup cannot bring a forgotten person back (`npm run erasure:replay`). It holds what a
+ * tombstone holds — keys, ids, dates, never personal data — and is written and fsynced before the erasure commits.
+ */
+
+export const LEDGER_FILE = 'erasure-ledger.jsonl';
+
+export const ledgerEntrySchema = z.object({
+  v: z.literal(1),
+  id: z.uuid(),
+  erasedAt: z.iso.datetime(),
+  reason: z.enum(['request', 'retention', 'operator', 'replay']),
+  ref: z.string().nullable(),
+  wcCustomerId: z.number().int().nullable(),
+  subjectKeys: z.array(z.string().regex(/^[0-9a-f]{64}$/)),
+  categories: z.array(z.string()),
+});
+export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;
+
+export const ledgerPath = (dataDir: string) => join(dataDir, LEDGER_FILE);
+
+export async function appendLedger(dataDir: string, entries: LedgerEntry[]): Promise<void> {
+  if (!entries.length) return;
+  await mkdir(dataDir, { recursive: true });
+  const file = await open(ledgerPath(dataDir), 'a', 0o600);
+  try {
+    await file.write(entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    await file.datasync();
+  } finally {
+    await file.close();
+  }
+}
+
+/** Reads the ledger in order; a line that does not parse is reported by number, never silently skipped. */
+export async function* readLedger(dataDir: string): AsyncGenerator<{ line: number; entry: LedgerEntry } | { line: number; error: string }> {
+  const rl = createInterface({ input: createReadStream(ledgerPath(dataDir), 'utf8'), crlfDelay: Infinity });
+  let line = 0;
+  for await (const text of rl) {
+    line++;
+    if (!text.trim()) continue;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      yield { line, error: 'not JSON' };
+      continue;
+    }
+    const parsed = ledgerEntrySchema.safeParse(raw);
+    if (parsed.success) yield { line, entry: parsed.data };
+    else yield { line, error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+  }
+}

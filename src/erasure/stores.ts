@@ -1,0 +1,148 @@
+import type { Queryable } from '../platform/db.js';
+
+/**
+ * The register of every place personal data lives, and how erasure reaches it. A capability that adds a store
+ * (exports, mail outbox, label PDFs…) registers it here; test/erasure/personal-data-stores.test.ts lists every
+ * table of the schema and fails for one that is neither covered by a store nor declared free of personal data.
+ * Stores run in this order inside the erasure transaction, set-based over a batch of persons.
+ */
+
+export interface ErasureBatch {
+  personIds: number[];
+  /** Every subject key of those persons (HMAC of each email). */
+  subjectKeys: Buffer[];
+  erasedAt: Date;
+  /** FISCAL_RETENTION_YEARS and INVOICE_PREFIX, for the fiscal archive. */
+  fiscal: { prefix: string; years: number };
+}
+
+export interface PersonalDataStore {
+  name: string;
+  /** Tables whose personal data this store erases (or, for the archive, keeps under the law). */
+  tables: string[];
+  /** Data categories (P15) this store holds for a person. */
+  categories: string[];
+  /** Returns the number of rows it changed. */
+  erase(db: Queryable, b: ErasureBatch): Promise<number>;
+}
+
+/* Invoiced = reached processing, completed or refunded (paid or completed dates say so even after a later status). */
+export const INVOICED = /* sql */ `(o.status IN ('processing', 'completed', 'refunded')
+  OR o.status_before_trash IN ('processing', 'completed', 'refunded')
+  OR o.date_paid_gmt IS NOT NULL OR o.date_completed_gmt IS NOT NULL)`;
+
+/* $1 person ids, $2 invoice prefix, $3 fiscal retention years */
+const ARCHIVE_INVOICES = /* sql */ `
+  INSERT INTO fiscal_archive (order_id, wc_order_id, invoice_number, invoice_date, currency, prices_include_tax,
+    amounts, lines, credit_notes, billing_name, billing_company, billing_address, retain_until)
+  SELECT o.id, o.wc_order_id, $2 || o.number, d.invoice_date, o.currency, o.prices_include_tax,
+    jsonb_build_object('total', o.total::text, 'totalTax', o.total_tax::text, 'shippingTotal', o.shipping_total::text,
+      'shippingTax', o.shipping_tax::text, 'discountTotal', o.discount_total::text, 'discountTax', o.discount_tax::text,
+      'cartTax', o.cart_tax::text),
+    COALESCE((SELECT jsonb_agg(jsonb_build_object('kind', l.kind, 'name', l.name, 'code', l.code, 'quantity', l.quantity::text,
+        'subtotal', l.subtotal::text, 'total', l.total::text, 'totalTax', l.total_tax::text, 'taxClass', l.tax_class,
+        'extra', l.extra) ORDER BY l.position)
+      FROM order_lines l WHERE l.order_id = o.id AND l.kind <> 'refund'), '[]'),
+    COALESCE((SELECT jsonb_agg(jsonb_build_object('number', $2 || o.number || '-C' || l.wc_line_id, 'refundId', l.wc_line_id,
+        'total', l.total::text) ORDER BY l.position)
+      FROM order_lines l WHERE l.order_id = o.id AND l.kind = 'refund'), '[]'),
+    NULLIF(btrim(concat_ws(' ', o.billing->>'firstName', o.billing->>'lastName')), ''),
+    NULLIF(o.billing->>'company', ''),
+    jsonb_build_object('address1', o.billing->>'address1', 'address2', o.billing->>'address2',
+      'postcode', o.billing->>'postcode', 'city', o.billing->>'city', 'state', o.billing->>'state',
+      'country', o.billing->>'country'),
+    make_date(extract(year FROM d.invoice_date AT TIME ZONE 'Europe/Amsterdam')::int + $3, 12, 31)
+  FROM orders o
+  CROSS JOIN LATERAL (SELECT COALESCE(o.date_paid_gmt, o.date_completed_gmt, o.date_created_gmt, o.created_at) AS invoice_date) d
+  WHERE o.person_id = ANY($1::bigint[]) AND ${INVOICED}
+  ON CONFLICT DO NOTHING`;
+
+/* $1 person ids */
+const ANONYMISE_ORDERS = /* sql */ `
+  UPDATE orders SET billing = anonymise_address(billing), shipping = anonymise_address(shipping),
+    wc_customer_id = CASE WHEN wc_customer_id IS NULL THEN NULL ELSE 0 END,
+    transaction_id = CASE WHEN COALESCE(transaction_id, '') = '' THEN transaction_id ELSE '0' END,
+    updated_at = now()
+  WHERE person_id = ANY($1::bigint[])`;
+
+/* $1 person ids — processed rows lose their body; unprocessed ones are scrubbed when the mirror applies them */
+const SCRUB_INBOX = /* sql */ `
+  UPDATE webhook_inbox SET body = '\\x'::bytea, scrubbed_at = now()
+  WHERE processed_at IS NOT NULL AND scrubbed_at IS NULL AND (
+    (resource = 'order' AND resource_id IN (SELECT wc_order_id FROM orders WHERE person_id = ANY($1::bigint[])))
+    OR (resource = 'customer' AND resource_id IN (
+      SELECT wc_customer_id FROM persons WHERE id = ANY($1::bigint[]) AND wc_customer_id IS NOT NULL)))`;
+
+/* $1 person ids, $2 erased at */
+const CLOSE_PERSONS = /* sql */ `
+  UPDATE persons SET account_email = NULL,
+    first_name = CASE WHEN COALESCE(first_name, '') = '' THEN first_name ELSE '[deleted]' END,
+    last_name = CASE WHEN COALESCE(last_name, '') = '' THEN last_name ELSE '[deleted]' END,
+    billing = anonymise_address(billing), shipping = anonymise_address(shipping),
+    status = 'erased', erased_at = $2, updated_at = now()
+  WHERE id = ANY($1::bigint[])`;
+
+/* $1 person ids — the subject keys live on in the tombstone */
+const DELETE_EMAILS = /* sql */ `DELETE FROM person_emails WHERE person_id = ANY($1::bigint[])`;
+
+/* $1 subject keys, $2 now — a hold that has ended keeps its reason and dates, not the address */
+const CLEAR_ENDED_HOLDS = /* sql */ `
+  UPDATE legal_holds SET email = NULL
+  WHERE subject_key = ANY($1::bytea[]) AND email IS NOT NULL AND (released_at IS NOT NULL OR until <= $2)`;
+
+const run = (sql: string, params: (b: ErasureBatch) => unknown[]) => async (db: Queryable, b: ErasureBatch) =>
+  (await db.query(sql, params(b))).rowCount ?? 0;
+
+export const PERSONAL_DATA_STORES: PersonalDataStore[] = [
+  {
+    // First: the invoice keeps its legally required copy before the order's contact data goes (Art. 52 AWR).
+    name: 'fiscal-archive',
+    tables: ['fiscal_archive'],
+    categories: ['invoices'],
+    erase: run(ARCHIVE_INVOICES, (b) => [b.personIds, b.fiscal.prefix, b.fiscal.years]),
+  },
+  {
+    name: 'orders',
+    tables: ['orders'],
+    categories: ['orders.contact', 'addresses'],
+    erase: run(ANONYMISE_ORDERS, (b) => [b.personIds]),
+  },
+  {
+    name: 'webhook-inbox',
+    tables: ['webhook_inbox'],
+    categories: ['raw_deliveries'],
+    erase: run(SCRUB_INBOX, (b) => [b.personIds]),
+  },
+  {
+    name: 'persons',
+    tables: ['persons'],
+    categories: ['identity', 'contact', 'addresses', 'account'],
+    erase: run(CLOSE_PERSONS, (b) => [b.personIds, b.erasedAt]),
+  },
+  {
+    name: 'person-emails',
+    tables: ['person_emails'],
+    categories: ['contact'],
+    erase: run(DELETE_EMAILS, (b) => [b.personIds]),
+  },
+  {
+    name: 'legal-holds',
+    tables: ['legal_holds'],
+    categories: ['legal_holds'],
+    erase: run(CLEAR_ENDED_HOLDS, (b) => [b.subjectKeys, b.erasedAt]),
+  },
+];
+
+/** Tables that hold no personal data, and why (the register test requires a reason for each). */
+export const TABLES_WITHOUT_PERSONAL_DATA: Record<string, string> = {
+  schema_migrations: 'migration bookkeeping',
+  app_meta: 'service facts such as the pseudonym key fingerprint',
+  order_lines: 'products, taxes, shipping methods and amounts; refund reasons are never stored',
+  sync_state: 'watermarks, cursors and counters of REST syncs',
+  erasure_tombstones: 'pseudonymous keys and dates only (P14b)',
+  erasure_subject_keys: 'HMAC subject keys: pseudonymous, useless without PSEUDONYM_KEY',
+  retention_sweeps: 'counts, cutoffs and reasons of sweeps',
+};
+
+/** Everything a tombstone says was erased. */
+export const ERASED_CATEGORIES = [...new Set(PERSONAL_DATA_STORES.filter((s) => s.name !== 'fiscal-archive').flatMap((s) => s.categories))];
