@@ -33,12 +33,15 @@ export function createDeps(config: Config, log: Logger, overrides: { pool?: Pool
   const sync = createSyncServices(config, log, { pool, metrics, onIngested, ca: overrides.wooCa });
   const mirror = createMirrorService({
     pool, policyVersion: config.policyVersion, log: log.child({ component: 'mirror' }), metrics, refetchEnabled: sync !== null, subjectKey,
+    fiscal: { prefix: config.invoicePrefix, years: config.fiscalRetentionYears },
   });
   const erasureSettings = { dataDir: config.dataDir, fiscal: { prefix: config.invoicePrefix, years: config.fiscalRetentionYears } };
   const afterErasure = async () => {
     if (queues.isReady()) await removeFinishedJobsOfErased(pool, queues.all);
   };
-  const eraseSubject = createEraseSubject({ pool, settings: erasureSettings, subjectKey, clock, afterErasure });
+  const eraseSubject = createEraseSubject({
+    pool, settings: erasureSettings, subjectKey, clock, afterErasure, onErased: (reason, n) => metrics.erasures.inc({ reason }, n),
+  });
   const retention = createRetentionService({
     pool, log: log.child({ component: 'retention' }), metrics, clock, erasure: erasureSettings,
     inactiveDays: config.retention.inactiveDays, maxFraction: config.retention.maxFraction,

@@ -26,6 +26,7 @@ export interface EraseSubjectDeps {
   clock: Clock;
   /** After commit: copies outside Postgres (finished jobs in the queues). */
   afterErasure?: () => Promise<void>;
+  onErased?: (reason: ErasureReason, persons: number) => void;
 }
 
 export function createEraseSubject(deps: EraseSubjectDeps) {
@@ -58,7 +59,11 @@ export function createEraseSubject(deps: EraseSubjectDeps) {
       if (r.held.length) throw legalHold();
       return { status: 'erased', erasedAt: now.toISOString(), tombstoneIds: r.erased.map((e) => e.tombstoneId), counts: r.counts };
     });
-    if (outcome.status === 'erased') await deps.afterErasure?.();
+    if (outcome.status === 'erased') {
+      deps.onErased?.(why.reason, outcome.tombstoneIds.length);
+      // The erasure has committed; a queue that cannot be cleaned now is cleaned by the next erasure or sweep.
+      await deps.afterErasure?.().catch(() => undefined);
+    }
     return outcome;
   };
 }

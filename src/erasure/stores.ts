@@ -31,8 +31,8 @@ export const INVOICED = /* sql */ `(o.status IN ('processing', 'completed', 'ref
   OR o.status_before_trash IN ('processing', 'completed', 'refunded')
   OR o.date_paid_gmt IS NOT NULL OR o.date_completed_gmt IS NOT NULL)`;
 
-/* $1 person ids, $2 invoice prefix, $3 fiscal retention years */
-const ARCHIVE_INVOICES = /* sql */ `
+/* The invoice copy of each selected order; `scope` picks the orders ($1), `conflict` says what a second copy does. */
+const archiveInvoicesSql = (scope: string, conflict: string) => /* sql */ `
   INSERT INTO fiscal_archive (order_id, wc_order_id, invoice_number, invoice_date, currency, prices_include_tax,
     amounts, lines, credit_notes, billing_name, billing_company, billing_address, retain_until)
   SELECT o.id, o.wc_order_id, $2 || o.number, d.invoice_date, o.currency, o.prices_include_tax,
@@ -54,8 +54,18 @@ const ARCHIVE_INVOICES = /* sql */ `
     make_date(extract(year FROM d.invoice_date AT TIME ZONE 'Europe/Amsterdam')::int + $3, 12, 31)
   FROM orders o
   CROSS JOIN LATERAL (SELECT COALESCE(o.date_paid_gmt, o.date_completed_gmt, o.date_created_gmt, o.created_at) AS invoice_date) d
-  WHERE o.person_id = ANY($1::bigint[]) AND ${INVOICED}
-  ON CONFLICT DO NOTHING`;
+  WHERE ${scope} AND ${INVOICED}
+  ${conflict}`;
+
+/* $1 person ids, $2 invoice prefix, $3 fiscal retention years */
+const ARCHIVE_INVOICES = archiveInvoicesSql('o.person_id = ANY($1::bigint[])', 'ON CONFLICT DO NOTHING');
+
+/*
+ * $1 wc order id, $2 prefix, $3 years — an erased person's old order changed later (a refund, a status): the archived
+ * invoice follows its amounts, lines and credit notes; the name and address stay as printed at erasure.
+ */
+export const REFRESH_ARCHIVED_INVOICE = archiveInvoicesSql('o.wc_order_id = $1', `ON CONFLICT (order_id) DO UPDATE SET
+    amounts = EXCLUDED.amounts, lines = EXCLUDED.lines, credit_notes = EXCLUDED.credit_notes`);
 
 /* $1 person ids */
 const ANONYMISE_ORDERS = /* sql */ `

@@ -1,6 +1,7 @@
 import type { Queryable } from '../platform/db.js';
 import type { SubjectKeyOf } from '../erasure/subject-key.js';
 import { tombstoneForRecord } from '../erasure/erasure.repository.js';
+import { REFRESH_ARCHIVED_INVOICE } from '../erasure/stores.js';
 import type { CustomerRecord, OrderRecord } from './map-order.js';
 import type { StoredOrder } from './order.repository.js';
 
@@ -26,4 +27,9 @@ export async function forgottenCustomerOwner(db: Queryable, c: CustomerRecord, s
   if ((await db.query(OPEN_PERSON_WITH_CUSTOMER_ID, [c.wcCustomerId])).rowCount) return null;
   const t = await tombstoneForRecord(db, { subjectKeys: c.emails.map(subjectKey), wcCustomerId: c.wcCustomerId, createdAt: c.dates.created });
   return t?.personId ?? null;
+}
+
+/** A forgotten order that changed (a refund after the erasure): its archived invoice follows the books. */
+export async function refreshArchivedInvoice(db: Queryable, wcOrderId: number, fiscal: { prefix: string; years: number }): Promise<void> {
+  await db.query(REFRESH_ARCHIVED_INVOICE, [wcOrderId, fiscal.prefix, fiscal.years]);
 }

@@ -3,7 +3,8 @@ import type { Pool, PoolClient } from '../platform/db.js';
 import { lockNames, withTransaction } from '../platform/db.js';
 import { safeError } from '../platform/logger.js';
 import { type InboxRow, type Outcome, lockForProcessing, recordOutcomes } from '../intake/inbox.repository.js';
-import { type Delivery, PoisonPayloadError, classifyDelivery, isHandledTopic } from './delivery.js';
+import { type Delivery, PoisonPayloadError } from './delivery.js';
+import { type FollowUp, decodeRow, followUpFor } from './follow-up.js';
 import { customerActivity, orderActivity } from './map-order.js';
 import { isNewer } from './staleness.js';
 import { applyOrdersFast, identityLocks } from './fast-path.js';
@@ -14,15 +15,14 @@ import type { Metrics } from '../platform/metrics.js';
 import type { SubjectKeyOf } from '../erasure/subject-key.js';
 import { anonymiseCustomer, anonymiseOrder } from '../erasure/anonymise.js';
 import { scrubInboxRows } from '../erasure/erasure.repository.js';
-import { forgottenCustomerOwner, forgottenOrderOwner } from './forgotten.js';
+import { forgottenCustomerOwner, forgottenOrderOwner, refreshArchivedInvoice } from './forgotten.js';
 
 /**
  * Applies stored webhook deliveries to the mirror (P1, P11, P22). Several deliveries share one transaction,
  * each inside its own savepoint so each stays all-or-nothing; a retried job finds its recorded outcome.
  */
 
-/** Work a delivery asks for after it is applied: the full resource, or a reconciliation (error bodies have no id). */
-export type FollowUp = { kind: 'refetch'; resource: 'order' | 'customer'; wcId: number } | { kind: 'reconcile'; resource: 'order' | 'customer' };
+export type { FollowUp } from './follow-up.js';
 
 export type ApplyResult =
   | { ok: true; outcome: Outcome; reason: string | null; followUp?: FollowUp }
@@ -36,6 +36,8 @@ export interface MirrorDeps {
   /** With the shop's REST API configured, id-only and error bodies are followed by a re-fetch. */
   refetchEnabled: boolean;
   subjectKey: SubjectKeyOf;
+  /** Invoice numbering and term, for the archived invoice of a forgotten order that changes later. */
+  fiscal: { prefix: string; years: number };
 }
 
 /** `scrub`: the delivery is about an erased subject, so its raw body goes once it is applied. */
@@ -87,6 +89,7 @@ export function createMirrorService(deps: MirrorDeps) {
         }
         if (forgottenBy !== null) {
           await upsertOrder(db, anonymiseOrder(o), { ...meta, personId: forgottenBy, activity: null, origin: row.origin });
+          await refreshArchivedInvoice(db, o.wcOrderId, deps.fiscal);
           return { outcome: 'applied', reason: FORGOTTEN, scrub };
         }
         const emails = o.email ? [o.email] : [];
@@ -113,33 +116,15 @@ export function createMirrorService(deps: MirrorDeps) {
     }
   }
 
-  /** Id-only bodies are re-fetched; error bodies (no id) trigger a reconciliation. Pure given the delivery. */
-  function followUpOf(row: InboxRow, delivery: Delivery): FollowUp | undefined {
-    if (!deps.refetchEnabled) return undefined;
-    if (delivery.kind === 'order-trashed') return { kind: 'refetch', resource: 'order', wcId: delivery.wcOrderId };
-    if (delivery.kind === 'customer-deleted') return { kind: 'refetch', resource: 'customer', wcId: delivery.wcCustomerId };
-    if (delivery.kind === 'rest-error') return { kind: 'reconcile', resource: row.topic.startsWith('customer.') ? 'customer' : 'order' };
-    return undefined;
-  }
+  const followUpOf = (row: InboxRow, delivery: Delivery) => followUpFor(deps.refetchEnabled, row, delivery);
 
   /** For a retried job whose delivery was already applied: its follow-up may not have been queued yet. */
   function followUpAgain(row: InboxRow): FollowUp | undefined {
     try {
-      return followUpOf(row, decode(row));
+      return followUpOf(row, decodeRow(row));
     } catch {
-      return undefined;
+      return undefined; // e.g. the body was scrubbed after an erasure: nothing to follow up
     }
-  }
-
-  function decode(row: InboxRow): Delivery {
-    if (!isHandledTopic(row.topic)) return { kind: 'ignored', reason: 'topic not handled' };
-    let body: unknown;
-    try {
-      body = JSON.parse(row.body.toString('utf8'));
-    } catch {
-      throw new PoisonPayloadError('stored body is not JSON');
-    }
-    return classifyDelivery(row.topic, body);
   }
 
   /** One delivery in its own savepoint; records its outcome in `done`. */
@@ -182,7 +167,7 @@ export function createMirrorService(deps: MirrorDeps) {
           continue;
         }
         try {
-          todo.push({ row, delivery: decode(row) });
+          todo.push({ row, delivery: decodeRow(row) });
         } catch (err) {
           done.push({ id: row.id, outcome: 'failed', reason: (err as Error).message });
           results.set(row.id, { ok: false, error: err as Error, permanent: true });

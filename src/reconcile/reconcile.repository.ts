@@ -15,12 +15,12 @@ const MISSED_ORDERS = /* sql */ `
       SELECT 1 FROM webhook_inbox w
       WHERE w.resource = 'order' AND w.resource_id = r.id AND w.origin IN ('webhook', 'reconcile') AND w.received_at >= r.modified)`;
 
-/* $1 wc customer ids, $2 their date_modified_gmt */
+/* $1 wc customer ids, $2 their date_modified_gmt — a customer id may sit on an erased person and a new one */
 const MISSED_CUSTOMERS = /* sql */ `
   SELECT count(*)::int AS n
   FROM unnest($1::bigint[], $2::timestamptz[]) AS r(id, modified)
-  LEFT JOIN persons p ON p.wc_customer_id = r.id
-  WHERE (p.id IS NULL OR p.wc_account_modified_at IS NULL OR p.wc_account_modified_at < r.modified)
+  CROSS JOIN LATERAL (SELECT max(wc_account_modified_at) AS modified FROM persons WHERE wc_customer_id = r.id) p
+  WHERE (p.modified IS NULL OR p.modified < r.modified)
     AND NOT EXISTS (
       SELECT 1 FROM webhook_inbox w
       WHERE w.resource = 'customer' AND w.resource_id = r.id AND w.origin IN ('webhook', 'reconcile') AND w.received_at >= r.modified)`;

@@ -110,11 +110,12 @@ export function createRetentionService(deps: RetentionDeps) {
             return r;
           });
           deps.metrics.erasures.inc({ reason: 'retention' }, r.erased.length);
-          if (r.erased.length) await deps.afterErasure?.().catch((err) => deps.log.warn({ err: safeError(err) }, 'finished-job cleanup failed; next erasure retries'));
           cursor = last;
           done += ids.length;
           await onProgress?.({ phase: 'persons', done, total });
         }
+        // Finished jobs are scanned once per sweep, not per batch (each scan reads every finished job).
+        await deps.afterErasure?.().catch((err) => deps.log.warn({ err: safeError(err) }, 'finished-job cleanup failed; the next erasure retries it'));
         await advanceSweep(deps.pool, id, 'fiscal', 0, {});
       }
       sweep = (await getSweep(deps.pool, id))!;

@@ -18,7 +18,7 @@ const body = (o: unknown) => {
   const b = Buffer.from(JSON.stringify(o));
   return { source: 'https://shop.example', topic: 'order.updated', webhookId: null, body: b, bodySha256: createHash('sha256').update(b).digest() };
 };
-const processA = () => createMirrorService({ pool: ctx.pool, policyVersion: 'v', log: ctx.deps.log, metrics: ctx.deps.metrics, refetchEnabled: false, subjectKey: ctx.deps.subjectKey });
+const processA = () => createMirrorService({ pool: ctx.pool, policyVersion: 'v', log: ctx.deps.log, metrics: ctx.deps.metrics, refetchEnabled: false, subjectKey: ctx.deps.subjectKey, fiscal: { prefix: 'WC-', years: 7 } });
 
 describe('mirror with several worker processes', () => {
   test('when two processes apply versions of one new order at once, then the newer version wins every time', async () => {
