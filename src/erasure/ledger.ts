@@ -29,9 +29,12 @@ export const ledgerPath = (dataDir: string) => join(dataDir, LEDGER_FILE);
 export async function appendLedger(dataDir: string, entries: LedgerEntry[]): Promise<void> {
   if (!entries.length) return;
   await mkdir(dataDir, { recursive: true });
+  // Strict: a field the schema does not list (an email, a name) fails here, before anything reaches the file.
+  const lines = entries.map((e) => JSON.stringify(ledgerEntrySchema.strict().parse(e)));
   const file = await open(ledgerPath(dataDir), 'a', 0o600);
   try {
-    await file.write(entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    await file.chmod(0o600); // also a ledger restored from a backup with looser permissions
+    await file.write(lines.join('\n') + '\n');
     await file.datasync();
   } finally {
     await file.close();

@@ -1,0 +1,81 @@
+import { anonymiseAddress } from '../../src/erasure/anonymise.js';
+import type { Address } from '../../src/mirror/wc.schemas.js';
+import type { Pool } from '../../src/platform/db.js';
+import { createSchema, dropSchema } from '../setup/context.js';
+
+/**
+ * P14b: the set-based erasure (SQL anonymise_address, migrations/0006_erasure.sql) and the pure anonymiser
+ * (src/erasure/anonymise.ts) must leave the same record behind, or the mirror and the shop would disagree.
+ */
+
+let schema: string;
+let pool: Pool;
+beforeAll(async () => ({ schema, pool } = await createSchema()));
+afterAll(async () => {
+  await pool.end();
+  await dropSchema(schema);
+});
+
+const EMPTY: Address = {
+  firstName: '', lastName: '', company: '', address1: '', address2: '', city: '', state: '', postcode: '', country: '', email: '', phone: '',
+};
+const addresses: Address[] = [
+  EMPTY,
+  { firstName: 'Fenna', lastName: 'Visser', company: 'Visser BV', address1: 'Keizersgracht 1', address2: '2 hoog', city: 'Amsterdam',
+    state: 'NH', postcode: '1015 AA', country: 'NL', email: 'fenna@example.com', phone: '+31 6 12345678' },
+  { ...EMPTY, firstName: 'Zoë', lastName: 'Ørsted-Ünal', city: 'Zürich', country: 'CH', phone: '(555) 555-5555' },
+  { ...EMPTY, firstName: '李', lastName: '小龍', address1: '北京市朝阳区 8号', phone: '+86 10 6552 9999' },
+  { ...EMPTY, firstName: 'Ana 😀', lastName: "O'Brien \"Jr\"", company: 'Back\\slash & Co', postcode: 'SW1A 1AA', country: 'GB' },
+  { ...EMPTY, phone: '0031-(0)20.123 45 67 ext. 12' },
+  { ...EMPTY, phone: 'no digits here' },
+  { ...EMPTY, phone: ' ', city: ' ', email: ' ' },
+  { ...EMPTY, email: 'FENNA@Example.COM', state: 'CA', country: 'US' },
+  { ...EMPTY, address1: 'Straße 5\nHinterhaus', postcode: '10115' },
+];
+
+/** One round trip for the whole table; the result keeps the input order. */
+async function sqlAnonymise(rows: unknown[]): Promise<unknown[]> {
+  const { rows: out } = await pool.query<{ out: unknown }>(
+    `SELECT anonymise_address(a) AS out FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(a, i) ORDER BY i`,
+    [JSON.stringify(rows)],
+  );
+  return out.map((r) => r.out);
+}
+
+describe('P14b anonymise_address (SQL) is the twin of anonymiseAddress (TS)', () => {
+  test('when a table of varied addresses is anonymised in SQL, then every row equals the TypeScript result', async () => {
+    const sql = await sqlAnonymise(addresses);
+    expect(sql).toHaveLength(addresses.length);
+    addresses.forEach((a, i) => expect({ row: i, value: sql[i] }).toEqual({ row: i, value: anonymiseAddress(a) }));
+    // the table really exercises the rules (a sanity check that the comparison is not vacuous)
+    expect(sql[1]).toMatchObject({ firstName: '[deleted]', email: 'deleted@site.invalid', phone: '+00 0 00000000', state: '', country: '' });
+    expect(sql[0]).toEqual(EMPTY);
+  });
+
+  test('when keys are missing (older rows), then SQL leaves them missing and the present ones equal the TypeScript result', async () => {
+    const partials: Partial<Address>[] = [
+      {},
+      { firstName: 'Fenna' },
+      { phone: '(555) 555-5555', country: 'NL' },
+      { email: 'fenna@example.com', city: '' },
+      { address1: 'Keizersgracht 1', postcode: '1015 AA', state: 'NH' },
+    ];
+    const sql = await sqlAnonymise(partials);
+    partials.forEach((p, i) => {
+      const ts = anonymiseAddress({ ...EMPTY, ...p });
+      const expected = Object.fromEntries(Object.keys(p).map((k) => [k, ts[k as keyof Address]]));
+      expect({ row: i, value: sql[i] }).toEqual({ row: i, value: expected });
+    });
+  });
+
+  test('when the billing address of the fiscal archive (no email/phone keys) is anonymised, then it matches too', async () => {
+    const printed = { address1: 'Keizersgracht 1', address2: '', postcode: '1015 AA', city: 'Amsterdam', state: 'NH', country: 'NL' };
+    const [sql] = await sqlAnonymise([printed]);
+    expect(sql).toEqual({ address1: '[deleted]', address2: '', postcode: '[deleted]', city: '[deleted]', state: '', country: '' });
+  });
+
+  test('when the value is NULL or an empty object, then it is returned as is', async () => {
+    const { rows } = await pool.query(`SELECT anonymise_address(NULL) AS n, anonymise_address('{}'::jsonb) AS e`);
+    expect(rows[0]).toEqual({ n: null, e: {} });
+  });
+});
