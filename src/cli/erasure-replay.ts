@@ -3,12 +3,15 @@ import { loadConfigOrExit, prepareDatabase } from '../bootstrap.js';
 import { createPool } from '../platform/db.js';
 import { ledgerPath } from '../erasure/ledger.js';
 import { replayLedger } from '../erasure/replay.service.js';
+import { createProducerConnection, createQueues } from '../platform/queues.js';
 
 /**
  * `npm run erasure:replay`: run after restoring a database backup. Every erasure in DATA_DIR/erasure-ledger.jsonl
  * that the database does not know is done again, so nobody forgotten comes back. Safe to run any time, and twice.
- * Exit code 1 when the ledger has unreadable lines (the readable ones are still replayed).
+ * Exit code 1 when the ledger has unreadable lines (the readable ones are still replayed). Afterwards the queues'
+ * finished jobs are cleared (see clearFinishedJobs); `--keep-jobs` skips that.
  */
+const keepJobs = process.argv.includes('--keep-jobs');
 const { config, log } = loadConfigOrExit();
 const file = ledgerPath(config.dataDir);
 if (!existsSync(file)) {
@@ -25,7 +28,31 @@ try {
       `(${r.personsErased} persons erased again); ${r.held} held by a legal hold; ${r.invalidLines.length} unreadable lines\n`,
   );
   for (const bad of r.invalidLines) process.stderr.write(`  line ${bad.line}: ${bad.error}\n`);
+  if (!keepJobs) await clearFinishedJobs();
   process.exitCode = r.invalidLines.length ? 1 : 0;
 } finally {
   await pool.end();
+}
+
+/**
+ * A restore rolls the inbox id sequence back, but the queues still hold finished jobs named after the old ids
+ * (`inbox-<id>`): a new delivery reusing such an id would be taken for a duplicate job and wait for the relay's
+ * orphan sweep. Finished jobs describe a history the restored database no longer has, so they go.
+ */
+async function clearFinishedJobs(): Promise<void> {
+  const redis = createProducerConnection(config.redisUrl);
+  const queues = createQueues(redis, config.queuePrefix);
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    if (!queues.isReady()) {
+      process.stderr.write('warning: Redis is unreachable; clear finished jobs before starting the service (see README, Backups)\n');
+      return;
+    }
+    let n = 0;
+    for (const q of queues.all) for (const state of ['completed', 'failed'] as const) n += (await q.clean(0, 0, state)).length;
+    process.stdout.write(`finished jobs cleared from the queues: ${n}\n`);
+  } finally {
+    await queues.close();
+    redis.disconnect();
+  }
 }

@@ -5,7 +5,7 @@ import type { Clock } from '../platform/clock.js';
 import { identifyingEmail } from '../mirror/identity.js';
 import type { SubjectKeyOf } from './subject-key.js';
 import { type ErasureReason, type ErasureSettings, eraseBatch } from './erasure.service.js';
-import { activeHoldOfKey, latestTombstoneOfKey, personIdsByKeys } from './erasure.repository.js';
+import { latestTombstoneOfKey, personIdsByKeys } from './erasure.repository.js';
 
 /**
  * eraseSubject: "forget me" for one person, found by any of their emails (or by person id). All of the
@@ -39,7 +39,6 @@ export function createEraseSubject(deps: EraseSubjectDeps) {
         const email = identifyingEmail(target.email);
         if (!email) throw new AppError(400, 'invalid_email', 'email is not an address that identifies anyone');
         key = deps.subjectKey(email);
-        if (await activeHoldOfKey(db, key, now)) throw legalHold();
         personIds = await personIdsByKeys(db, [key]);
       } else {
         const { rows } = await db.query<{ status: string; erased_at: Date | null }>('SELECT status, erased_at FROM persons WHERE id = $1', [target.personId]);
@@ -55,6 +54,7 @@ export function createEraseSubject(deps: EraseSubjectDeps) {
         if (t) return { status: 'already_erased', erasedAt: t.erasedAt.toISOString(), tombstoneIds: [t.id] };
         throw new AppError(404, 'not_found', 'no personal data is held for this email');
       }
+      // Already erased is answered above; a hold on any of the person's emails suspends the whole erasure.
       const r = await eraseBatch(db, deps.settings, personIds, { ...why, erasedAt: now });
       if (r.held.length) throw legalHold();
       return { status: 'erased', erasedAt: now.toISOString(), tombstoneIds: r.erased.map((e) => e.tombstoneId), counts: r.counts };

@@ -148,3 +148,23 @@ export async function fillMissingSubjectKeys(pool: Pool, subjectKey: SubjectKeyO
     total += emails.length;
   }
 }
+
+/* $1 inbox ids, $2 subject keys per row (one bytea[] literal each, as text) */
+const KEY_UNAPPLIED = /* sql */ `
+  UPDATE webhook_inbox w SET subject_keys = k.keys::bytea[] FROM unnest($1::bigint[], $2::text[]) AS k(id, keys) WHERE w.id = k.id`;
+/* $1 inbox ids — those carrying the key of an erased subject lose their body now */
+const SCRUB_IF_ERASED = /* sql */ `
+  UPDATE webhook_inbox SET body = '\\x'::bytea, scrubbed_at = now()
+  WHERE id = ANY($1::bigint[]) AND scrubbed_at IS NULL
+    AND EXISTS (SELECT 1 FROM erasure_subject_keys k WHERE k.subject_key = ANY(webhook_inbox.subject_keys))`;
+
+/**
+ * Deliveries the mirror could not apply keep the subject keys of the emails in their body, so a later erasure can
+ * scrub them; one carrying an already erased subject is scrubbed at once.
+ */
+export async function keyUnappliedRows(db: Queryable, rows: { id: number; keys: Buffer[] }[]): Promise<void> {
+  if (!rows.length) return;
+  const literal = (keys: Buffer[]) => `{${keys.map((k) => `"\\\\x${k.toString('hex')}"`).join(',')}}`;
+  await db.query(KEY_UNAPPLIED, [rows.map((r) => r.id), rows.map((r) => literal(r.keys))]);
+  await db.query(SCRUB_IF_ERASED, [rows.map((r) => r.id)]);
+}

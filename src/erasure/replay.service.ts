@@ -94,6 +94,9 @@ async function replayChunk(db: PoolClient, settings: ErasureSettings, entries: L
       const r = await eraseBatch(db, settings, ids, { reason: 'replay', ref: group[0]!.ref, erasedAt, tombstoneIds });
       report.personsErased += r.erased.length;
       report.held += r.held.length;
+      // Replayed = the entry's tombstone now exists; a held person's entry waits for the next run.
+      const done = new Set(r.erased.map((e) => e.tombstoneId));
+      report.replayed += group.filter((e) => done.has(e.id)).length;
     }
     // Nobody left to erase (the restore predates the person): the tombstone alone keeps their records out.
     for (const e of orphans) {
@@ -102,6 +105,6 @@ async function replayChunk(db: PoolClient, settings: ErasureSettings, entries: L
         erasedAt, reason: 'replay', ref: e.ref, categories: e.categories.length ? e.categories : ERASED_CATEGORIES,
       });
     }
-    report.replayed += group.length;
+    report.replayed += orphans.length;
   }
 }

@@ -34,7 +34,7 @@ export const INVOICED = /* sql */ `(o.status IN ('processing', 'completed', 'ref
 /* The invoice copy of each selected order; `scope` picks the orders ($1), `conflict` says what a second copy does. */
 const archiveInvoicesSql = (scope: string, conflict: string) => /* sql */ `
   INSERT INTO fiscal_archive (order_id, wc_order_id, invoice_number, invoice_date, currency, prices_include_tax,
-    amounts, lines, credit_notes, billing_name, billing_company, billing_address, retain_until)
+    amounts, lines, credit_notes, billing_name, billing_company, billing_address, retain_until, anonymised_at)
   SELECT o.id, o.wc_order_id, $2 || o.number, d.invoice_date, o.currency, o.prices_include_tax,
     jsonb_build_object('total', o.total::text, 'totalTax', o.total_tax::text, 'shippingTotal', o.shipping_total::text,
       'shippingTax', o.shipping_tax::text, 'discountTotal', o.discount_total::text, 'discountTax', o.discount_tax::text,
@@ -46,12 +46,14 @@ const archiveInvoicesSql = (scope: string, conflict: string) => /* sql */ `
     COALESCE((SELECT jsonb_agg(jsonb_build_object('number', $2 || o.number || '-C' || l.wc_line_id, 'refundId', l.wc_line_id,
         'total', l.total::text) ORDER BY l.position)
       FROM order_lines l WHERE l.order_id = o.id AND l.kind = 'refund'), '[]'),
-    NULLIF(btrim(concat_ws(' ', o.billing->>'firstName', o.billing->>'lastName')), ''),
-    NULLIF(o.billing->>'company', ''),
+    NULLIF(btrim(concat_ws(' ', NULLIF(o.billing->>'firstName', '[deleted]'), NULLIF(o.billing->>'lastName', '[deleted]'))), ''),
+    NULLIF(NULLIF(o.billing->>'company', ''), '[deleted]'),
     jsonb_build_object('address1', o.billing->>'address1', 'address2', o.billing->>'address2',
       'postcode', o.billing->>'postcode', 'city', o.billing->>'city', 'state', o.billing->>'state',
       'country', o.billing->>'country'),
-    make_date(extract(year FROM d.invoice_date AT TIME ZONE 'Europe/Amsterdam')::int + $3, 12, 31)
+    make_date(extract(year FROM d.invoice_date AT TIME ZONE 'Europe/Amsterdam')::int + $3, 12, 31),
+    -- An order first invoiced after its person was erased has only anonymised contact data to archive.
+    CASE WHEN o.billing->>'email' = 'deleted@site.invalid' OR o.billing->>'firstName' = '[deleted]' THEN now() END
   FROM orders o
   CROSS JOIN LATERAL (SELECT COALESCE(o.date_paid_gmt, o.date_completed_gmt, o.date_created_gmt, o.created_at) AS invoice_date) d
   WHERE ${scope} AND ${INVOICED}
@@ -75,13 +77,18 @@ const ANONYMISE_ORDERS = /* sql */ `
     updated_at = now()
   WHERE person_id = ANY($1::bigint[])`;
 
-/* $1 person ids — processed rows lose their body; unprocessed ones are scrubbed when the mirror applies them */
+/*
+ * $1 person ids, $2 subject keys — processed rows lose their body: those about the person's orders and account, and
+ * those the mirror could not apply (failed, ignored) that carry one of their emails. Unprocessed rows are scrubbed
+ * when the mirror applies them.
+ */
 const SCRUB_INBOX = /* sql */ `
   UPDATE webhook_inbox SET body = '\\x'::bytea, scrubbed_at = now()
   WHERE processed_at IS NOT NULL AND scrubbed_at IS NULL AND (
     (resource = 'order' AND resource_id IN (SELECT wc_order_id FROM orders WHERE person_id = ANY($1::bigint[])))
     OR (resource = 'customer' AND resource_id IN (
-      SELECT wc_customer_id FROM persons WHERE id = ANY($1::bigint[]) AND wc_customer_id IS NOT NULL)))`;
+      SELECT wc_customer_id FROM persons WHERE id = ANY($1::bigint[]) AND wc_customer_id IS NOT NULL))
+    OR (subject_keys IS NOT NULL AND subject_keys && $2::bytea[]))`;
 
 /* $1 person ids, $2 erased at */
 const CLOSE_PERSONS = /* sql */ `
@@ -121,7 +128,7 @@ export const PERSONAL_DATA_STORES: PersonalDataStore[] = [
     name: 'webhook-inbox',
     tables: ['webhook_inbox'],
     categories: ['raw_deliveries'],
-    erase: run(SCRUB_INBOX, (b) => [b.personIds]),
+    erase: run(SCRUB_INBOX, (b) => [b.personIds, b.subjectKeys]),
   },
   {
     name: 'persons',

@@ -4,6 +4,7 @@ import { tombstoneForRecord } from '../erasure/erasure.repository.js';
 import { REFRESH_ARCHIVED_INVOICE } from '../erasure/stores.js';
 import type { CustomerRecord, OrderRecord } from './map-order.js';
 import type { StoredOrder } from './order.repository.js';
+import { identifyingEmails } from './identity.js';
 
 /**
  * Forgetting lasts (P13): a record about an erased subject that was created before the erasure — re-delivered,
@@ -32,4 +33,18 @@ export async function forgottenCustomerOwner(db: Queryable, c: CustomerRecord, s
 /** A forgotten order that changed (a refund after the erasure): its archived invoice follows the books. */
 export async function refreshArchivedInvoice(db: Queryable, wcOrderId: number, fiscal: { prefix: string; years: number }): Promise<void> {
   await db.query(REFRESH_ARCHIVED_INVOICE, [wcOrderId, fiscal.prefix, fiscal.years]);
+}
+
+/** The identifying emails a raw body carries (billing email, account email), read leniently: it may be invalid. */
+export function subjectKeysInBody(body: Buffer, subjectKey: SubjectKeyOf): Buffer[] {
+  let v: unknown;
+  try {
+    v = JSON.parse(body.toString('utf8'));
+  } catch {
+    return [];
+  }
+  if (!v || typeof v !== 'object') return [];
+  const o = v as { email?: unknown; billing?: { email?: unknown } | null };
+  const raw = [o.email, o.billing?.email].map((e) => (typeof e === 'string' ? e : null));
+  return identifyingEmails(raw).map(subjectKey);
 }

@@ -14,8 +14,8 @@ import { findCustomerVersion, loadFacts, markAccountDeleted, settlePerson, write
 import type { Metrics } from '../platform/metrics.js';
 import type { SubjectKeyOf } from '../erasure/subject-key.js';
 import { anonymiseCustomer, anonymiseOrder } from '../erasure/anonymise.js';
-import { scrubInboxRows } from '../erasure/erasure.repository.js';
-import { forgottenCustomerOwner, forgottenOrderOwner, refreshArchivedInvoice } from './forgotten.js';
+import { keyUnappliedRows, scrubInboxRows } from '../erasure/erasure.repository.js';
+import { forgottenCustomerOwner, forgottenOrderOwner, refreshArchivedInvoice, subjectKeysInBody } from './forgotten.js';
 
 /**
  * Applies stored webhook deliveries to the mirror (P1, P11, P22). Several deliveries share one transaction,
@@ -193,6 +193,9 @@ export function createMirrorService(deps: MirrorDeps) {
       }
       await recordOutcomes(db, done);
       await scrubInboxRows(db, done.filter((d) => d.scrub).map((d) => d.id));
+      const body = new Map(rows.map((r) => [r.id, r.body]));
+      const unapplied = done.filter((d) => d.outcome === 'failed' || d.outcome === 'ignored');
+      await keyUnappliedRows(db, unapplied.map((d) => ({ id: d.id, keys: subjectKeysInBody(body.get(d.id)!, deps.subjectKey) })).filter((r) => r.keys.length));
     });
     for (const [, r] of results) deps.metrics.mirrorOutcomes.inc({ outcome: r.ok ? r.outcome : r.permanent ? 'failed' : 'error' });
     for (const id of ids) if (!results.has(id)) results.set(id, { ok: true, outcome: 'skipped', reason: 'inbox row no longer exists' });

@@ -124,7 +124,7 @@ export async function writeCustomer(
 
 /* $1 wc customer id */
 const MARK_ACCOUNT_DELETED = /* sql */ `
-  UPDATE persons SET wc_account_deleted_at = now(), updated_at = now() WHERE wc_customer_id = $1 RETURNING id`;
+  UPDATE persons SET wc_account_deleted_at = now(), updated_at = now() WHERE wc_customer_id = $1 AND status <> 'erased' RETURNING id`;
 
 export async function markAccountDeleted(db: Queryable, wcCustomerId: number): Promise<boolean> {
   const { rowCount } = await db.query(MARK_ACCOUNT_DELETED, [wcCustomerId]);

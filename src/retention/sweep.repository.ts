@@ -26,19 +26,23 @@ export interface SweepRow {
 const COLUMNS = /* sql */ `id, status, trigger, forced, created_at, cutoff, to_char(today, 'YYYY-MM-DD') AS today, phase,
   cursor, counts, preview, blocked, error, started_at, finished_at`;
 
-/* $1 status, $2 trigger, $3 forced, $4 created at, $5 cutoff, $6 today, $7 preview, $8 blocked reasons */
+/* $1 status, $2 trigger, $3 forced, $4 created at, $5 cutoff, $6 today, $7 preview, $8 blocked reasons, $9 counts */
 const INSERT = /* sql */ `
-  INSERT INTO retention_sweeps (status, trigger, forced, created_at, cutoff, today, preview, blocked, started_at, finished_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $1 = 'running' THEN $4::timestamptz END,
+  INSERT INTO retention_sweeps (status, trigger, forced, created_at, cutoff, today, preview, blocked, counts, started_at, finished_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $1 = 'running' THEN $4::timestamptz END,
           CASE WHEN $1 = 'blocked' THEN $4::timestamptz END)
   RETURNING ${COLUMNS}`;
 
 export async function insertSweep(
   db: Queryable,
-  s: { status: 'running' | 'blocked'; trigger: string; forced: boolean; createdAt: Date; cutoff: Date; today: string; preview: unknown; blocked: string[] | null },
+  s: {
+    status: 'running' | 'blocked'; trigger: string; forced: boolean; createdAt: Date; cutoff: Date; today: string;
+    preview: unknown; blocked: string[] | null; counts: Record<string, number>;
+  },
 ): Promise<SweepRow> {
   const { rows } = await db.query<SweepRow>(INSERT, [
     s.status, s.trigger, s.forced, s.createdAt, s.cutoff, s.today, JSON.stringify(s.preview), s.blocked && JSON.stringify(s.blocked),
+    JSON.stringify(s.counts),
   ]);
   return rows[0]!;
 }

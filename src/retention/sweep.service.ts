@@ -35,6 +35,11 @@ export interface RetentionDeps {
 
 export type Progress = { phase: string; done: number; total: number };
 
+/** Every kind a sweep reports, 0 until something of that kind happens. */
+export const COUNT_KINDS = [
+  'personsErased', 'personsHeld', 'ordersAnonymised', 'fiscalArchived', 'inboxScrubbed', 'fiscalAnonymised', 'inboxPurged', 'holdsCleared',
+] as const;
+
 export function createRetentionService(deps: RetentionDeps) {
   const batchSize = deps.batchSize ?? 1000;
 
@@ -68,6 +73,7 @@ export function createRetentionService(deps: RetentionDeps) {
       const sweep = await insertSweep(deps.pool, {
         status: blocked ? 'blocked' : 'running', trigger: opts.trigger, forced: force, createdAt: new Date(p.now),
         cutoff: new Date(p.cutoff), today: p.today, preview: p, blocked: p.interlock.reasons.length ? p.interlock.reasons : null,
+        counts: Object.fromEntries(COUNT_KINDS.map((k) => [k, 0])),
       });
       deps.log.info({ sweepId: sweep.id, status: sweep.status, due: p.personsDue, reasons: p.interlock.reasons, forced: force }, 'retention sweep created');
       if (blocked) deps.metrics.retentionSweeps.inc({ status: 'blocked' });
