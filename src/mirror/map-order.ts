@@ -53,7 +53,7 @@ export function mapOrder(o: WcOrder): OrderRecord {
     ...o.tax_lines.map((l): OrderLine => ({
       kind: 'tax', wcLineId: l.id ?? null, name: nz(l.label), code: nz(l.rate_code), productId: null, variationId: null,
       quantity: null, subtotal: null, total: l.tax_total, totalTax: '0', taxClass: null,
-      extra: { rateId: l.rate_id ?? null, compound: l.compound ?? false, shippingTaxTotal: l.shipping_tax_total },
+      extra: { rateId: l.rate_id ?? null, compound: l.compound ?? false, shippingTaxTotal: l.shipping_tax_total, ratePercent: l.rate_percent ?? null },
     })),
     ...o.shipping_lines.map((l): OrderLine => ({
       kind: 'shipping', wcLineId: l.id ?? null, name: nz(l.method_title), code: nz(l.method_id), productId: null,

@@ -64,6 +64,7 @@ export const orderSchema = z.object({
   tax_lines: z.array(z.object({
     id: id.optional(), rate_code: text.optional(), rate_id: id.optional(), label: text.optional(),
     compound: z.boolean().optional(), tax_total: moneyOrZero, shipping_tax_total: moneyOrZero,
+    rate_percent: z.number().nonnegative().max(100).nullish(), // WooCommerce ≥ 5.7; the accounting push needs it
   })).default([]),
   shipping_lines: z.array(z.object({
     id: id.optional(), method_title: text.optional(), method_id: text.optional(), total: moneyOrZero,
