@@ -7,6 +7,7 @@ import { migrate } from './platform/migrate.js';
 import { assertPseudonymKey } from './platform/key-check.js';
 import { subjectKeyer } from './erasure/subject-key.js';
 import { fillMissingSubjectKeys } from './erasure/erasure.repository.js';
+import { writeLedger } from './erasure/ledger.js';
 
 /** Config from env (+ .env), secrets resolved; exits non-zero naming the bad variable. */
 export function loadConfigOrExit(env = process.env): { config: Config; log: Logger } {
@@ -42,6 +43,8 @@ export async function prepareDatabase(config: Config, log: Logger): Promise<void
     await assertPseudonymKey(pool, config.secrets.pseudonymKey);
     const filled = await fillMissingSubjectKeys(pool, subjectKeyer(config.secrets.pseudonymKey));
     if (filled) log.info({ filled }, 'subject keys computed for emails stored before erasure support');
+    const ledgered = await writeLedger(pool, config.dataDir);
+    if (ledgered) log.info({ ledgered }, 'erasures committed before a crash appended to the erasure ledger');
   } finally {
     await pool.end();
   }

@@ -6,6 +6,7 @@ import { identifyingEmail } from '../mirror/identity.js';
 import type { SubjectKeyOf } from './subject-key.js';
 import { type ErasureReason, type ErasureSettings, eraseBatch } from './erasure.service.js';
 import { latestTombstoneOfKey, personIdsByKeys } from './erasure.repository.js';
+import { writeLedger } from './ledger.js';
 
 /**
  * eraseSubject: "forget me" for one person, found by any of their emails (or by person id). All of the
@@ -60,6 +61,7 @@ export function createEraseSubject(deps: EraseSubjectDeps) {
       return { status: 'erased', erasedAt: now.toISOString(), tombstoneIds: r.erased.map((e) => e.tombstoneId), counts: r.counts };
     });
     if (outcome.status === 'erased') {
+      await writeLedger(deps.pool, deps.settings.dataDir);
       deps.onErased?.(why.reason, outcome.tombstoneIds.length);
       // The erasure has committed; a queue that cannot be cleaned now is cleaned by the next erasure or sweep.
       await deps.afterErasure?.().catch(() => undefined);

@@ -39,10 +39,12 @@ export async function lockOpenPersons(db: Queryable, personIds: number[], now: D
   }));
 }
 
-/* $1 ids, $2 person ids, $3 wc customer ids, $4 erased at, $5 reason, $6 reason ref, $7 categories */
+/* $1 ids, $2 person ids, $3 wc customer ids, $4 erased at, $5 reason, $6 reason ref, $7 categories — a replayed
+   tombstone comes from the ledger, so it is in the ledger already */
 const INSERT_TOMBSTONES = /* sql */ `
-  INSERT INTO erasure_tombstones (id, person_id, wc_customer_id, erased_at, reason, reason_ref, categories)
-  SELECT id, person_id, wc_customer_id, $4, $5, $6, $7 FROM unnest($1::uuid[], $2::bigint[], $3::bigint[]) AS t(id, person_id, wc_customer_id)`;
+  INSERT INTO erasure_tombstones (id, person_id, wc_customer_id, erased_at, reason, reason_ref, categories, ledgered_at)
+  SELECT id, person_id, wc_customer_id, $4, $5, $6, $7, CASE WHEN $5 = 'replay' THEN now() END
+  FROM unnest($1::uuid[], $2::bigint[], $3::bigint[]) AS t(id, person_id, wc_customer_id)`;
 /* $1 subject keys, $2 tombstone ids (parallel arrays) */
 const INSERT_KEYS = /* sql */ `
   INSERT INTO erasure_subject_keys (subject_key, tombstone_id) SELECT * FROM unnest($1::bytea[], $2::uuid[]) ON CONFLICT DO NOTHING`;
@@ -167,4 +169,28 @@ export async function keyUnappliedRows(db: Queryable, rows: { id: number; keys: 
   const literal = (keys: Buffer[]) => `{${keys.map((k) => `"\\\\x${k.toString('hex')}"`).join(',')}}`;
   await db.query(KEY_UNAPPLIED, [rows.map((r) => r.id), rows.map((r) => literal(r.keys))]);
   await db.query(SCRUB_IF_ERASED, [rows.map((r) => r.id)]);
+}
+
+/* $1 limit */
+const UNLEDGERED = /* sql */ `
+  SELECT t.id, t.wc_customer_id, t.erased_at, t.reason, t.reason_ref, t.categories,
+    COALESCE((SELECT array_agg(k.subject_key ORDER BY k.subject_key) FROM erasure_subject_keys k WHERE k.tombstone_id = t.id), '{}') AS keys
+  FROM erasure_tombstones t WHERE t.ledgered_at IS NULL ORDER BY t.erased_at, t.id LIMIT $1`;
+/* $1 ids */
+const MARK_LEDGERED = /* sql */ `UPDATE erasure_tombstones SET ledgered_at = now() WHERE id = ANY($1::uuid[])`;
+
+export interface UnledgeredTombstone {
+  id: string; wcCustomerId: number | null; erasedAt: Date; reason: string; ref: string | null; categories: string[]; subjectKeys: Buffer[];
+}
+
+export async function unledgeredTombstones(db: Queryable, limit: number): Promise<UnledgeredTombstone[]> {
+  const { rows } = await db.query(UNLEDGERED, [limit]);
+  return rows.map((r) => ({
+    id: r.id, wcCustomerId: r.wc_customer_id === null ? null : Number(r.wc_customer_id), erasedAt: r.erased_at, reason: r.reason,
+    ref: r.reason_ref, categories: r.categories, subjectKeys: r.keys,
+  }));
+}
+
+export async function markLedgered(db: Queryable, ids: string[]): Promise<void> {
+  if (ids.length) await db.query(MARK_LEDGERED, [ids]);
 }

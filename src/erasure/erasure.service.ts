@@ -3,11 +3,10 @@ import type { PoolClient } from '../platform/db.js';
 import { lockNames } from '../platform/db.js';
 import { type ErasureBatch, ERASED_CATEGORIES, PERSONAL_DATA_STORES } from './stores.js';
 import { identityNames, insertTombstones, lockOpenPersons, type TombstoneRow } from './erasure.repository.js';
-import { appendLedger, type LedgerEntry } from './ledger.js';
 
 /**
- * The erasure core: closes a batch of persons in the caller's transaction — every registered store, one
- * tombstone per person, one ledger line per tombstone (fsynced before the caller commits). Set-based: the same
+ * The erasure core: closes a batch of persons in the caller's transaction — every registered store and one
+ * tombstone per person; after the commit the caller runs writeLedger (ledger.ts). Set-based: the same
  * handful of statements for one person or a thousand. Persons already erased are skipped; held ones are reported.
  */
 
@@ -50,14 +49,6 @@ export async function eraseBatch(
   }));
   await insertTombstones(db, tombstones, { erasedAt: why.erasedAt, reason: why.reason, ref: why.ref, categories: ERASED_CATEGORIES });
   counts.tombstones = tombstones.length;
-  // Replays re-apply entries already in the ledger; everything else is written down before it commits.
-  if (why.reason !== 'replay') await appendLedger(settings.dataDir, tombstones.map((t) => ledgerEntry(t, why)));
+  // The ledger is written after the commit (writeLedger), so it never holds an erasure that rolled back.
   return { erased: tombstones.map((t) => ({ personId: t.personId, tombstoneId: t.id })), held, counts };
-}
-
-function ledgerEntry(t: TombstoneRow, why: { reason: ErasureReason; ref: string | null; erasedAt: Date }): LedgerEntry {
-  return {
-    v: 1, id: t.id, erasedAt: why.erasedAt.toISOString(), reason: why.reason, ref: why.ref, wcCustomerId: t.wcCustomerId,
-    subjectKeys: t.subjectKeys.map((k) => k.toString('hex')), categories: ERASED_CATEGORIES,
-  };
 }

@@ -3,11 +3,13 @@ import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
+import type { Pool } from '../platform/db.js';
+import { markLedgered, unledgeredTombstones } from './erasure.repository.js';
 
 /**
  * The erasure ledger: one JSON line per tombstone in DATA_DIR/erasure-ledger.jsonl, outside the database, so
  * restoring a database backup cannot bring a forgotten person back (`npm run erasure:replay`). It holds what a
- * tombstone holds — keys, ids, dates, never personal data — and is written and fsynced before the erasure commits.
+ * tombstone holds — keys, ids, dates, never personal data — and is fsynced once the erasure has committed.
  */
 
 export const LEDGER_FILE = 'erasure-ledger.jsonl';
@@ -58,5 +60,35 @@ export async function* readLedger(dataDir: string): AsyncGenerator<{ line: numbe
     const parsed = ledgerEntrySchema.safeParse(raw);
     if (parsed.success) yield { line, entry: parsed.data };
     else yield { line, error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+  }
+}
+
+/**
+ * Appends every committed tombstone not yet in the ledger, then marks it. Runs after each erasure commits and at
+ * start-up, so a crash between the commit and the append loses nothing; a crash between the append and the mark
+ * only repeats a line (replay reads each id once). One writer at a time (advisory lock).
+ */
+export async function writeLedger(pool: Pool, dataDir: string, batch = 5000): Promise<number> {
+  const db = await pool.connect(); // one connection for the lock and the reads (the bootstrap pool has only one)
+  try {
+    // Writers take turns (short): a writer that skipped could miss a tombstone committed after the other's last read.
+    await db.query(`SELECT pg_advisory_lock(hashtext('erasure-ledger'))`);
+    try {
+      let total = 0;
+      for (;;) {
+        const rows = await unledgeredTombstones(db, batch);
+        if (!rows.length) return total;
+        await appendLedger(dataDir, rows.map((t) => ({
+          v: 1 as const, id: t.id, erasedAt: t.erasedAt.toISOString(), reason: t.reason as LedgerEntry['reason'], ref: t.ref,
+          wcCustomerId: t.wcCustomerId, subjectKeys: t.subjectKeys.map((k) => k.toString('hex')), categories: t.categories,
+        })));
+        await markLedgered(db, rows.map((t) => t.id));
+        total += rows.length;
+      }
+    } finally {
+      await db.query(`SELECT pg_advisory_unlock(hashtext('erasure-ledger'))`).catch(() => undefined);
+    }
+  } finally {
+    db.release();
   }
 }

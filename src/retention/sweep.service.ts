@@ -6,6 +6,7 @@ import type { Metrics } from '../platform/metrics.js';
 import { safeError } from '../platform/logger.js';
 import { purgeProcessed } from '../intake/inbox.repository.js';
 import { type ErasureSettings, eraseBatch } from '../erasure/erasure.service.js';
+import { writeLedger } from '../erasure/ledger.js';
 import { type MirrorHealth, amsterdamDate, cutoffOf, interlockReasons } from './sweep-plan.js';
 import {
   type SweepRow, advanceSweep, anonymiseFiscalPastTerm, clearEndedHolds, finishSweep, getSweep, insertSweep, nextDuePersons,
@@ -98,6 +99,7 @@ export function createRetentionService(deps: RetentionDeps) {
     if (!sweep) throw new Error(`retention sweep ${id} does not exist`);
     if (sweep.status !== 'running') return sweep;
     const now = deps.clock.now();
+    await writeLedger(deps.pool, deps.erasure.dataDir); // a batch that committed just before a crash
     const total = Number((sweep.preview as { personsDue?: number } | null)?.personsDue ?? 0);
     let done = Number(sweep.counts.personsErased ?? 0) + Number(sweep.counts.personsHeld ?? 0);
     try {
@@ -115,6 +117,7 @@ export function createRetentionService(deps: RetentionDeps) {
             });
             return r;
           });
+          if (r.erased.length) await writeLedger(deps.pool, deps.erasure.dataDir);
           deps.metrics.erasures.inc({ reason: 'retention' }, r.erased.length);
           cursor = last;
           done += ids.length;
