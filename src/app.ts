@@ -10,6 +10,8 @@ import { erasureRoutes } from './erasure/erasure.routes.js';
 import { legalHoldsRoutes } from './legal-holds/holds.routes.js';
 import { retentionRoutes } from './retention/retention.routes.js';
 import { fiscalRoutes } from './fiscal/fiscal.routes.js';
+import { processorsRoutes } from './processors/processors.routes.js';
+import { processorRegister } from './processors/register.js';
 
 /** Builds the HTTP API: platform concerns first, then each capability's routes in its own scope. */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
@@ -31,6 +33,10 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     await api.register(erasureRoutes, { eraseSubject: deps.eraseSubject });
     await api.register(legalHoldsRoutes, { pool: deps.pool, clock: deps.clock, subjectKey: deps.subjectKey });
     await api.register(retentionRoutes, { retention: deps.retention, queues: deps.queues, pool: deps.pool });
+    await api.register(processorsRoutes, {
+      pool: deps.pool, relay: deps.processors.relay, subjectKey: deps.subjectKey,
+      register: processorRegister({ reviewsProvider: config.processors.reviewsProvider }),
+    });
   }, { prefix: '/api' });
   // P13: its own scope and its own token; the operator token is refused.
   await app.register(fiscalRoutes, { prefix: '/api', pool: deps.pool, fiscalToken: config.secrets.fiscalToken, adminToken: config.secrets.adminToken });

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { type ProcessorsConfig, parseProcessorsEnv } from './processors/processors.config.js';
 
 /** Every variable the service reads; `.env.example` documents each one. Parsed once at start-up. */
 const envSchema = z.object({
@@ -78,6 +79,8 @@ export interface Config {
   fiscalRetentionYears: number;
   /** Retention sweep: cron (Europe/Amsterdam), inactivity in days, and the interlock's largest fraction of people. */
   retention: { cron: string; inactiveDays: number; maxFraction: number };
+  /** Snelstart, PostNL and the review site (processors/processors.config.ts). */
+  processors: ProcessorsConfig;
 }
 
 export class ConfigError extends Error {}
@@ -118,6 +121,8 @@ export function parseEnv(env: NodeJS.ProcessEnv): Omit<Config, 'secrets'> & { ra
   if (e.WC_URL && (!e.WC_CONSUMER_KEY || !e.WC_CONSUMER_SECRET)) {
     throw new ConfigError('WC_CONSUMER_KEY and WC_CONSUMER_SECRET are required when WC_URL is set');
   }
+  const processors = parseProcessorsEnv(cleaned);
+  if (processors.problems.length) throw new ConfigError(`invalid configuration:\n${processors.problems.map((p) => `  ${p}`).join('\n')}`);
   const reconcileEveryMs = parseDuration(e.RECONCILE_EVERY);
   if (reconcileEveryMs < 10_000) throw new ConfigError('RECONCILE_EVERY: at least 10s');
   const allow = e.WC_SOURCE_ALLOWLIST?.split(',').map(normaliseSource).filter(Boolean) ?? [];
@@ -145,5 +150,6 @@ export function parseEnv(env: NodeJS.ProcessEnv): Omit<Config, 'secrets'> & { ra
     invoicePrefix: e.INVOICE_PREFIX,
     fiscalRetentionYears: e.FISCAL_RETENTION_YEARS,
     retention: { cron: checkCron(e.RETENTION_CRON), inactiveDays: e.RETENTION_INACTIVE_DAYS, maxFraction: e.RETENTION_MAX_FRACTION },
+    processors: processors.config,
   };
 }

@@ -18,9 +18,15 @@ import { createEraseSubject } from './erasure/erase-subject.js';
 import { removeFinishedJobsOfErased } from './erasure/job-data.js';
 import { createRetentionService } from './retention/sweep.service.js';
 import { readMirrorHealth } from './retention/mirror-health.js';
+import { type PushClients } from './processors/push.service.js';
+import { createProcessorServices } from './processors/processors.deps.js';
 
 /** Composition root shared by the API and the workers. Tests pass their own pool (schema per file). */
-export function createDeps(config: Config, log: Logger, overrides: { pool?: Pool; wooCa?: string; clock?: Clock } = {}) {
+export function createDeps(
+  config: Config,
+  log: Logger,
+  overrides: { pool?: Pool; wooCa?: string; clock?: Clock; processorClients?: Partial<PushClients> } = {},
+) {
   const pool = overrides.pool ?? createPool(config.databaseUrl, { max: 20 });
   const clock = overrides.clock ?? systemClock;
   const subjectKey = subjectKeyer(config.secrets.pseudonymKey);
@@ -31,9 +37,13 @@ export function createDeps(config: Config, log: Logger, overrides: { pool?: Pool
   const onIngested = () => void relay.kick();
   const intake = createIntakeService({ pool, metrics, onCommitted: onIngested });
   const sync = createSyncServices(config, log, { pool, metrics, onIngested, ca: overrides.wooCa });
+  const processors = createProcessorServices(config, log, { pool, queues, clock, overrides: overrides.processorClients });
   const mirror = createMirrorService({
     pool, policyVersion: config.policyVersion, log: log.child({ component: 'mirror' }), metrics, refetchEnabled: sync !== null, subjectKey,
     fiscal: { prefix: config.invoicePrefix, years: config.fiscalRetentionYears },
+    consentMetaKey: config.processors.consentMetaKey,
+    onOrdersApplied: processors.enabled.size ? processors.planner : undefined,
+    afterCommit: processors.enabled.size ? () => processors.relay.kick() : undefined,
   });
   const erasureSettings = { dataDir: config.dataDir, fiscal: { prefix: config.invoicePrefix, years: config.fiscalRetentionYears } };
   const afterErasure = async () => {
@@ -50,7 +60,7 @@ export function createDeps(config: Config, log: Logger, overrides: { pool?: Pool
   });
 
   return {
-    config, log, pool, clock, subjectKey, metrics, redis, queues, relay, intake, mirror, sync, onIngested, eraseSubject, retention,
+    config, log, pool, clock, subjectKey, metrics, redis, queues, relay, intake, mirror, sync, onIngested, eraseSubject, retention, processors,
     /** Closes what createDeps opened, after the HTTP server and workers have stopped. */
     async close() {
       await relay.stop();

@@ -7,6 +7,10 @@ export const QueueName = {
   Maintenance: 'maintenance',
   /** Work against the shop's REST API: re-fetch, backfill, reconciliation, webhook health. */
   Sync: 'sync',
+  /** One queue per processor, each with its own rate limit. */
+  PushSnelstart: 'push-snelstart',
+  PushPostnl: 'push-postnl',
+  PushReviews: 'push-reviews',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -20,6 +24,11 @@ export const JobName = {
   Backfill: 'backfill',
   CheckWebhooks: 'check-webhooks',
   RetentionSweep: 'retention-sweep',
+  PushSnelstart: 'push-snelstart',
+  PushPostnl: 'push-postnl',
+  PushReviews: 'push-reviews',
+  RelayPushes: 'relay-pushes',
+  PurgeLabels: 'purge-labels',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -34,6 +43,11 @@ export interface JobPayloads {
   [JobName.CheckWebhooks]: { repair?: boolean };
   /** Without sweepId (the daily scheduler) a new sweep is created; with it, that sweep runs or resumes. */
   [JobName.RetentionSweep]: { sweepId?: string };
+  [JobName.PushSnelstart]: { syncId: number };
+  [JobName.PushPostnl]: { syncId: number };
+  [JobName.PushReviews]: { syncId: number };
+  [JobName.RelayPushes]: Record<string, never>;
+  [JobName.PurgeLabels]: Record<string, never>;
 }
 
 /**
@@ -49,4 +63,6 @@ export const jobId = {
   mirrorBatch: (ids: number[], pass = '') => `inbox-b-${createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 24)}${pass}`,
   refetch: (resource: string, wcId: number, inboxId: number) => `refetch-${resource}-${wcId}-${inboxId}`,
   retentionSweep: (sweepId: string) => `sweep-${sweepId}`,
+  /** Unique per enqueue: an operator's retry must not be swallowed by the finished job of an earlier attempt. */
+  push: (syncId: number, at: number) => `push-${syncId}-${at}`,
 };

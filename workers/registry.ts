@@ -14,6 +14,11 @@ export const jobQueue: Record<JobName, QueueName> = {
   [JobName.Backfill]: QueueName.Sync,
   [JobName.CheckWebhooks]: QueueName.Sync,
   [JobName.RetentionSweep]: QueueName.Maintenance,
+  [JobName.PushSnelstart]: QueueName.PushSnelstart,
+  [JobName.PushPostnl]: QueueName.PushPostnl,
+  [JobName.PushReviews]: QueueName.PushReviews,
+  [JobName.RelayPushes]: QueueName.Maintenance,
+  [JobName.PurgeLabels]: QueueName.Maintenance,
 };
 
 /** JobName → handler. Boot fails if a job has no handler, so a job can never sit in a queue nobody works. */

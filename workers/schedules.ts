@@ -15,6 +15,11 @@ export async function upsertSchedules(queues: Queues, opts: { sync: boolean; rec
     { pattern: opts.retentionCron, tz: 'Europe/Amsterdam' },
     { name: JobName.RetentionSweep, data: {}, opts: { attempts: 5, backoff: { type: 'exponential', delay: 60_000 } } },
   );
+  // The push outbox's safety net (the mirror kicks it after each batch), and the labels' own retention period.
+  await queues.maintenance.upsertJobScheduler('relay-pushes', { every: 60_000 }, { name: JobName.RelayPushes, data: {}, opts: { attempts: 1 } });
+  await queues.maintenance.upsertJobScheduler('purge-labels-daily', { pattern: '20 4 * * *', tz: 'Europe/Amsterdam' }, {
+    name: JobName.PurgeLabels, data: {}, opts: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 } },
+  });
   if (!opts.sync) {
     // Webhooks-only mode: no REST API to reconcile against.
     await Promise.all(['reconcile-orders', 'reconcile-customers-daily', 'check-webhooks'].map((id) => queues.sync.removeJobScheduler(id)));

@@ -7,6 +7,8 @@ import { createMirrorJobs } from '../src/mirror/mirror.jobs.js';
 import { createInboxPurgeJobs } from '../src/intake/inbox-purge.jobs.js';
 import { createSyncJobs } from '../src/sync/sync.jobs.js';
 import { createRetentionJobs } from '../src/retention/retention.jobs.js';
+import { createPushJobs } from '../src/processors/push.jobs.js';
+import { pushBackoff } from '../src/processors/push.service.js';
 import { createRegistry } from './registry.js';
 import { upsertSchedules } from './schedules.js';
 
@@ -17,6 +19,7 @@ export async function startWorkers(deps: Deps, opts: { schedules?: boolean } = {
   const syncJobs = createSyncJobs({ pool: deps.pool, log, services: deps.sync, onIngested: deps.onIngested });
   const purgeJobs = createInboxPurgeJobs({ pool: deps.pool, log, metrics: deps.metrics, retentionDays: config.rawPayloadRetentionDays });
   const retentionJobs = createRetentionJobs({ retention: deps.retention, log });
+  const pushJobs = createPushJobs({ push: deps.processors.push, pool: deps.pool, log, labelRetentionDays: config.processors.labelRetentionDays });
   const registry = createRegistry({
     [JobName.MirrorDelivery]: (job) => mirrorJobs.handleMirrorDelivery(job),
     [JobName.MirrorBatch]: (job) => mirrorJobs.handleMirrorBatch(job),
@@ -27,18 +30,35 @@ export async function startWorkers(deps: Deps, opts: { schedules?: boolean } = {
     [JobName.Backfill]: (job) => syncJobs.handleBackfill(job),
     [JobName.CheckWebhooks]: (job) => syncJobs.handleCheckWebhooks(job),
     [JobName.RetentionSweep]: (job) => retentionJobs.handleRetentionSweep(job),
+    [JobName.PushSnelstart]: (job) => pushJobs.handlePush(job),
+    [JobName.PushPostnl]: (job) => pushJobs.handlePush(job),
+    [JobName.PushReviews]: (job) => pushJobs.handlePush(job),
+    [JobName.RelayPushes]: () => deps.processors.relay.pass(),
+    [JobName.PurgeLabels]: () => pushJobs.handlePurgeLabels(),
   });
 
   const connection = createWorkerConnection(config.redisUrl);
+  const pc = config.processors;
   const concurrency: Record<QueueName, number> = {
     [QueueName.Mirror]: config.mirrorConcurrency,
     [QueueName.Maintenance]: 1,
     // A few at once: re-fetches are small, and one long backfill must not hold up reconciliation.
     [QueueName.Sync]: 3,
+    [QueueName.PushSnelstart]: 2,
+    [QueueName.PushPostnl]: 2,
+    [QueueName.PushReviews]: 2,
   };
+  // Each processor's queue has its own rate limit (requests per minute, from the environment).
+  const limiter: Partial<Record<QueueName, { max: number; duration: number }>> = {
+    [QueueName.PushSnelstart]: { max: pc.snelstart?.perMinute ?? 60, duration: 60_000 },
+    [QueueName.PushPostnl]: { max: pc.postnl?.perMinute ?? 60, duration: 60_000 },
+    [QueueName.PushReviews]: { max: pc.reviews?.perMinute ?? 60, duration: 60_000 },
+  };
+  deps.processors.describe();
   const workers = Object.values(QueueName).map((queue) => {
     const w = new Worker(queue, registry.processorFor(queue), {
       connection, prefix: config.queuePrefix, concurrency: concurrency[queue], autorun: true,
+      limiter: limiter[queue], settings: { backoffStrategy: pushBackoff },
     });
     const jobLog = log.child({ queue });
     w.on('failed', (job, err) => jobLog.warn({ jobId: job?.id, job: job?.name, attemptsMade: job?.attemptsMade, err: safeError(err) }, 'job failed'));

@@ -90,6 +90,10 @@ const SCRUB_INBOX = /* sql */ `
       SELECT wc_customer_id FROM persons WHERE id = ANY($1::bigint[]) AND wc_customer_id IS NOT NULL))
     OR (subject_keys IS NOT NULL AND subject_keys && $2::bytea[]))`;
 
+/* $1 person ids */
+const DELETE_LABELS = /* sql */ `
+  DELETE FROM shipment_labels WHERE order_id IN (SELECT id FROM orders WHERE person_id = ANY($1::bigint[]))`;
+
 /* $1 person ids, $2 erased at */
 const CLOSE_PERSONS = /* sql */ `
   UPDATE persons SET account_email = NULL,
@@ -131,6 +135,13 @@ export const PERSONAL_DATA_STORES: PersonalDataStore[] = [
     erase: run(SCRUB_INBOX, (b) => [b.personIds, b.subjectKeys]),
   },
   {
+    // PostNL labels print the receiver's name and address (P8); the barcode stays on the sync record.
+    name: 'shipment-labels',
+    tables: ['shipment_labels'],
+    categories: ['shipments'],
+    erase: run(DELETE_LABELS, (b) => [b.personIds]),
+  },
+  {
     name: 'persons',
     tables: ['persons'],
     categories: ['identity', 'contact', 'addresses', 'account'],
@@ -159,6 +170,9 @@ export const TABLES_WITHOUT_PERSONAL_DATA: Record<string, string> = {
   erasure_tombstones: 'pseudonymous keys and dates only (P14b)',
   erasure_subject_keys: 'HMAC subject keys: pseudonymous, useless without PSEUDONYM_KEY',
   retention_sweeps: 'counts, cutoffs and reasons of sweeps',
+  processor_syncs: 'order ids, push statuses, external ids (booking id, barcode) and normalised errors without values',
+  consents: 'consent flags by person id and purpose (proof of consent, P10)',
+  processor_erasures: 'per-processor erasure outcomes by tombstone id',
 };
 
 /** Everything a tombstone says was erased. */

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { customerSchema, deletedSchema, orderSchema, restErrorSchema } from './wc.schemas.js';
-import { type CustomerRecord, type OrderRecord, mapCustomer, mapOrder } from './map-order.js';
+import { type CustomerRecord, type MapOptions, type OrderRecord, mapCustomer, mapOrder } from './map-order.js';
 
 /** What a stored webhook body means for the mirror. Pure: decided from the topic and the bytes alone. */
 export type Delivery =
@@ -36,7 +36,7 @@ function parseWith<T extends z.ZodType>(schema: T, body: unknown, what: string):
   return r.data;
 }
 
-export function classifyDelivery(topic: HandledTopic, body: unknown): Delivery {
+export function classifyDelivery(topic: HandledTopic, body: unknown, opts: MapOptions = {}): Delivery {
   const restError = restErrorSchema.safeParse(body);
   if (restError.success && typeof (body as { id?: unknown }).id !== 'number') {
     const status = restError.data.data?.status;
@@ -54,7 +54,7 @@ export function classifyDelivery(topic: HandledTopic, body: unknown): Delivery {
       const order = parseWith(orderSchema, body, 'order');
       // Block checkout creates `checkout-draft` orders that may never become real orders.
       if (order.status === 'checkout-draft') return { kind: 'ignored', reason: 'checkout-draft order' };
-      return { kind: 'order', restored: topic === 'order.restored', order: mapOrder(order) };
+      return { kind: 'order', restored: topic === 'order.restored', order: mapOrder(order, opts) };
     }
   }
 }

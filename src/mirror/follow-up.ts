@@ -1,11 +1,12 @@
 import type { InboxRow } from '../intake/inbox.repository.js';
 import { type Delivery, PoisonPayloadError, classifyDelivery, isHandledTopic } from './delivery.js';
+import type { MapOptions } from './map-order.js';
 
 /** Work a delivery asks for after it is applied: the full resource, or a reconciliation (error bodies have no id). */
 export type FollowUp = { kind: 'refetch'; resource: 'order' | 'customer'; wcId: number } | { kind: 'reconcile'; resource: 'order' | 'customer' };
 
 /** A stored inbox row as a classified delivery; a body that is not JSON can never apply (poison). */
-export function decodeRow(row: InboxRow): Delivery {
+export function decodeRow(row: InboxRow, opts: MapOptions = {}): Delivery {
   if (!isHandledTopic(row.topic)) return { kind: 'ignored', reason: 'topic not handled' };
   let body: unknown;
   try {
@@ -13,7 +14,7 @@ export function decodeRow(row: InboxRow): Delivery {
   } catch {
     throw new PoisonPayloadError('stored body is not JSON');
   }
-  return classifyDelivery(row.topic, body);
+  return classifyDelivery(row.topic, body, opts);
 }
 
 /** Id-only bodies are re-fetched; error bodies (no id) trigger a reconciliation. Pure. */

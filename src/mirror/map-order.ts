@@ -39,11 +39,30 @@ export interface OrderRecord {
   /** The billing email if it identifies someone (placeholders and blanks do not). */
   email: string | null;
   lines: OrderLine[];
+  /** P10: the checkout's review-invitation checkbox (order meta REVIEW_CONSENT_META_KEY); null = not asked. */
+  reviewConsent: boolean | null;
+}
+
+export interface MapOptions {
+  consentMetaKey?: string;
+}
+
+const YES = new Set(['yes', '1', 'true', 'on', 'checked']);
+const NO = new Set(['no', '0', 'false', 'off', '']);
+
+/** A checkbox as WooCommerce stores it ('yes', '1', 'on', true…); anything else is no answer. */
+export function consentOf(meta: { key: string; value: unknown }[] | undefined, key: string | undefined): boolean | null {
+  const entry = key ? meta?.find((m) => m.key === key) : undefined;
+  if (!entry) return null;
+  const v = String(entry.value ?? '').trim().toLowerCase();
+  if (YES.has(v)) return true;
+  if (NO.has(v)) return false;
+  return null;
 }
 
 const nz = (v: string | undefined | null) => (v ? v : null);
 
-export function mapOrder(o: WcOrder): OrderRecord {
+export function mapOrder(o: WcOrder, opts: MapOptions = {}): OrderRecord {
   const lines: OrderLine[] = [
     ...o.line_items.map((l): OrderLine => ({
       kind: 'product', wcLineId: l.id ?? null, name: l.name, code: nz(l.sku), productId: l.product_id ?? null,
@@ -95,6 +114,7 @@ export function mapOrder(o: WcOrder): OrderRecord {
     dates: { created: o.date_created_gmt, modified: o.date_modified_gmt, paid: o.date_paid_gmt, completed: o.date_completed_gmt },
     email: identifyingEmail(o.billing.email),
     lines,
+    reviewConsent: consentOf(o.meta_data, opts.consentMetaKey),
   };
 }
 

@@ -38,6 +38,15 @@ export interface MirrorDeps {
   subjectKey: SubjectKeyOf;
   /** Invoice numbering and term, for the archived invoice of a forgotten order that changes later. */
   fiscal: { prefix: string; years: number };
+  /** Order meta key of the checkout's review-consent checkbox (P10). */
+  consentMetaKey?: string;
+  /**
+   * Called in the mirror's transaction with the orders just applied from live deliveries: plans processor pushes
+   * (processors/push-planner.ts) so a push is recorded exactly when the change it answers is.
+   */
+  onOrdersApplied?: (db: PoolClient, applied: { wcOrderId: number; origin: string }[]) => Promise<unknown>;
+  /** After the transaction commits (e.g. move the pushes it recorded into their queues). */
+  afterCommit?: () => void;
 }
 
 /** `scrub`: the delivery is about an erased subject, so its raw body goes once it is applied. */
@@ -121,7 +130,7 @@ export function createMirrorService(deps: MirrorDeps) {
   /** For a retried job whose delivery was already applied: its follow-up may not have been queued yet. */
   function followUpAgain(row: InboxRow): FollowUp | undefined {
     try {
-      return followUpOf(row, decodeRow(row));
+      return followUpOf(row, decodeRow(row, { consentMetaKey: deps.consentMetaKey }));
     } catch {
       return undefined; // e.g. the body was scrubbed after an erasure: nothing to follow up
     }
@@ -167,7 +176,7 @@ export function createMirrorService(deps: MirrorDeps) {
           continue;
         }
         try {
-          todo.push({ row, delivery: decodeRow(row) });
+          todo.push({ row, delivery: decodeRow(row, { consentMetaKey: deps.consentMetaKey }) });
         } catch (err) {
           done.push({ id: row.id, outcome: 'failed', reason: (err as Error).message });
           results.set(row.id, { ok: false, error: err as Error, permanent: true });
@@ -192,11 +201,18 @@ export function createMirrorService(deps: MirrorDeps) {
         i = j + 1;
       }
       await recordOutcomes(db, done);
+      if (deps.onOrdersApplied) {
+        const ok = new Set(done.filter((d) => d.outcome === 'applied' && !d.scrub).map((d) => d.id));
+        const applied = todo.flatMap(({ row, delivery }) =>
+          delivery.kind === 'order' && ok.has(row.id) ? [{ wcOrderId: delivery.order.wcOrderId, origin: row.origin }] : []);
+        if (applied.length) await deps.onOrdersApplied(db, applied);
+      }
       await scrubInboxRows(db, done.filter((d) => d.scrub).map((d) => d.id));
       const body = new Map(rows.map((r) => [r.id, r.body]));
       const unapplied = done.filter((d) => d.outcome === 'failed' || d.outcome === 'ignored');
       await keyUnappliedRows(db, unapplied.map((d) => ({ id: d.id, keys: subjectKeysInBody(body.get(d.id)!, deps.subjectKey) })).filter((r) => r.keys.length));
     });
+    deps.afterCommit?.();
     for (const [, r] of results) deps.metrics.mirrorOutcomes.inc({ outcome: r.ok ? r.outcome : r.permanent ? 'failed' : 'error' });
     for (const id of ids) if (!results.has(id)) results.set(id, { ok: true, outcome: 'skipped', reason: 'inbox row no longer exists' });
     return results;

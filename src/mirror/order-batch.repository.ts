@@ -57,14 +57,14 @@ const UPSERT_ORDERS = /* sql */ `
       shipping_total numeric, shipping_tax numeric, cart_tax numeric, total numeric, total_tax numeric,
       payment_method text, payment_method_title text, transaction_id text, billing jsonb, shipping jsonb,
       ip_address text, date_created_gmt timestamptz, date_modified_gmt timestamptz, date_paid_gmt timestamptz,
-      date_completed_gmt timestamptz, body_sha256 text, inbox_id bigint, origin text)
+      date_completed_gmt timestamptz, body_sha256 text, inbox_id bigint, origin text, review_consent boolean)
   ), o AS (
     ${ORDER_INSERT_COLUMNS}
     SELECT wc_order_id, person_id, wc_customer_id, number, status, currency, prices_include_tax,
       discount_total, discount_tax, shipping_total, shipping_tax, cart_tax, total, total_tax,
       payment_method, payment_method_title, transaction_id, billing, shipping, ip_address,
       date_created_gmt, date_modified_gmt, date_paid_gmt, date_completed_gmt, decode(body_sha256, 'hex'), inbox_id, $3,
-      origin, origin = 'backfill'
+      origin, origin = 'backfill', review_consent
     FROM r
     ${ORDER_ON_CONFLICT}
     RETURNING id, wc_order_id
@@ -124,7 +124,7 @@ export async function writeChunk(db: Queryable, plan: ChunkPlan, policyVersion: 
         payment_method: o.paymentMethod, payment_method_title: o.paymentMethodTitle, transaction_id: o.transactionId,
         billing: o.billing, shipping: o.shipping, ip_address: o.ipAddress, date_created_gmt: o.dates.created,
         date_modified_gmt: o.dates.modified, date_paid_gmt: o.dates.paid, date_completed_gmt: o.dates.completed,
-        body_sha256: d.bodySha256.toString('hex'), inbox_id: d.inboxId, origin: firstOrigin,
+        body_sha256: d.bodySha256.toString('hex'), inbox_id: d.inboxId, origin: firstOrigin, review_consent: o.reviewConsent,
       };
     });
     const lines = writes.flatMap(({ d }) => d.order.lines.map((l, position) => ({

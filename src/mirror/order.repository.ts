@@ -6,7 +6,7 @@ export const ORDER_INSERT_COLUMNS = /* sql */ `INSERT INTO orders (wc_order_id, 
       currency, prices_include_tax, discount_total, discount_tax, shipping_total, shipping_tax, cart_tax, total, total_tax,
       payment_method, payment_method_title, transaction_id, billing, shipping, ip_address,
       date_created_gmt, date_modified_gmt, date_paid_gmt, date_completed_gmt, body_sha256, inbox_id, policy_version,
-      first_seen_via, history)`;
+      first_seen_via, history, review_consent)`;
 export const ORDER_ON_CONFLICT = /* sql */ `ON CONFLICT (wc_order_id) DO UPDATE SET
       person_id = EXCLUDED.person_id, wc_customer_id = EXCLUDED.wc_customer_id, number = EXCLUDED.number,
       status = EXCLUDED.status, status_before_trash = NULL, currency = EXCLUDED.currency,
@@ -19,7 +19,7 @@ export const ORDER_ON_CONFLICT = /* sql */ `ON CONFLICT (wc_order_id) DO UPDATE 
       date_created_gmt = EXCLUDED.date_created_gmt, date_modified_gmt = EXCLUDED.date_modified_gmt,
       date_paid_gmt = EXCLUDED.date_paid_gmt, date_completed_gmt = EXCLUDED.date_completed_gmt,
       body_sha256 = EXCLUDED.body_sha256, inbox_id = EXCLUDED.inbox_id, policy_version = EXCLUDED.policy_version,
-      updated_at = now()`;
+      review_consent = COALESCE(EXCLUDED.review_consent, orders.review_consent), updated_at = now()`;
 
 /** SQL for mirrored orders and their lines. Runs inside the caller's transaction. */
 
@@ -56,14 +56,15 @@ export async function findOrderVersion(db: Queryable, wcOrderId: number): Promis
  * $8..$14 discount_total, discount_tax, shipping_total, shipping_tax, cart_tax, total, total_tax,
  * $15 payment method, $16 payment method title, $17 transaction id, $18 billing, $19 shipping, $20 ip (anonymised),
  * $21..$24 created, modified, paid, completed, $25 body sha256, $26 inbox id, $27 policy version,
- * $28 lines jsonb, $29 activity, $30 billing first name, $31 billing last name, $32 origin of the delivery
+ * $28 lines jsonb, $29 activity, $30 billing first name, $31 billing last name, $32 origin of the delivery,
+ * $33 review consent
  * (first_seen_via and history are set once, when the order first enters the mirror)
  */
 const UPSERT_ORDER = /* sql */ `
   WITH o AS (
     ${ORDER_INSERT_COLUMNS}
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-      $21, $22, $23, $24, $25, $26, $27, $32, $32 = 'backfill')
+      $21, $22, $23, $24, $25, $26, $27, $32, $32 = 'backfill', $33)
     ${ORDER_ON_CONFLICT}
     RETURNING id
   ), old_lines AS (
@@ -104,7 +105,7 @@ export async function upsertOrder(
     a.discountTotal, a.discountTax, a.shippingTotal, a.shippingTax, a.cartTax, a.total, a.totalTax,
     o.paymentMethod, o.paymentMethodTitle, o.transactionId, o.billing, o.shipping, o.ipAddress,
     o.dates.created, o.dates.modified, o.dates.paid, o.dates.completed, v.bodySha256, v.inboxId, v.policyVersion,
-    JSON.stringify(lines), v.activity, o.billing.firstName, o.billing.lastName, v.origin,
+    JSON.stringify(lines), v.activity, o.billing.firstName, o.billing.lastName, v.origin, o.reviewConsent,
   ]);
 }
 

@@ -78,6 +78,8 @@ export const orderSchema = z.object({
     id: id.optional(), code: text.optional(), discount: moneyOrZero, discount_tax: moneyOrZero,
   })).default([]),
   refunds: z.array(z.object({ id: id.optional(), total: moneyOrZero })).default([]),
+  // Read for one configured key only (review consent, P10); meta data is never stored.
+  meta_data: z.array(z.object({ key: z.string(), value: z.unknown() }).loose()).optional(),
 });
 export type WcOrder = z.output<typeof orderSchema>;
 

@@ -8,7 +8,9 @@ const PERSON_IDS_BY_EMAIL = /* sql */ `SELECT DISTINCT person_id FROM person_ema
 /* $1 person ids */
 const PERSONS = /* sql */ `
   SELECT p.id, p.wc_customer_id, p.account_email, p.first_name, p.last_name, p.status, p.last_activity_at,
-         p.wc_account_deleted_at, p.policy_version,
+         p.wc_account_deleted_at, p.policy_version, p.restricted, p.objection,
+         EXISTS (SELECT 1 FROM person_emails he JOIN legal_holds h ON h.subject_key = he.subject_key
+                 WHERE he.person_id = p.id AND h.released_at IS NULL AND (h.until IS NULL OR h.until > now())) AS legal_hold,
          COALESCE(array_agg(e.email ORDER BY e.added_at, e.email) FILTER (WHERE e.email IS NOT NULL), '{}') AS emails
   FROM persons p LEFT JOIN person_emails e ON e.person_id = p.id
   WHERE p.id = ANY($1::bigint[])
@@ -35,7 +37,7 @@ const LINES = /* sql */ `
 export type PersonRow = {
   id: number; wc_customer_id: number | null; account_email: string | null; first_name: string | null;
   last_name: string | null; status: string; last_activity_at: Date | null; wc_account_deleted_at: Date | null;
-  policy_version: string; emails: string[];
+  policy_version: string; emails: string[]; restricted: boolean; objection: 'none' | 'pending' | 'upheld' | 'rejected'; legal_hold: boolean;
 };
 export type OrderRow = {
   id: number; person_id: number; wc_order_id: number; number: string; status: string; currency: string; total: string;

@@ -5,6 +5,8 @@ import { badRequest, notFound } from '../platform/errors.js';
 import { normaliseEmail } from '../mirror/identity.js';
 import { findPersonIdsByEmail, loadLines, loadOrder, loadOrdersOfPersons, loadPersons } from './customers.repository.js';
 import { presentOrder, presentPerson } from './present.js';
+import { syncsOfOrder } from '../processors/sync.repository.js';
+import { presentSync } from '../processors/processors.routes.js';
 
 const customersQuery = z.object({ email: z.string().trim().min(3, 'email is required').max(320) });
 const orderParams = z.object({ wcOrderId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
@@ -39,7 +41,7 @@ export async function customersRoutes(app: FastifyInstance, opts: { pool: Pool }
     const { wcOrderId } = parse(orderParams, req.params);
     const order = await loadOrder(opts.pool, wcOrderId);
     if (!order) throw notFound(`order ${wcOrderId} is not in the mirror`);
-    const lines = await loadLines(opts.pool, [order.id]);
-    return { ...presentOrder(order, lines), customerId: order.person_id };
+    const [lines, sync] = await Promise.all([loadLines(opts.pool, [order.id]), syncsOfOrder(opts.pool, wcOrderId)]);
+    return { ...presentOrder(order, lines), customerId: order.person_id, sync: sync.map(presentSync) };
   });
 }

@@ -1,4 +1,5 @@
 import type { LineRow, OrderRow, PersonRow } from './customers.repository.js';
+import { compositeStatus } from '../processors/gate.js';
 
 /** Pure: stored rows → the operator API's camelCase JSON (timestamps ISO-8601 UTC with Z, money as decimal text). */
 
@@ -40,7 +41,11 @@ export function presentPerson(p: PersonRow, orders: ReturnType<typeof presentOrd
     lastName: p.last_name ?? '',
     wcCustomerId: p.wc_customer_id,
     lastActivityAt: iso(p.last_activity_at),
-    status: p.status,
+    // Composite (erased > objected > restricted > active) with its parts, as the processing gate sees them.
+    status: compositeStatus({ erased: p.status === 'erased', restricted: p.restricted, objection: p.objection }),
+    restricted: p.restricted,
+    objection: p.objection,
+    legalHold: p.legal_hold,
     accountDeletedAt: iso(p.wc_account_deleted_at),
     policyVersion: p.policy_version,
     orders,

@@ -34,16 +34,18 @@ export function createQueues(connection: Redis, prefix: string) {
     return q;
   };
   const queues = { mirror: make(QueueName.Mirror), maintenance: make(QueueName.Maintenance), sync: make(QueueName.Sync) };
+  const push = { snelstart: make(QueueName.PushSnelstart), postnl: make(QueueName.PushPostnl), reviews: make(QueueName.PushReviews) };
   return {
     ...queues,
-    all: Object.values(queues),
+    push,
+    all: [...Object.values(queues), ...Object.values(push)],
     /**
      * BullMQ waits for a connection that was never established instead of failing, even with the offline queue
      * off; producers check this first so a Redis that is down at start-up fails fast like one that went down.
      */
     isReady: () => connection.status === 'ready',
     async close() {
-      await Promise.allSettled(Object.values(queues).map((q) => q.close()));
+      await Promise.allSettled([...Object.values(queues), ...Object.values(push)].map((q) => q.close()));
     },
   };
 }

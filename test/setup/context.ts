@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../src/config.js';
 import type { Clock } from '../../src/platform/clock.js';
+import { NO_PROCESSORS } from '../../src/processors/processors.config.js';
 import { createDeps, type Deps } from '../../src/deps.js';
 import { buildApp } from '../../src/app.js';
 import { createLogger } from '../../src/platform/logger.js';
@@ -26,6 +27,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     mirrorConcurrency: 32, shutdownTimeoutMs: 5000,
     woo: null, reconcileEveryMs: 300_000, publicUrl: null, webhooksAutorepair: false,
     invoicePrefix: 'WC-', fiscalRetentionYears: 7, retention: { cron: '0 3 * * *', inactiveDays: 730, maxFraction: 0.2 },
+    processors: NO_PROCESSORS,
     ...overrides,
   };
 }

@@ -1,0 +1,78 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Pool } from '../platform/db.js';
+import { AppError, notFound } from '../platform/errors.js';
+import { parseInput } from '../platform/validate.js';
+import { identifyingEmail } from '../mirror/identity.js';
+import type { SubjectKeyOf } from '../erasure/subject-key.js';
+import { resetForRetry, syncsOfOrder } from './sync.repository.js';
+import type { PushRelay } from './push-relay.js';
+import type { ProcessorEntry } from './register.js';
+
+const orderParams = z.object({ wcOrderId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+const retryParams = orderParams.extend({ processor: z.enum(['snelstart', 'postnl', 'reviews'], 'processor must be snelstart, postnl or reviews') });
+const consentBody = z.object({
+  email: z.string().trim().max(320).refine((v) => identifyingEmail(v) !== null, 'expected an email address'),
+  purpose: z.literal('review_invitation', 'purpose must be review_invitation'),
+  granted: z.boolean(),
+}).strict();
+
+/* $1 wc order id */
+const LABEL = /* sql */ `SELECT l.barcode, l.label_pdf FROM shipment_labels l JOIN orders o ON o.id = l.order_id WHERE o.wc_order_id = $1`;
+/* $1 subject key */
+const PERSON_BY_KEY = /* sql */ `SELECT person_id FROM person_emails WHERE subject_key = $1`;
+/* $1 person id, $2 granted */
+const RECORD_CONSENT = /* sql */ `
+  INSERT INTO consents (person_id, purpose, granted, source) VALUES ($1, 'review_invitation', $2, 'api') RETURNING id, recorded_at`;
+
+/** Operator routes of the processor pushes (under /api, bearer auth): sync state, retry, labels, consents, register. */
+export async function processorsRoutes(
+  app: FastifyInstance,
+  opts: { pool: Pool; relay: PushRelay; subjectKey: SubjectKeyOf; register: ProcessorEntry[] },
+): Promise<void> {
+  app.get('/orders/:wcOrderId/sync', async (req) => {
+    const { wcOrderId } = parseInput(orderParams, req.params);
+    return { sync: (await syncsOfOrder(opts.pool, wcOrderId)).map(presentSync) };
+  });
+
+  app.post('/orders/:wcOrderId/sync/:processor/retry', async (req, reply) => {
+    const { wcOrderId, processor } = parseInput(retryParams, req.params);
+    const records = (await syncsOfOrder(opts.pool, wcOrderId)).filter((s) => s.processor === processor);
+    if (!records.length) throw notFound(`order ${wcOrderId} has no ${processor} push`);
+    const retryable = records.filter((s) => s.status === 'failed');
+    if (!retryable.length) {
+      throw new AppError(409, 'not_failed', `the ${processor} push of order ${wcOrderId} is ${records.map((r) => r.status).join(', ')}; only a failed push can be retried`);
+    }
+    for (const r of retryable) await resetForRetry(opts.pool, r.id);
+    opts.relay.kick();
+    req.log.info({ wcOrderId, processor, syncIds: retryable.map((r) => r.id) }, 'push retry requested');
+    return reply.status(202).send({ sync: (await syncsOfOrder(opts.pool, wcOrderId)).map(presentSync) });
+  });
+
+  app.get('/orders/:wcOrderId/label', async (req, reply) => {
+    const { wcOrderId } = parseInput(orderParams, req.params);
+    const row = (await opts.pool.query<{ barcode: string; label_pdf: Buffer | null }>(LABEL, [wcOrderId])).rows[0];
+    if (!row) throw notFound(`order ${wcOrderId} has no PostNL label`);
+    if (!row.label_pdf) throw new AppError(410, 'label_purged', `the label of order ${wcOrderId} was removed after its retention period or an erasure`);
+    req.log.info({ wcOrderId }, 'shipment label read');
+    return reply.type('application/pdf').header('content-disposition', `inline; filename="${row.barcode}.pdf"`).send(row.label_pdf);
+  });
+
+  app.post('/consents', async (req, reply) => {
+    const body = parseInput(consentBody, req.body);
+    const email = identifyingEmail(body.email)!;
+    const person = (await opts.pool.query<{ person_id: string }>(PERSON_BY_KEY, [opts.subjectKey(email)])).rows[0];
+    if (!person) throw notFound('no person with this email in the mirror');
+    const { rows } = await opts.pool.query(RECORD_CONSENT, [person.person_id, body.granted]);
+    return reply.status(201).send({ id: Number(rows[0].id), purpose: body.purpose, granted: body.granted, recordedAt: rows[0].recorded_at.toISOString() });
+  });
+
+  app.get('/processors', async () => ({ processors: opts.register }));
+}
+
+export function presentSync(s: Awaited<ReturnType<typeof syncsOfOrder>>[number]) {
+  return {
+    processor: s.processor, kind: s.kind, ref: s.ref || null, status: s.status, reason: s.reason,
+    externalId: s.externalId, attempts: s.attempts, lastError: s.lastError, updatedAt: s.updatedAt,
+  };
+}

@@ -1,0 +1,141 @@
+import type { Queryable } from '../platform/db.js';
+import type { ProcessorId } from './types.js';
+import type { ExistingSync, OrderForPlanning, PlannedPush, PushKind } from './triggers.js';
+
+/** SQL of sync records (one per order, processor and push): planning, the outbox to the queues, and state changes. */
+
+/* $1 wc order ids */
+const PLANNING_STATE = /* sql */ `
+  SELECT o.id, o.wc_order_id, o.status, o.date_modified_gmt,
+    COALESCE((SELECT array_agg(l.code) FROM order_lines l WHERE l.order_id = o.id AND l.kind = 'shipping' AND l.code IS NOT NULL), '{}') AS methods,
+    COALESCE((SELECT array_agg(l.wc_line_id) FROM order_lines l WHERE l.order_id = o.id AND l.kind = 'refund' AND l.wc_line_id IS NOT NULL), '{}') AS refunds,
+    COALESCE((SELECT jsonb_agg(jsonb_build_object('id', s.id, 'processor', s.processor, 'kind', s.kind, 'ref', s.ref, 'status', s.status))
+              FROM processor_syncs s WHERE s.order_id = o.id), '[]') AS syncs
+  FROM orders o WHERE o.wc_order_id = ANY($1::bigint[])`;
+
+export async function loadPlanningState(db: Queryable, applied: { wcOrderId: number; origin: string }[]) {
+  const origin = new Map(applied.map((a) => [a.wcOrderId, a.origin]));
+  const { rows } = await db.query(PLANNING_STATE, [[...origin.keys()]]);
+  return rows.map((r) => ({
+    order: {
+      orderId: Number(r.id), status: r.status as string, dateModified: (r.date_modified_gmt as Date | null)?.toISOString() ?? null,
+      origin: origin.get(Number(r.wc_order_id)) ?? 'webhook', shippingMethodIds: r.methods as string[], refundIds: (r.refunds as string[]).map(Number),
+    } satisfies OrderForPlanning,
+    existing: r.syncs as ExistingSync[],
+  }));
+}
+
+/* $1 order ids, $2 processors, $3 kinds, $4 refs, $5 run at */
+const INSERT_SYNCS = /* sql */ `
+  INSERT INTO processor_syncs (order_id, processor, kind, ref, run_at)
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+  ON CONFLICT (order_id, processor, kind, ref) DO NOTHING`;
+
+export async function insertSyncs(db: Queryable, rows: (PlannedPush & { orderId: number })[]): Promise<number> {
+  if (!rows.length) return 0;
+  const r = await db.query(INSERT_SYNCS, [
+    rows.map((p) => p.orderId), rows.map((p) => p.processor), rows.map((p) => p.kind), rows.map((p) => p.ref), rows.map((p) => p.runAt),
+  ]);
+  return r.rowCount ?? 0;
+}
+
+/* $1 ids, $2 reasons — only what has not gone yet */
+const SKIP_SYNCS = /* sql */ `
+  UPDATE processor_syncs s SET status = 'skipped', reason = x.reason, updated_at = now()
+  FROM unnest($1::bigint[], $2::text[]) AS x(id, reason) WHERE s.id = x.id AND s.status IN ('pending', 'held')`;
+
+export async function skipSyncs(db: Queryable, rows: { id: number; reason: string }[]): Promise<void> {
+  if (rows.length) await db.query(SKIP_SYNCS, [rows.map((r) => r.id), rows.map((r) => r.reason)]);
+}
+
+/* $1 limit — pending records not in a queue yet; the relay claims them (SKIP LOCKED: several relays never collide) */
+const CLAIM_UNQUEUED = /* sql */ `
+  UPDATE processor_syncs s SET enqueued_at = now() FROM (
+    SELECT id FROM processor_syncs WHERE enqueued_at IS NULL AND status = 'pending' ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+  ) c WHERE s.id = c.id
+  RETURNING s.id, s.processor, s.run_at`;
+
+export async function claimUnqueued(db: Queryable, limit: number): Promise<{ id: number; processor: ProcessorId; runAt: Date }[]> {
+  const { rows } = await db.query(CLAIM_UNQUEUED, [limit]);
+  return rows.map((r) => ({ id: Number(r.id), processor: r.processor, runAt: r.run_at }));
+}
+
+export interface SyncRecord {
+  id: number;
+  orderId: number;
+  wcOrderId: number;
+  personId: number;
+  processor: ProcessorId;
+  kind: PushKind;
+  ref: string;
+  status: 'pending' | 'held' | 'done' | 'failed' | 'skipped';
+  externalId: string | null;
+  attempts: number;
+}
+
+/* $1 id — locks the record for the duration of a push step */
+const LOAD = /* sql */ `
+  SELECT s.id, s.order_id, o.wc_order_id, o.person_id, s.processor, s.kind, s.ref, s.status, s.external_id, s.attempts
+  FROM processor_syncs s JOIN orders o ON o.id = s.order_id WHERE s.id = $1 FOR UPDATE OF s`;
+
+export async function loadSync(db: Queryable, id: number): Promise<SyncRecord | null> {
+  const r = (await db.query(LOAD, [id])).rows[0];
+  if (!r) return null;
+  return {
+    id: Number(r.id), orderId: Number(r.order_id), wcOrderId: Number(r.wc_order_id), personId: Number(r.person_id), processor: r.processor,
+    kind: r.kind, ref: r.ref, status: r.status, externalId: r.external_id, attempts: r.attempts,
+  };
+}
+
+/* $1 id, $2 status, $3 reason, $4 external id, $5 last error, $6 count an attempt */
+const SET_STATE = /* sql */ `
+  UPDATE processor_syncs SET status = $2, reason = $3, external_id = COALESCE($4, external_id), last_error = $5,
+    attempts = attempts + CASE WHEN $6 THEN 1 ELSE 0 END, updated_at = now()
+  WHERE id = $1`;
+
+export async function setSyncState(
+  db: Queryable, id: number,
+  s: { status: SyncRecord['status']; reason?: string | null; externalId?: string | null; lastError?: string | null; attempt?: boolean },
+): Promise<void> {
+  await db.query(SET_STATE, [id, s.status, s.reason ?? null, s.externalId ?? null, s.lastError ?? null, s.attempt ?? false]);
+}
+
+/* $1 id, $2 external id — e.g. a PostNL barcode, kept before the call that uses it */
+export async function setExternalId(db: Queryable, id: number, externalId: string): Promise<void> {
+  await db.query(`UPDATE processor_syncs SET external_id = $2, updated_at = now() WHERE id = $1`, [id, externalId]);
+}
+
+/* $1 person id — holdFor: every push of the person that has not gone yet waits */
+const HOLD_PERSON = /* sql */ `
+  UPDATE processor_syncs s SET status = 'held', reason = $2, updated_at = now()
+  FROM orders o WHERE o.id = s.order_id AND o.person_id = $1 AND s.status = 'pending'`;
+/* $1 person id — releaseFor: held pushes go back to the outbox and run with the data as it is then */
+const RELEASE_PERSON = /* sql */ `
+  UPDATE processor_syncs s SET status = 'pending', reason = NULL, enqueued_at = NULL, updated_at = now()
+  FROM orders o WHERE o.id = s.order_id AND o.person_id = $1 AND s.status = 'held'`;
+
+export async function holdPerson(db: Queryable, personId: number, reason: string): Promise<number> {
+  return (await db.query(HOLD_PERSON, [personId, reason])).rowCount ?? 0;
+}
+export async function releasePerson(db: Queryable, personId: number): Promise<number> {
+  return (await db.query(RELEASE_PERSON, [personId])).rowCount ?? 0;
+}
+
+/* $1 wc order id */
+const SYNCS_OF_ORDER = /* sql */ `
+  SELECT s.id, s.processor, s.kind, s.ref, s.status, s.reason, s.external_id, s.attempts, s.last_error, s.updated_at
+  FROM processor_syncs s JOIN orders o ON o.id = s.order_id WHERE o.wc_order_id = $1 ORDER BY s.id`;
+
+export async function syncsOfOrder(db: Queryable, wcOrderId: number) {
+  const { rows } = await db.query(SYNCS_OF_ORDER, [wcOrderId]);
+  return rows.map((r) => ({
+    id: Number(r.id), processor: r.processor as ProcessorId, kind: r.kind as PushKind, ref: r.ref as string, status: r.status as string,
+    reason: r.reason as string | null, externalId: r.external_id as string | null, attempts: r.attempts as number,
+    lastError: r.last_error as string | null, updatedAt: (r.updated_at as Date).toISOString(),
+  }));
+}
+
+/* $1 id — an operator's retry: a failed (or skipped) push goes back to the outbox, attempts kept */
+export async function resetForRetry(db: Queryable, id: number): Promise<void> {
+  await db.query(`UPDATE processor_syncs SET status = 'pending', reason = NULL, enqueued_at = NULL, run_at = now(), updated_at = now() WHERE id = $1`, [id]);
+}

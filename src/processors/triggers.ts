@@ -1,0 +1,81 @@
+import type { ProcessorId } from './types.js';
+
+/**
+ * Which pushes an order's current state calls for (pure). State-based, so repeating it is harmless: a push that
+ * already has a sync record is never planned again. Only deliveries seen live (not backfilled history) and orders
+ * modified at or after PROCESSORS_START_AT trigger anything.
+ */
+
+export type PushKind = 'booking' | 'credit' | 'shipment' | 'invitation';
+
+export interface OrderForPlanning {
+  orderId: number;
+  status: string;
+  dateModified: string | null;
+  /** Where the delivery that was just applied came from; a backfill never triggers. */
+  origin: string;
+  shippingMethodIds: string[];
+  refundIds: number[];
+}
+
+export interface ExistingSync {
+  id: number;
+  processor: ProcessorId;
+  kind: PushKind;
+  ref: string;
+  status: string;
+}
+
+export interface TriggerSettings {
+  startAt: Date;
+  skipMethods: string[];
+  reviewDelayMs: number;
+  now: Date;
+  /** Processors with credentials; the others are skipped (one log line at start-up, not an error per order). */
+  enabled: Set<ProcessorId>;
+}
+
+export interface PlannedPush {
+  processor: ProcessorId;
+  kind: PushKind;
+  ref: string;
+  runAt: Date;
+}
+
+export interface Plan {
+  create: PlannedPush[];
+  /** Pending or held invitations of an order cancelled or refunded before they went. */
+  drop: { id: number; reason: string }[];
+}
+
+const PAID = new Set(['processing', 'completed']);
+const CANCELLED = new Set(['cancelled', 'refunded', 'failed', 'trash']);
+
+export function planPushes(o: OrderForPlanning, existing: ExistingSync[], s: TriggerSettings): Plan {
+  const plan: Plan = { create: [], drop: [] };
+  if (o.origin === 'backfill') return plan;
+  if (!o.dateModified || Date.parse(o.dateModified) < s.startAt.getTime()) return plan;
+  const has = (processor: ProcessorId, kind: PushKind, ref = '') => existing.some((e) => e.processor === processor && e.kind === kind && e.ref === ref);
+  const add = (processor: ProcessorId, kind: PushKind, ref = '', runAt = s.now) => {
+    if (s.enabled.has(processor) && !has(processor, kind, ref)) plan.create.push({ processor, kind, ref, runAt });
+  };
+
+  const booked = has('snelstart', 'booking');
+  if (PAID.has(o.status)) {
+    add('snelstart', 'booking');
+    const shipped = o.shippingMethodIds.some((m) => !s.skipMethods.includes(m));
+    if (shipped) add('postnl', 'shipment');
+  }
+  if (o.status === 'completed') add('reviews', 'invitation', '', new Date(s.now.getTime() + s.reviewDelayMs));
+  // A credit booking needs the invoice it corrects (booked now or before).
+  const willBook = booked || plan.create.some((p) => p.processor === 'snelstart' && p.kind === 'booking');
+  if (willBook) for (const id of o.refundIds) add('snelstart', 'credit', String(id));
+  if (CANCELLED.has(o.status)) {
+    for (const e of existing) {
+      if (e.processor === 'reviews' && e.kind === 'invitation' && (e.status === 'pending' || e.status === 'held')) {
+        plan.drop.push({ id: e.id, reason: `order ${o.status} before the invitation went` });
+      }
+    }
+  }
+  return plan;
+}
