@@ -20,6 +20,7 @@ import { createRetentionService } from './retention/sweep.service.js';
 import { readMirrorHealth } from './retention/mirror-health.js';
 import { type PushClients } from './processors/push.service.js';
 import { createProcessorServices } from './processors/processors.deps.js';
+import { createErasureFanOut } from './processors/erasure-fanout.js';
 
 /** Composition root shared by the API and the workers. Tests pass their own pool (schema per file). */
 export function createDeps(
@@ -49,13 +50,14 @@ export function createDeps(
   const afterErasure = async () => {
     if (queues.isReady()) await removeFinishedJobsOfErased(pool, queues.all);
   };
+  const fanOut = createErasureFanOut({ pool, reviews: processors.clients.reviews, log: log.child({ component: 'erasure-fanout' }) });
   const eraseSubject = createEraseSubject({
-    pool, settings: erasureSettings, subjectKey, clock, afterErasure, onErased: (reason, n) => metrics.erasures.inc({ reason }, n),
+    pool, settings: erasureSettings, subjectKey, clock, afterErasure, fanOut, onErased: (reason, n) => metrics.erasures.inc({ reason }, n),
   });
   const retention = createRetentionService({
     pool, log: log.child({ component: 'retention' }), metrics, clock, erasure: erasureSettings,
     inactiveDays: config.retention.inactiveDays, maxFraction: config.retention.maxFraction,
-    rawPayloadRetentionDays: config.rawPayloadRetentionDays, afterErasure,
+    rawPayloadRetentionDays: config.rawPayloadRetentionDays, afterErasure, fanOut,
     mirrorHealth: () => readMirrorHealth(pool, clock, sync !== null),
   });
 

@@ -7,6 +7,7 @@ import type { SubjectKeyOf } from './subject-key.js';
 import { type ErasureReason, type ErasureSettings, eraseBatch } from './erasure.service.js';
 import { latestTombstoneOfKey, personIdsByKeys } from './erasure.repository.js';
 import { writeLedger } from './ledger.js';
+import type { FanOutItem, FanOutResult } from '../processors/erasure-fanout.js';
 
 /**
  * eraseSubject: "forget me" for one person, found by any of their emails (or by person id). All of the
@@ -17,7 +18,7 @@ import { writeLedger } from './ledger.js';
 export type EraseTarget = { email: string } | { personId: number };
 
 export type EraseOutcome =
-  | { status: 'erased'; erasedAt: string; tombstoneIds: string[]; counts: Record<string, number> }
+  | { status: 'erased'; erasedAt: string; tombstoneIds: string[]; counts: Record<string, number>; processors: FanOutResult[] }
   | { status: 'already_erased'; erasedAt: string; tombstoneIds: string[] };
 
 export interface EraseSubjectDeps {
@@ -28,11 +29,14 @@ export interface EraseSubjectDeps {
   /** After commit: copies outside Postgres (finished jobs in the queues). */
   afterErasure?: () => Promise<void>;
   onErased?: (reason: ErasureReason, persons: number) => void;
+  /** Processors that received the person's data are asked to erase it too (Art. 19), after the commit. */
+  fanOut?: (items: FanOutItem[]) => Promise<FanOutResult[]>;
 }
 
 export function createEraseSubject(deps: EraseSubjectDeps) {
   return async function eraseSubject(target: EraseTarget, why: { reason: ErasureReason; ref: string | null }): Promise<EraseOutcome> {
     const now = deps.clock.now();
+    let fanOut: FanOutItem[] = [];
     const outcome = await withTransaction(deps.pool, async (db): Promise<EraseOutcome> => {
       let personIds: number[];
       let key: Buffer | null = null;
@@ -58,10 +62,12 @@ export function createEraseSubject(deps: EraseSubjectDeps) {
       // Already erased is answered above; a hold on any of the person's emails suspends the whole erasure.
       const r = await eraseBatch(db, deps.settings, personIds, { ...why, erasedAt: now });
       if (r.held.length) throw legalHold();
-      return { status: 'erased', erasedAt: now.toISOString(), tombstoneIds: r.erased.map((e) => e.tombstoneId), counts: r.counts };
+      fanOut = r.fanOut;
+      return { status: 'erased', erasedAt: now.toISOString(), tombstoneIds: r.erased.map((e) => e.tombstoneId), counts: r.counts, processors: [] };
     });
     if (outcome.status === 'erased') {
       await writeLedger(deps.pool, deps.settings.dataDir);
+      if (fanOut.length && deps.fanOut) outcome.processors = await deps.fanOut(fanOut);
       deps.onErased?.(why.reason, outcome.tombstoneIds.length);
       // The erasure has committed; a queue that cannot be cleaned now is cleaned by the next erasure or sweep.
       await deps.afterErasure?.().catch(() => undefined);

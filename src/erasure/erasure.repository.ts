@@ -194,3 +194,16 @@ export async function unledgeredTombstones(db: Queryable, limit: number): Promis
 export async function markLedgered(db: Queryable, ids: string[]): Promise<void> {
   if (ids.length) await db.query(MARK_LEDGERED, [ids]);
 }
+
+/* $1 person ids — persons whose review invitation went out: the review site holds their name and email */
+const INVITED = /* sql */ `
+  SELECT e.person_id, array_agg(e.email ORDER BY e.email) AS emails FROM person_emails e
+  WHERE e.person_id = ANY($1::bigint[]) AND EXISTS (
+    SELECT 1 FROM processor_syncs s JOIN orders o ON o.id = s.order_id
+    WHERE o.person_id = e.person_id AND s.processor = 'reviews' AND s.status = 'done')
+  GROUP BY e.person_id`;
+
+export async function personsInvitedToReview(db: Queryable, personIds: number[]): Promise<Map<number, string[]>> {
+  const { rows } = await db.query<{ person_id: string; emails: string[] }>(INVITED, [personIds]);
+  return new Map(rows.map((r) => [Number(r.person_id), r.emails]));
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PoolClient } from '../platform/db.js';
 import { lockNames } from '../platform/db.js';
 import { type ErasureBatch, ERASED_CATEGORIES, PERSONAL_DATA_STORES } from './stores.js';
-import { identityNames, insertTombstones, lockOpenPersons, type TombstoneRow } from './erasure.repository.js';
+import { identityNames, insertTombstones, lockOpenPersons, personsInvitedToReview, type TombstoneRow } from './erasure.repository.js';
 
 /**
  * The erasure core: closes a batch of persons in the caller's transaction — every registered store and one
@@ -19,6 +19,11 @@ export interface ErasureSettings {
 
 export interface BatchResult {
   erased: { personId: number; tombstoneId: string }[];
+  /**
+   * Persons a processor holds data of that must be asked to erase too (GDPR Art. 19): their emails, read before
+   * the erasure and kept in memory only, for the caller to pass on after the commit (processors/erasure-fanout.ts).
+   */
+  fanOut: { tombstoneId: string; processor: 'reviews'; emails: string[] }[];
   held: number[];
   /** Rows changed per store. */
   counts: Record<string, number>;
@@ -37,7 +42,8 @@ export async function eraseBatch(
   const held = open.filter((p) => p.held).map((p) => p.id);
   const todo = open.filter((p) => !p.held);
   const counts: Record<string, number> = {};
-  if (!todo.length) return { erased: [], held, counts };
+  if (!todo.length) return { erased: [], fanOut: [], held, counts };
+  const invited = await personsInvitedToReview(db, todo.map((p) => p.id));
 
   const batch: ErasureBatch = {
     personIds: todo.map((p) => p.id), subjectKeys: todo.flatMap((p) => p.subjectKeys), erasedAt: why.erasedAt, fiscal: settings.fiscal,
@@ -50,5 +56,6 @@ export async function eraseBatch(
   await insertTombstones(db, tombstones, { erasedAt: why.erasedAt, reason: why.reason, ref: why.ref, categories: ERASED_CATEGORIES });
   counts.tombstones = tombstones.length;
   // The ledger is written after the commit (writeLedger), so it never holds an erasure that rolled back.
-  return { erased: tombstones.map((t) => ({ personId: t.personId, tombstoneId: t.id })), held, counts };
+  const fanOut = tombstones.flatMap((t) => (invited.has(t.personId) ? [{ tombstoneId: t.id, processor: 'reviews' as const, emails: invited.get(t.personId)! }] : []));
+  return { erased: tombstones.map((t) => ({ personId: t.personId, tombstoneId: t.id })), fanOut, held, counts };
 }

@@ -7,6 +7,7 @@ import { safeError } from '../platform/logger.js';
 import { purgeProcessed } from '../intake/inbox.repository.js';
 import { type ErasureSettings, eraseBatch } from '../erasure/erasure.service.js';
 import { writeLedger } from '../erasure/ledger.js';
+import type { FanOutItem } from '../processors/erasure-fanout.js';
 import { type MirrorHealth, amsterdamDate, cutoffOf, interlockReasons } from './sweep-plan.js';
 import {
   type SweepRow, advanceSweep, anonymiseFiscalPastTerm, clearEndedHolds, finishSweep, getSweep, insertSweep, nextDuePersons,
@@ -31,6 +32,8 @@ export interface RetentionDeps {
   mirrorHealth: () => Promise<MirrorHealth>;
   /** After each erasure batch commits: copies outside Postgres (finished jobs). */
   afterErasure?: () => Promise<void>;
+  /** Processors that received an erased person's data are asked to erase it too (Art. 19). */
+  fanOut?: (items: FanOutItem[]) => Promise<unknown>;
   batchSize?: number;
 }
 
@@ -118,6 +121,7 @@ export function createRetentionService(deps: RetentionDeps) {
             return r;
           });
           if (r.erased.length) await writeLedger(deps.pool, deps.erasure.dataDir);
+          if (r.fanOut.length && deps.fanOut) await deps.fanOut(r.fanOut);
           deps.metrics.erasures.inc({ reason: 'retention' }, r.erased.length);
           cursor = last;
           done += ids.length;
