@@ -90,6 +90,21 @@ export async function withTryLock<T>(pool: pg.Pool, key: string, fn: () => Promi
   }
 }
 
+/** Runs fn while holding a session advisory lock, waiting for it if another process holds it. */
+export async function withLock<T>(pool: pg.Pool, key: string, fn: () => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
+    try {
+      return await fn();
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => undefined);
+    }
+  } finally {
+    client.release();
+  }
+}
+
 /* $1 lock names — sorted so that two transactions taking overlapping sets queue instead of deadlocking */
 const XACT_LOCKS = /* sql */ `
   SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT hashtextextended(n, 0) AS k FROM unnest($1::text[]) AS n ORDER BY 1) s`;

@@ -18,6 +18,8 @@ import { ProcessorError } from './types.js';
 export type StepResult = { status: 'done'; externalId: string | null } | { status: 'skipped'; reason: string };
 
 export interface StepIo {
+  /** Runs fn while no other worker works on the same key (e.g. creating one person's Snelstart relation). */
+  exclusive<T>(key: string, fn: () => Promise<T>): Promise<T>;
   /** Persists an id before the call that uses it (committed at once). */
   keepExternalId(id: string): Promise<void>;
   /** Stores a PostNL label (personal data: registered for erasure, own retention). */
@@ -33,29 +35,32 @@ export interface SnelstartSettings {
   relationId: string | null;
 }
 
-async function relationFor(s: SnelstartSettings, ctx: PushContext): Promise<string> {
+async function relationFor(s: SnelstartSettings, ctx: PushContext, io: StepIo): Promise<string> {
   if (s.relationMode === 'collective') {
     if (!s.relationId) throw new ProcessorError('snelstart', 'permanent', null, 'no_relation', 'SNELSTART_RELATION_ID is not set');
     return s.relationId;
   }
-  const found = await s.client.findRelationByCode(ctx.order.personId);
-  if (found) return found.id;
-  const country = await s.client.countryId(ctx.order.billing.country || 'NL');
-  return (await s.client.createRelation(buildRelation({ code: ctx.order.personId, billing: ctx.order.billing }, country))).id;
+  // A booking and a credit of one person may run at once: one of them creates the relation, the other finds it.
+  return io.exclusive(`snelstart-relation:${ctx.order.personId}`, async () => {
+    const found = await s.client.findRelationByCode(ctx.order.personId);
+    if (found) return found.id;
+    const country = await s.client.countryId(ctx.order.billing.country || 'NL');
+    return (await s.client.createRelation(buildRelation({ code: ctx.order.personId, billing: ctx.order.billing }, country))).id;
+  });
 }
 
-export async function snelstartStep(s: SnelstartSettings, ctx: PushContext, sync: SyncRecord): Promise<StepResult> {
+export async function snelstartStep(s: SnelstartSettings, ctx: PushContext, sync: SyncRecord, io: StepIo): Promise<StepResult> {
   if (sync.externalId) return { status: 'done', externalId: sync.externalId };
   const number = sync.kind === 'credit' ? creditNoteNumber(ctx.order.invoiceNumber, Number(sync.ref)) : ctx.order.invoiceNumber;
   // Never a duplicate: Snelstart has no idempotency key, so the invoice number is looked up before every create.
   const existing = await s.client.findSalesInvoice(number);
   if (existing) return { status: 'done', externalId: existing.bookingId };
-  const cfg = { ledgers: s.ledgers, relationId: await relationFor(s, ctx) };
+  const cfg = { ledgers: s.ledgers, relationId: await relationFor(s, ctx, io) };
   let body;
   if (sync.kind === 'credit') {
     const refund = ctx.order.lines.find((l) => l.kind === 'refund' && String(l.wcLineId) === sync.ref);
     if (!refund) return { status: 'skipped', reason: 'refund no longer on the order' };
-    body = buildCreditBooking(ctx.order, { refundId: Number(sync.ref), total: refund.total }, cfg);
+    body = buildCreditBooking(ctx.order, { refundId: Number(sync.ref), total: refund.total, date: sync.createdAt.toISOString() }, cfg);
   } else {
     body = buildSalesBooking(ctx.order, cfg);
   }

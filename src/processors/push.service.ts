@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Pool } from '../platform/db.js';
-import { withTransaction, withTryLock } from '../platform/db.js';
+import { withLock, withTransaction, withTryLock } from '../platform/db.js';
 import type { Clock } from '../platform/clock.js';
 import { gate } from './gate.js';
 import { PUSH_BASIS } from './register.js';
@@ -52,9 +52,10 @@ export function createPushService(deps: PushDeps) {
         if (warnings.length) deps.log.info({ syncId: sync.id, warnings }, 'PostNL answered with warnings');
       },
       now: () => deps.clock.now(),
+      exclusive: <T>(key: string, fn: () => Promise<T>) => withLock(deps.pool, key, fn),
     };
     const c = deps.clients;
-    if (sync.processor === 'snelstart') return c.snelstart ? snelstartStep(c.snelstart, ctx, sync) : notConfigured('snelstart');
+    if (sync.processor === 'snelstart') return c.snelstart ? snelstartStep(c.snelstart, ctx, sync, io) : notConfigured('snelstart');
     if (sync.processor === 'postnl') return c.postnl ? postnlStep(c.postnl, ctx, sync, io) : notConfigured('postnl');
     return c.reviews ? reviewsStep(c.reviews, ctx) : notConfigured('reviews');
   }

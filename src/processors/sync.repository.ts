@@ -71,11 +71,13 @@ export interface SyncRecord {
   status: 'pending' | 'held' | 'done' | 'failed' | 'skipped';
   externalId: string | null;
   attempts: number;
+  /** When the push was planned: for a credit, when the refund was first seen (the credit note's date). */
+  createdAt: Date;
 }
 
 /* $1 id — locks the record for the duration of a push step */
 const LOAD = /* sql */ `
-  SELECT s.id, s.order_id, o.wc_order_id, o.person_id, s.processor, s.kind, s.ref, s.status, s.external_id, s.attempts
+  SELECT s.id, s.order_id, o.wc_order_id, o.person_id, s.processor, s.kind, s.ref, s.status, s.external_id, s.attempts, s.created_at
   FROM processor_syncs s JOIN orders o ON o.id = s.order_id WHERE s.id = $1 FOR UPDATE OF s`;
 
 export async function loadSync(db: Queryable, id: number): Promise<SyncRecord | null> {
@@ -83,7 +85,7 @@ export async function loadSync(db: Queryable, id: number): Promise<SyncRecord | 
   if (!r) return null;
   return {
     id: Number(r.id), orderId: Number(r.order_id), wcOrderId: Number(r.wc_order_id), personId: Number(r.person_id), processor: r.processor,
-    kind: r.kind, ref: r.ref, status: r.status, externalId: r.external_id, attempts: r.attempts,
+    kind: r.kind, ref: r.ref, status: r.status, externalId: r.external_id, attempts: r.attempts, createdAt: r.created_at,
   };
 }
 
