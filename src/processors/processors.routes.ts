@@ -39,7 +39,8 @@ export async function processorsRoutes(
     const { wcOrderId, processor } = parseInput(retryParams, req.params);
     const records = (await syncsOfOrder(opts.pool, wcOrderId)).filter((s) => s.processor === processor);
     if (!records.length) throw notFound(`order ${wcOrderId} has no ${processor} push`);
-    const retryable = records.filter((s) => s.status === 'failed');
+    // A failed push, or an invitation skipped for want of consent that was given since (P10).
+    const retryable = records.filter((s) => s.status === 'failed' || (s.status === 'skipped' && s.reason === 'no_consent'));
     if (!retryable.length) {
       throw new AppError(409, 'not_failed', `the ${processor} push of order ${wcOrderId} is ${records.map((r) => r.status).join(', ')}; only a failed push can be retried`);
     }

@@ -75,6 +75,8 @@ export interface PostnlSettings {
 export async function postnlStep(s: PostnlSettings, ctx: PushContext, sync: SyncRecord, io: StepIo): Promise<StepResult> {
   // The barcode is fixed (and committed) before the label call: a repeated label call reuses it, one parcel.
   let barcode = sync.externalId;
+  // An address PostNL cannot take fails here, before a barcode is spent on it.
+  buildLabelRequest(ctx.order, barcode ?? '3SXXXX000000000', s.shipment, io.now());
   if (!barcode) {
     barcode = await s.client.generateBarcode();
     await io.keepExternalId(barcode);
