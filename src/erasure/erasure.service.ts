@@ -10,6 +10,11 @@ import { identityNames, insertTombstones, lockOpenPersons, personsInvitedToRevie
  * handful of statements for one person or a thousand. Persons already erased are skipped; held ones are reported.
  */
 
+/* $1 person ids */
+const DROP_PUSHES = /* sql */ `
+  UPDATE processor_syncs s SET status = 'skipped', reason = 'erased', updated_at = now()
+  FROM orders o WHERE o.id = s.order_id AND o.person_id = ANY($1::bigint[]) AND s.status IN ('pending', 'held')`;
+
 export type ErasureReason = 'request' | 'retention' | 'operator' | 'replay';
 
 export interface ErasureSettings {
@@ -49,6 +54,8 @@ export async function eraseBatch(
     personIds: todo.map((p) => p.id), subjectKeys: todo.flatMap((p) => p.subjectKeys), erasedAt: why.erasedAt, fiscal: settings.fiscal,
   };
   for (const store of PERSONAL_DATA_STORES) counts[store.name] = await store.erase(db, batch);
+  // Pushes that have not gone yet never will: the gate would drop them, and held ones must not wait for a release.
+  counts.pushesDropped = (await db.query(DROP_PUSHES, [batch.personIds])).rowCount ?? 0;
 
   const tombstones: TombstoneRow[] = todo.map((p) => ({
     id: why.tombstoneIds?.get(p.id) ?? randomUUID(), personId: p.id, wcCustomerId: p.wcCustomerId, subjectKeys: p.subjectKeys,

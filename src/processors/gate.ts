@@ -1,5 +1,5 @@
 /**
- * The processing gate (P14–P16, P21): every push asks it first. Pure. Restriction or a pending objection holds the
+ * The processing gate (P19 restriction, P21 objection, P13b erasure): every push asks it first. Pure. Restriction or a pending objection holds the
  * push (not failed, not retried) until released; an erased person's pushes are dropped; an upheld objection stops
  * processing that rests on legitimate interest or consent (Art. 21), not what a contract or the law requires.
  */

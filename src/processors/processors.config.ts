@@ -28,6 +28,7 @@ const schema = z.object({
   SNELSTART_SUBSCRIPTION_KEY: z.string().min(1).optional(),
   SNELSTART_RELATION_MODE: z.enum(['collective', 'per-person']).default('collective'),
   SNELSTART_RELATION_ID: z.string().min(1).optional(),
+  SNELSTART_RELATION_CODE_OFFSET: z.coerce.number().int().min(0).max(2_000_000_000).default(0),
   SNELSTART_LEDGER_HIGH: z.string().min(1).optional(),
   SNELSTART_LEDGER_LOW: z.string().min(1).optional(),
   SNELSTART_LEDGER_ZERO: z.string().min(1).optional(),
@@ -67,7 +68,11 @@ export interface ProcessorsConfig {
   reviewDelayMs: number;
   consentMetaKey: string;
   labelRetentionDays: number;
-  snelstart: { client: SnelstartConfig; ledgers: SnelstartLedgers; relationMode: 'collective' | 'per-person'; relationId: string | null; perMinute: number } | null;
+  snelstart: {
+    client: SnelstartConfig; ledgers: SnelstartLedgers; relationMode: 'collective' | 'per-person'; relationId: string | null;
+    /** relatiecode = offset + person number, so our codes stay clear of relations the administration already has. */
+    relationCodeOffset: number; perMinute: number;
+  } | null;
   postnl: { client: PostnlClientConfig; shipment: PostnlShipmentConfig; perMinute: number } | null;
   reviews: { client: ReviewsConfig; perMinute: number } | null;
   reviewsProvider: 'own' | 'kiyoh';
@@ -110,7 +115,8 @@ export function parseProcessorsEnv(env: Record<string, string | undefined>): { c
         ? {
           client: { apiUrl: e.SNELSTART_API_URL, authUrl: e.SNELSTART_AUTH_URL, clientKey: e.SNELSTART_CLIENT_KEY!, subscriptionKey: e.SNELSTART_SUBSCRIPTION_KEY!, timeoutMs },
           ledgers: { high: e.SNELSTART_LEDGER_HIGH ?? '', low: e.SNELSTART_LEDGER_LOW ?? '', zero: e.SNELSTART_LEDGER_ZERO ?? '', other: e.SNELSTART_LEDGER_OTHER },
-          relationMode: e.SNELSTART_RELATION_MODE, relationId: e.SNELSTART_RELATION_ID ?? null, perMinute: e.SNELSTART_RATE_PER_MINUTE,
+          relationMode: e.SNELSTART_RELATION_MODE, relationId: e.SNELSTART_RELATION_ID ?? null,
+          relationCodeOffset: e.SNELSTART_RELATION_CODE_OFFSET, perMinute: e.SNELSTART_RATE_PER_MINUTE,
         }
         : null,
       postnl: postnlKeys

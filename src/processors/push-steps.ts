@@ -33,6 +33,8 @@ export interface SnelstartSettings {
   /** 'collective': one consumer relation (relationId); 'per-person': a relation per person, found by relatiecode. */
   relationMode: 'collective' | 'per-person';
   relationId: string | null;
+  /** SNELSTART_RELATION_CODE_OFFSET: relatiecode = offset + person number. */
+  relationCodeOffset?: number;
 }
 
 async function relationFor(s: SnelstartSettings, ctx: PushContext, io: StepIo): Promise<string> {
@@ -41,11 +43,12 @@ async function relationFor(s: SnelstartSettings, ctx: PushContext, io: StepIo): 
     return s.relationId;
   }
   // A booking and a credit of one person may run at once: one of them creates the relation, the other finds it.
-  return io.exclusive(`snelstart-relation:${ctx.order.personId}`, async () => {
-    const found = await s.client.findRelationByCode(ctx.order.personId);
+  const code = (s.relationCodeOffset ?? 0) + ctx.order.personId;
+  return io.exclusive(`snelstart-relation:${code}`, async () => {
+    const found = await s.client.findRelationByCode(code);
     if (found) return found.id;
     const country = await s.client.countryId(ctx.order.billing.country || 'NL');
-    return (await s.client.createRelation(buildRelation({ code: ctx.order.personId, billing: ctx.order.billing }, country))).id;
+    return (await s.client.createRelation(buildRelation({ code, billing: ctx.order.billing }, country))).id;
   });
 }
 

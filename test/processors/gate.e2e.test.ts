@@ -1,0 +1,150 @@
+import { anOrder, nextId } from '../builders/woocommerce.js';
+import { ADMIN_TOKEN } from '../setup/context.js';
+import { type SyncView, type World, startWorld } from './world.js';
+
+/**
+ * P19 (restriction), P21 (objection), P13b (forget me) through the processing gate, end to end: a push of a
+ * restricted person or one with a pending objection is held — not failed, not retried, nothing sent — until
+ * releaseFor(person), and then runs with the data as it is at that moment; an erased person's pushes are dropped.
+ */
+
+const DELAY_MS = 2_160; // REVIEW_INVITE_DELAY_DAYS=0.000025: the invitation waits ~2 s, long enough to hold or erase it
+const CONSENT = [{ id: 9, key: '_review_consent', value: 'yes' }];
+const NEW_ADDRESS = { address_1: 'Oudegracht 231-bis', address_2: '', city: 'Utrecht', postcode: '3511 NK', country: 'NL' };
+
+let w: World;
+beforeAll(async () => {
+  w = await startWorld({ env: { SNELSTART_RELATION_MODE: 'per-person', REVIEW_INVITE_DELAY_DAYS: '0.000025' } });
+  // Person 1 would be found as relatiecode 1 — the fake's collective relation — so the first person is a bystander.
+  await w.deliver(anOrder({ email: `bystander-${nextId()}@example.com`, status: 'on-hold' }), 'order.created');
+  await w.ctx.drained();
+});
+afterAll(async () => w.close());
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+const statuses = (s: SyncView[]) => s.map((x) => [x.processor, x.kind, x.status, x.reason]);
+const sent = () => w.snelstart.requests.length + w.postnl.requests.length + w.own.requests.length;
+const personOf = async (wcOrderId: number) =>
+  Number((await w.ctx.pool.query('SELECT person_id FROM orders WHERE wc_order_id = $1', [wcOrderId])).rows[0].person_id);
+async function until(check: (s: SyncView[]) => boolean, wcOrderId: number, ms = 10_000): Promise<SyncView[]> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const s = await w.sync(wcOrderId);
+    if (check(s) || Date.now() > end) return s;
+    await sleep(50);
+  }
+}
+/** An unpaid order first: the person exists in the mirror before their paid order arrives. */
+async function personWithUnpaidOrder(o: Record<string, unknown> = {}) {
+  const order = anOrder({ email: `gate-${nextId()}@example.com`, status: 'on-hold', total: '29.63', modified: '2025-01-02T09:00:00', ...o });
+  await w.deliver(order, 'order.created');
+  await w.ctx.drained();
+  expect(await w.sync(order.id)).toEqual([]);
+  return { order, personId: await personOf(order.id) };
+}
+const paid = (order: ReturnType<typeof anOrder>, extra: Record<string, unknown> = {}) =>
+  w.deliver({ ...order, status: 'processing', date_modified_gmt: '2025-01-02T10:00:00', ...extra });
+/** Lifts the gate as the privacy-request flow will: the fact first, then releaseFor; the relay's pass picks them up. */
+async function release(personId: number, set: string) {
+  await w.ctx.pool.query(`UPDATE persons SET ${set} WHERE id = $1`, [personId]);
+  const n = await w.ctx.deps.processors.push.releaseFor(personId);
+  w.ctx.deps.processors.relay.kick(); // releaseFor does not kick the relay itself; the scheduled pass (every minute) would
+  return n;
+}
+
+describe('P19 restriction holds pushes; releasing runs them with the data as it is then', () => {
+  test('when a restricted person pays an order, then its pushes are held (not failed, nothing sent, not retried); released, they send the new address', async () => {
+    const { order, personId } = await personWithUnpaidOrder();
+    await w.ctx.pool.query('UPDATE persons SET restricted = true WHERE id = $1', [personId]);
+    const before = sent();
+    await paid(order);
+    let sync = await w.settled(order.id);
+    expect(statuses(sync)).toEqual([['snelstart', 'booking', 'held', 'restricted'], ['postnl', 'shipment', 'held', 'restricted']]);
+    await sleep(1_500); // longer than the first retry backoff: a held push is not retried
+    sync = await w.sync(order.id);
+    expect(sync.map((s) => [s.status, s.attempts, s.lastError])).toEqual([['held', 0, null], ['held', 0, null]]);
+    expect(sent()).toBe(before);
+    const api = await w.ctx.app.inject({ url: `/api/orders/${order.id}`, headers: auth });
+    expect(api.json().sync.map((s: { status: string }) => s.status)).toEqual(['held', 'held']);
+
+    // The address changes while the push waits (a new delivery of the order).
+    await w.deliver({ ...order, status: 'processing', date_modified_gmt: '2025-01-03T10:00:00', billing: { ...order.billing, ...NEW_ADDRESS }, shipping: { ...order.shipping, ...NEW_ADDRESS } });
+    await w.ctx.drained();
+    expect(statuses(await w.sync(order.id))).toEqual([['snelstart', 'booking', 'held', 'restricted'], ['postnl', 'shipment', 'held', 'restricted']]);
+
+    expect(await release(personId, 'restricted = false')).toBe(2);
+    sync = await w.settled(order.id);
+    expect(statuses(sync)).toEqual([['snelstart', 'booking', 'done', null], ['postnl', 'shipment', 'done', null]]);
+    const label = w.postnl.requests.filter((r) => r.path === '/shipment/v2_2/label').at(-1)!.body as { Shipments: { Addresses: Record<string, string>[] }[] };
+    expect(label.Shipments[0]!.Addresses[0]).toMatchObject({ Street: 'Oudegracht', HouseNr: '231', Zipcode: '3511NK', City: 'Utrecht' });
+    const relation = w.snelstart.requests.filter((r) => r.method === 'POST' && r.path === '/v2/relaties').at(-1)!.body;
+    expect(relation).toMatchObject({ relatiecode: personId, vestigingsAdres: { straat: 'Oudegracht 231-bis', plaats: 'Utrecht' } });
+    expect(w.snelstart.state.bookings.filter((b) => b.factuurnummer === `WC-${order.number}`)).toHaveLength(1);
+  });
+
+  test('when holdFor(person) is called while an invitation waits, then it is held past its time; releaseFor sends it once', async () => {
+    const order = anOrder({ email: `hold-${nextId()}@example.com`, status: 'completed', total: '29.63', meta_data: CONSENT });
+    await w.deliver(order, 'order.created');
+    await until((s) => s.filter((x) => x.status === 'done').length === 2, order.id);
+    const personId = await personOf(order.id);
+    expect(await w.ctx.deps.processors.push.holdFor(personId)).toBe(1);
+    await sleep(DELAY_MS + 1_000);
+    expect(statuses(await w.sync(order.id))).toEqual([
+      ['snelstart', 'booking', 'done', null], ['postnl', 'shipment', 'done', null], ['reviews', 'invitation', 'held', 'restricted'],
+    ]);
+    const invited = () => [...w.own.state.invitations.values()].filter((i) => i.email === order.billing.email);
+    expect(invited()).toEqual([]);
+
+    expect(await release(personId, 'restricted = false')).toBe(1);
+    const sync = await w.settled(order.id);
+    expect(sync.at(-1)).toMatchObject({ processor: 'reviews', status: 'done', attempts: 1 });
+    expect(invited()).toHaveLength(1);
+  });
+});
+
+describe('P21 a pending objection holds pushes until it is decided', () => {
+  test('when an objection is pending, then a new paid order is held with reason objection_pending and nothing is sent; rejected and released, it goes', async () => {
+    const { order, personId } = await personWithUnpaidOrder();
+    await w.ctx.pool.query(`UPDATE persons SET objection = 'pending' WHERE id = $1`, [personId]);
+    const before = sent();
+    await paid(order);
+    expect(statuses(await w.settled(order.id))).toEqual([
+      ['snelstart', 'booking', 'held', 'objection_pending'], ['postnl', 'shipment', 'held', 'objection_pending'],
+    ]);
+    expect(sent()).toBe(before);
+
+    expect(await release(personId, `objection = 'rejected'`)).toBe(2);
+    expect(statuses(await w.settled(order.id))).toEqual([['snelstart', 'booking', 'done', null], ['postnl', 'shipment', 'done', null]]);
+  });
+});
+
+describe('P13b an erased person\'s pushes are dropped', () => {
+  test('when a person is erased (POST /api/erasures) while their invitation waits, then it is skipped as erased and never sent', async () => {
+    const email = `erase-${nextId()}@example.com`;
+    const order = anOrder({ email, status: 'completed', total: '29.63', meta_data: CONSENT });
+    await w.deliver(order, 'order.created');
+    await until((s) => s.filter((x) => x.status === 'done').length === 2, order.id);
+    const erased = await w.ctx.app.inject({ method: 'POST', url: '/api/erasures', headers: auth, payload: { email } });
+    expect(erased.statusCode).toBe(200);
+    expect(erased.json().status).toBe('erased');
+
+    const sync = await w.settled(order.id, DELAY_MS + 10_000);
+    expect(statuses(sync)).toEqual([['snelstart', 'booking', 'done', null], ['postnl', 'shipment', 'done', null], ['reviews', 'invitation', 'skipped', 'erased']]);
+    expect(w.own.requests.filter((r) => r.path === '/invitations' && (r.body as { email?: string })?.email === email)).toEqual([]);
+  });
+
+  test('when a restricted person with held pushes is erased, then releasing them drops them as erased — nothing reaches a processor', async () => {
+    const { order, personId } = await personWithUnpaidOrder();
+    await w.ctx.pool.query('UPDATE persons SET restricted = true WHERE id = $1', [personId]);
+    await paid(order);
+    expect((await w.settled(order.id)).map((s) => s.status)).toEqual(['held', 'held']);
+    const erased = await w.ctx.app.inject({ method: 'POST', url: '/api/erasures', headers: auth, payload: { personId } });
+    expect(erased.json().status).toBe('erased');
+    const before = { snelstart: w.snelstart.requests.length, postnl: w.postnl.requests.length };
+
+    await release(personId, 'restricted = false');
+    expect(statuses(await w.settled(order.id))).toEqual([['snelstart', 'booking', 'skipped', 'erased'], ['postnl', 'shipment', 'skipped', 'erased']]);
+    expect({ snelstart: w.snelstart.requests.length, postnl: w.postnl.requests.length }).toEqual(before);
+  });
+});
