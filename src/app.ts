@@ -11,7 +11,8 @@ import { legalHoldsRoutes } from './legal-holds/holds.routes.js';
 import { retentionRoutes } from './retention/retention.routes.js';
 import { fiscalRoutes } from './fiscal/fiscal.routes.js';
 import { processorsRoutes } from './processors/processors.routes.js';
-import { processorRegister } from './processors/register.js';
+import { dsrRoutes } from './dsr/dsr.routes.js';
+import { verifyRoutes } from './dsr/verify.routes.js';
 
 /** Builds the HTTP API: platform concerns first, then each capability's routes in its own scope. */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
@@ -33,11 +34,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     await api.register(erasureRoutes, { eraseSubject: deps.eraseSubject });
     await api.register(legalHoldsRoutes, { pool: deps.pool, clock: deps.clock, subjectKey: deps.subjectKey });
     await api.register(retentionRoutes, { retention: deps.retention, queues: deps.queues, pool: deps.pool });
-    await api.register(processorsRoutes, {
-      pool: deps.pool, relay: deps.processors.relay, subjectKey: deps.subjectKey,
-      register: processorRegister({ reviewsProvider: config.processors.reviewsProvider }),
-    });
+    await api.register(processorsRoutes, { pool: deps.pool, relay: deps.processors.relay, subjectKey: deps.subjectKey, register: deps.register });
+    await api.register(dsrRoutes, { pool: deps.pool, clock: deps.clock, requests: deps.requests, rights: deps.rights });
   }, { prefix: '/api' });
+  // Public: the one-time verification page of a privacy request (rate-limited in its own scope).
+  await app.register(verifyRoutes, { pool: deps.pool, clock: deps.clock, requests: deps.requests });
   // P13: its own scope and its own token; the operator token is refused.
   await app.register(fiscalRoutes, { prefix: '/api', pool: deps.pool, fiscalToken: config.secrets.fiscalToken, adminToken: config.secrets.adminToken });
 

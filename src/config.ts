@@ -34,6 +34,12 @@ const envSchema = z.object({
   RETENTION_CRON: z.string().min(9).default('0 3 * * *'),
   RETENTION_INACTIVE_DAYS: z.coerce.number().int().min(1).max(36500).default(730),
   RETENTION_MAX_FRACTION: z.coerce.number().gt(0).max(1).default(0.2),
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be smtp:// or smtps:// (e.g. smtp://user:pass@mail.example.nl:587)' }).optional(),
+  MAIL_FROM: z.string().min(3).max(320).default('privacy@shop.example'),
+  MAIL_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  SHOP_NAME: z.string().min(1).max(100).default('De webwinkel'),
+  EXPORT_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+  WC_ERASE_WRITEBACK: z.enum(['true', 'false', '1', '0']).default('false'),
 });
 
 /** '5m' → 300000; a bare number is seconds. */
@@ -81,6 +87,8 @@ export interface Config {
   retention: { cron: string; inactiveDays: number; maxFraction: number };
   /** Snelstart, PostNL and the review site (processors/processors.config.ts). */
   processors: ProcessorsConfig;
+  /** Data-subject requests: mail (SMTP outbox), export lifetime, shop name in mails and exports. */
+  dsr: { smtpUrl: string | null; mailFrom: string; mailRetentionDays: number; shopName: string; exportTtlDays: number; eraseWriteback: boolean };
 }
 
 export class ConfigError extends Error {}
@@ -151,5 +159,9 @@ export function parseEnv(env: NodeJS.ProcessEnv): Omit<Config, 'secrets'> & { ra
     fiscalRetentionYears: e.FISCAL_RETENTION_YEARS,
     retention: { cron: checkCron(e.RETENTION_CRON), inactiveDays: e.RETENTION_INACTIVE_DAYS, maxFraction: e.RETENTION_MAX_FRACTION },
     processors: processors.config,
+    dsr: {
+      smtpUrl: e.SMTP_URL ?? null, mailFrom: e.MAIL_FROM, mailRetentionDays: e.MAIL_RETENTION_DAYS, shopName: e.SHOP_NAME,
+      exportTtlDays: e.EXPORT_TTL_DAYS, eraseWriteback: e.WC_ERASE_WRITEBACK === 'true' || e.WC_ERASE_WRITEBACK === '1',
+    },
   };
 }

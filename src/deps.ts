@@ -21,6 +21,11 @@ import { readMirrorHealth } from './retention/mirror-health.js';
 import { type PushClients } from './processors/push.service.js';
 import { createProcessorServices } from './processors/processors.deps.js';
 import { createErasureFanOut } from './processors/erasure-fanout.js';
+import { processorRegister } from './processors/register.js';
+import { createRequestsService } from './dsr/requests.service.js';
+import { createRightsService } from './dsr/rights.service.js';
+import { reapplyOverlays } from './dsr/rectification.js';
+import { JobName } from './jobs.js';
 
 /** Composition root shared by the API and the workers. Tests pass their own pool (schema per file). */
 export function createDeps(
@@ -45,6 +50,7 @@ export function createDeps(
     consentMetaKey: config.processors.consentMetaKey,
     onOrdersApplied: processors.enabled.size ? processors.planner : undefined,
     afterCommit: processors.enabled.size ? () => processors.relay.kick() : undefined,
+    beforeCommit: reapplyOverlays,
   });
   const erasureSettings = { dataDir: config.dataDir, fiscal: { prefix: config.invoicePrefix, years: config.fiscalRetentionYears } };
   const afterErasure = async () => {
@@ -61,8 +67,27 @@ export function createDeps(
     mirrorHealth: () => readMirrorHealth(pool, clock, sync !== null),
   });
 
+  const register = processorRegister({ reviewsProvider: config.processors.reviewsProvider });
+  // After a commit that queued mail or pushes: the outbox's sender runs now, not at its next scheduled pass.
+  const kick = () => {
+    processors.relay.kick();
+    if (queues.isReady()) {
+      void queues.mail.add(JobName.SendMail, {}, { deduplication: { id: 'send-mail-now', keepLastIfActive: true }, removeOnComplete: true, removeOnFail: true })
+        .catch(() => undefined);
+    }
+  };
+  const requests = createRequestsService({
+    pool, clock, log: log.child({ component: 'dsr' }), subjectKey, publicUrl: config.publicUrl ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`, shopName: config.dsr.shopName, kick,
+  });
+  const rights = createRightsService({
+    pool, clock, log: log.child({ component: 'dsr' }), requests, push: processors.push, eraseSubject, woo: sync?.woo ?? null, register,
+    shopName: config.dsr.shopName, policyVersion: config.policyVersion, invoicePrefix: config.invoicePrefix, exportTtlDays: config.dsr.exportTtlDays,
+    retention: { inactiveDays: config.retention.inactiveDays, fiscalYears: config.fiscalRetentionYears, labelDays: config.processors.labelRetentionDays, rawPayloadDays: config.rawPayloadRetentionDays },
+    kick,
+  });
+
   return {
-    config, log, pool, clock, subjectKey, metrics, redis, queues, relay, intake, mirror, sync, onIngested, eraseSubject, retention, processors,
+    config, log, pool, clock, register, requests, rights, kick, subjectKey, metrics, redis, queues, relay, intake, mirror, sync, onIngested, eraseSubject, retention, processors,
     /** Closes what createDeps opened, after the HTTP server and workers have stopped. */
     async close() {
       await relay.stop();

@@ -11,6 +11,8 @@ export const QueueName = {
   PushSnelstart: 'push-snelstart',
   PushPostnl: 'push-postnl',
   PushReviews: 'push-reviews',
+  /** The mail outbox's sender (not the maintenance queue: a long sweep must not hold up a verification code). */
+  Mail: 'mail',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -29,6 +31,8 @@ export const JobName = {
   PushReviews: 'push-reviews',
   RelayPushes: 'relay-pushes',
   PurgeLabels: 'purge-labels',
+  SendMail: 'send-mail',
+  PurgePrivacyData: 'purge-privacy-data',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -48,6 +52,8 @@ export interface JobPayloads {
   [JobName.PushReviews]: { syncId: number };
   [JobName.RelayPushes]: Record<string, never>;
   [JobName.PurgeLabels]: Record<string, never>;
+  [JobName.SendMail]: Record<string, never>;
+  [JobName.PurgePrivacyData]: Record<string, never>;
 }
 
 /**

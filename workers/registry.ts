@@ -19,6 +19,8 @@ export const jobQueue: Record<JobName, QueueName> = {
   [JobName.PushReviews]: QueueName.PushReviews,
   [JobName.RelayPushes]: QueueName.Maintenance,
   [JobName.PurgeLabels]: QueueName.Maintenance,
+  [JobName.SendMail]: QueueName.Mail,
+  [JobName.PurgePrivacyData]: QueueName.Maintenance,
 };
 
 /** JobName → handler. Boot fails if a job has no handler, so a job can never sit in a queue nobody works. */

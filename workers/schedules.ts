@@ -20,6 +20,11 @@ export async function upsertSchedules(queues: Queues, opts: { sync: boolean; rec
   await queues.maintenance.upsertJobScheduler('purge-labels-daily', { pattern: '20 4 * * *', tz: 'Europe/Amsterdam' }, {
     name: JobName.PurgeLabels, data: {}, opts: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 } },
   });
+  // The mail outbox's safety net (filing a request kicks it at once), and the daily purge of exports and sent mail.
+  await queues.mail.upsertJobScheduler('send-mail', { every: 30_000 }, { name: JobName.SendMail, data: {}, opts: { attempts: 1 } });
+  await queues.maintenance.upsertJobScheduler('purge-privacy-data-daily', { pattern: '40 4 * * *', tz: 'Europe/Amsterdam' }, {
+    name: JobName.PurgePrivacyData, data: {}, opts: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 } },
+  });
   if (!opts.sync) {
     // Webhooks-only mode: no REST API to reconcile against.
     await Promise.all(['reconcile-orders', 'reconcile-customers-daily', 'check-webhooks'].map((id) => queues.sync.removeJobScheduler(id)));

@@ -8,6 +8,7 @@ import { createInboxPurgeJobs } from '../src/intake/inbox-purge.jobs.js';
 import { createSyncJobs } from '../src/sync/sync.jobs.js';
 import { createRetentionJobs } from '../src/retention/retention.jobs.js';
 import { createPushJobs } from '../src/processors/push.jobs.js';
+import { createMailJobs } from '../src/mail/mail.jobs.js';
 import { pushBackoff } from '../src/processors/push.service.js';
 import { createRegistry } from './registry.js';
 import { upsertSchedules } from './schedules.js';
@@ -19,6 +20,7 @@ export async function startWorkers(deps: Deps, opts: { schedules?: boolean } = {
   const syncJobs = createSyncJobs({ pool: deps.pool, log, services: deps.sync, onIngested: deps.onIngested });
   const purgeJobs = createInboxPurgeJobs({ pool: deps.pool, log, metrics: deps.metrics, retentionDays: config.rawPayloadRetentionDays });
   const retentionJobs = createRetentionJobs({ retention: deps.retention, log });
+  const mailJobs = createMailJobs({ pool: deps.pool, log, clock: deps.clock, config: config.dsr });
   const pushJobs = createPushJobs({ push: deps.processors.push, pool: deps.pool, log, labelRetentionDays: config.processors.labelRetentionDays });
   const registry = createRegistry({
     [JobName.MirrorDelivery]: (job) => mirrorJobs.handleMirrorDelivery(job),
@@ -35,6 +37,8 @@ export async function startWorkers(deps: Deps, opts: { schedules?: boolean } = {
     [JobName.PushReviews]: (job) => pushJobs.handlePush(job),
     [JobName.RelayPushes]: () => deps.processors.relay.pass(),
     [JobName.PurgeLabels]: () => pushJobs.handlePurgeLabels(),
+    [JobName.SendMail]: () => mailJobs.handleSendMail(),
+    [JobName.PurgePrivacyData]: () => mailJobs.handlePurge(),
   });
 
   const connection = createWorkerConnection(config.redisUrl);
@@ -47,6 +51,7 @@ export async function startWorkers(deps: Deps, opts: { schedules?: boolean } = {
     [QueueName.PushSnelstart]: 2,
     [QueueName.PushPostnl]: 2,
     [QueueName.PushReviews]: 2,
+    [QueueName.Mail]: 1,
   };
   // Each processor's queue has its own rate limit (requests per minute, from the environment).
   const limiter: Partial<Record<QueueName, { max: number; duration: number }>> = {
@@ -99,6 +104,7 @@ export async function startWorkers(deps: Deps, opts: { schedules?: boolean } = {
         log.warn({ timeoutMs, queues: Object.values(QueueName) }, 'jobs still active at shutdown; handing them back');
       }
       connection.disconnect();
+      mailJobs.close();
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from '../platform/db.js';
+import { MAIL_ERASE_SQL } from '../mail/outbox.repository.js';
 
 /**
  * The register of every place personal data lives, and how erasure reaches it. A capability that adds a store
@@ -106,6 +107,16 @@ const CLOSE_PERSONS = /* sql */ `
 /* $1 person ids — the subject keys live on in the tombstone */
 const DELETE_EMAILS = /* sql */ `DELETE FROM person_emails WHERE person_id = ANY($1::bigint[])`;
 
+/* Requests keep type, dates and outcome; no email, corrections, notes or export ($1 person ids, $2 subject keys). */
+const FORGET_REQUESTS: [string, (b: ErasureBatch) => unknown[]][] = [
+  [/* sql */ `UPDATE privacy_requests SET email = NULL, changes = NULL, note = NULL WHERE subject_key = ANY($1::bytea[])`, (b) => [b.subjectKeys]],
+  [/* sql */ `UPDATE privacy_request_steps SET note = NULL WHERE note IS NOT NULL AND request_id IN (
+    SELECT id FROM privacy_requests WHERE subject_key = ANY($2::bytea[]) OR person_id = ANY($1::bigint[]))`, (b) => [b.personIds, b.subjectKeys]],
+  [/* sql */ `DELETE FROM rectification_overlays WHERE person_id = ANY($1::bigint[])`, (b) => [b.personIds]],
+  [/* sql */ `UPDATE privacy_exports SET package = NULL WHERE package IS NOT NULL AND (person_id = ANY($1::bigint[])
+    OR request_id IN (SELECT id FROM privacy_requests WHERE subject_key = ANY($2::bytea[])))`, (b) => [b.personIds, b.subjectKeys]],
+];
+
 /* $1 subject keys, $2 now — a hold that has ended keeps its reason and dates, not the address */
 const CLEAR_ENDED_HOLDS = /* sql */ `
   UPDATE legal_holds SET email = NULL
@@ -154,6 +165,25 @@ export const PERSONAL_DATA_STORES: PersonalDataStore[] = [
     erase: run(DELETE_EMAILS, (b) => [b.personIds]),
   },
   {
+    // P14b: requests are kept with their outcome, referring to the person only by subject key.
+    name: 'privacy-requests',
+    tables: ['privacy_requests', 'privacy_request_steps', 'rectification_overlays', 'privacy_exports'],
+    categories: ['privacy_requests'],
+    erase: async (db, b) => {
+      let n = 0;
+      for (const [sql, params] of FORGET_REQUESTS) n += (await db.query(sql, params(b))).rowCount ?? 0;
+      return n;
+    },
+  },
+  {
+    // Sent mail keeps no body or address; pending mail to the person is cancelled (the erasure confirmation is
+    // queued after the erasure commits).
+    name: 'mail-outbox',
+    tables: ['mail_outbox'],
+    categories: ['correspondence'],
+    erase: run(MAIL_ERASE_SQL, (b) => [b.personIds, b.subjectKeys]),
+  },
+  {
     name: 'legal-holds',
     tables: ['legal_holds'],
     categories: ['legal_holds'],
@@ -173,6 +203,8 @@ export const TABLES_WITHOUT_PERSONAL_DATA: Record<string, string> = {
   processor_syncs: 'order ids, push statuses, external ids (booking id, barcode) and normalised errors without values',
   consents: 'consent flags by person id and purpose (proof of consent, P10)',
   processor_erasures: 'per-processor erasure outcomes by tombstone id',
+  verification_tokens: 'hashes of one-time codes and links',
+  audit_log: 'what was done, when, by whom, to which subject key — never the data (P14b)',
 };
 
 /** Everything a tombstone says was erased. */

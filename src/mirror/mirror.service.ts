@@ -47,6 +47,8 @@ export interface MirrorDeps {
   onOrdersApplied?: (db: PoolClient, applied: { wcOrderId: number; origin: string }[]) => Promise<unknown>;
   /** After the transaction commits (e.g. move the pushes it recorded into their queues). */
   afterCommit?: () => void;
+  /** Last step inside the transaction (e.g. unconfirmed rectifications win over what the webhooks brought). */
+  beforeCommit?: (db: PoolClient) => Promise<void>;
 }
 
 /** `scrub`: the delivery is about an erased subject, so its raw body goes once it is applied. */
@@ -200,6 +202,7 @@ export function createMirrorService(deps: MirrorDeps) {
         if (j < todo.length) results.set(todo[j]!.row.id, await applySingle(db, todo[j]!.row, todo[j]!.delivery, done));
         i = j + 1;
       }
+      await deps.beforeCommit?.(db);
       await recordOutcomes(db, done);
       if (deps.onOrdersApplied) {
         const ok = new Set(done.filter((d) => d.outcome === 'applied' && !d.scrub).map((d) => d.id));

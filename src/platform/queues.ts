@@ -33,7 +33,7 @@ export function createQueues(connection: Redis, prefix: string) {
     q.on('error', () => undefined);
     return q;
   };
-  const queues = { mirror: make(QueueName.Mirror), maintenance: make(QueueName.Maintenance), sync: make(QueueName.Sync) };
+  const queues = { mirror: make(QueueName.Mirror), maintenance: make(QueueName.Maintenance), sync: make(QueueName.Sync), mail: make(QueueName.Mail) };
   const push = { snelstart: make(QueueName.PushSnelstart), postnl: make(QueueName.PushPostnl), reviews: make(QueueName.PushReviews) };
   return {
     ...queues,

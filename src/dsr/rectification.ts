@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import type { PoolClient, Queryable } from '../platform/db.js';
+import type { WooClient } from '../woo/woo-client.js';
+
+/**
+ * Rectification (P18). The changes use the API's person keys. With the shop's REST API they are written to
+ * WooCommerce first, so the next webhook carries them instead of undoing them; without it an overlay keeps the
+ * correction winning over incoming webhooks until an operator confirms the shop was corrected. Issued invoices are
+ * never rewritten: only orders not yet paid take the new address.
+ */
+
+const text = z.string().trim().max(200);
+const address = z.object({
+  firstName: text, lastName: text, company: text, address1: text, address2: text, city: text, state: text.max(50),
+  postcode: text.max(20), country: z.string().trim().length(2).toUpperCase().or(z.literal('')), email: z.email().max(320).or(z.literal('')),
+  phone: text.max(40),
+}).partial().strict();
+export const changesSchema = z.object({ firstName: text, lastName: text, billing: address, shipping: address })
+  .partial().strict()
+  .refine((c) => Object.keys(c).length > 0, 'changes: at least one field');
+export type Changes = z.infer<typeof changesSchema>;
+
+const SNAKE: Record<string, string> = {
+  firstName: 'first_name', lastName: 'last_name', company: 'company', address1: 'address_1', address2: 'address_2',
+  city: 'city', state: 'state', postcode: 'postcode', country: 'country', email: 'email', phone: 'phone',
+};
+const snake = (a: Record<string, string | undefined>) => Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined).map(([k, v]) => [SNAKE[k]!, v]));
+
+/** WooCommerce's customer body for the changes (writable fields only). */
+export function wooCustomerBody(c: Changes): Record<string, unknown> {
+  return {
+    ...(c.firstName !== undefined ? { first_name: c.firstName } : {}),
+    ...(c.lastName !== undefined ? { last_name: c.lastName } : {}),
+    ...(c.billing ? { billing: snake(c.billing) } : {}),
+    ...(c.shipping ? { shipping: snake(c.shipping) } : {}),
+  };
+}
+
+/* $1 person id */
+const SHOP_IDS = /* sql */ `
+  SELECT p.wc_customer_id,
+    COALESCE((SELECT array_agg(o.wc_order_id) FROM orders o WHERE o.person_id = p.id AND o.date_paid_gmt IS NULL
+              AND o.status IN ('pending', 'on-hold', 'failed')), '{}') AS open_orders
+  FROM persons p WHERE p.id = $1`;
+
+/** Writes the correction to the shop (customer account and unpaid orders). Returns what it wrote. */
+export async function writeToShop(db: Queryable, woo: WooClient, personId: number, c: Changes): Promise<{ customer: boolean; orders: number }> {
+  const r = (await db.query<{ wc_customer_id: string | null; open_orders: string[] }>(SHOP_IDS, [personId])).rows[0];
+  if (!r) return { customer: false, orders: 0 };
+  const body = wooCustomerBody(c);
+  if (r.wc_customer_id !== null) await woo.put(`customers/${r.wc_customer_id}`, body);
+  const orderBody = { ...(body.billing ? { billing: body.billing } : {}), ...(body.shipping ? { shipping: body.shipping } : {}) };
+  if (Object.keys(orderBody).length) for (const id of r.open_orders) await woo.put(`orders/${id}`, orderBody);
+  return { customer: r.wc_customer_id !== null, orders: Object.keys(orderBody).length ? r.open_orders.length : 0 };
+}
+
+/* $1 person id, $2 changes — the mirror takes the correction now (unpaid orders too; issued invoices stay) */
+const APPLY = /* sql */ `
+  WITH p AS (
+    UPDATE persons SET first_name = COALESCE($2::jsonb->>'firstName', first_name), last_name = COALESCE($2::jsonb->>'lastName', last_name),
+      billing = COALESCE(billing, '{}') || COALESCE($2::jsonb->'billing', '{}'), shipping = COALESCE(shipping, '{}') || COALESCE($2::jsonb->'shipping', '{}'),
+      updated_at = now()
+    WHERE id = $1 RETURNING id
+  )
+  UPDATE orders SET billing = billing || COALESCE($2::jsonb->'billing', '{}'), shipping = shipping || COALESCE($2::jsonb->'shipping', '{}'), updated_at = now()
+  WHERE person_id = $1 AND date_paid_gmt IS NULL AND status IN ('pending', 'on-hold', 'failed')`;
+
+export async function applyLocally(db: Queryable, personId: number, c: Changes): Promise<void> {
+  await db.query(APPLY, [personId, JSON.stringify(c)]);
+}
+
+/* $1 person id, $2 request id, $3 changes */
+const OVERLAY = /* sql */ `
+  INSERT INTO rectification_overlays (person_id, request_id, changes) VALUES ($1, $2, $3)
+  ON CONFLICT (person_id) DO UPDATE SET request_id = EXCLUDED.request_id,
+    changes = rectification_overlays.changes || EXCLUDED.changes, created_at = now(), confirmed_at = NULL`;
+
+export async function keepOverlay(db: Queryable, personId: number, requestId: string, c: Changes): Promise<void> {
+  await db.query(OVERLAY, [personId, requestId, JSON.stringify(c)]);
+}
+
+/*
+ * No params. Runs at the end of each mirror transaction: persons this transaction wrote (updated_at = now(), the
+ * transaction's start) get their unconfirmed corrections back on top of what the webhook brought.
+ */
+const REAPPLY = /* sql */ `
+  WITH o AS (
+    SELECT r.person_id, r.changes FROM rectification_overlays r JOIN persons p ON p.id = r.person_id
+    WHERE r.confirmed_at IS NULL AND p.updated_at >= now()
+  ), p AS (
+    UPDATE persons p SET first_name = COALESCE(o.changes->>'firstName', p.first_name), last_name = COALESCE(o.changes->>'lastName', p.last_name),
+      billing = COALESCE(p.billing, '{}') || COALESCE(o.changes->'billing', '{}'), shipping = COALESCE(p.shipping, '{}') || COALESCE(o.changes->'shipping', '{}')
+    FROM o WHERE p.id = o.person_id RETURNING p.id
+  )
+  UPDATE orders d SET billing = d.billing || COALESCE(o.changes->'billing', '{}'), shipping = d.shipping || COALESCE(o.changes->'shipping', '{}')
+  FROM o WHERE d.person_id = o.person_id AND d.updated_at >= now() AND d.date_paid_gmt IS NULL AND d.status IN ('pending', 'on-hold', 'failed')`;
+
+export async function reapplyOverlays(db: PoolClient): Promise<void> {
+  await db.query(REAPPLY);
+}

@@ -1,0 +1,83 @@
+import type { FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import { z } from 'zod';
+import type { Pool } from '../platform/db.js';
+import type { Clock } from '../platform/clock.js';
+import { MAX_TRIES, codeMatches, hashOf } from './verification.js';
+import type { RequestsService } from './requests.service.js';
+
+/**
+ * Public verification (P14): `GET /verify/:token` shows a small form, `POST /verify/:token` with the 6-digit code
+ * from the same mail verifies the request. Rate-limited per client, expiring, limited tries; the answers reveal
+ * nothing about the request or the person.
+ */
+
+const tokenParams = z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{20,100}$/) });
+const codeBody = z.object({ code: z.string().trim().regex(/^\d{6}$/) });
+
+/* $1 token hash */
+const TOKEN = /* sql */ `
+  SELECT t.id, t.request_id, t.code_hash, t.expires_at, t.attempts, t.used_at, r.status
+  FROM verification_tokens t JOIN privacy_requests r ON r.id = t.request_id WHERE t.token_hash = $1 FOR UPDATE OF t`;
+
+const page = (title: string, body: string) => `<!doctype html><html lang="nl"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5}
+input,button{font-size:1.2rem;padding:.4rem .6rem}label{display:block;margin:.8rem 0 .3rem}</style></head>
+<body><h1>${title}</h1>${body}</body></html>`;
+
+const form = (token: string, message = '') => page('Bevestig uw verzoek / Confirm your request', `${message}
+<p>Vul de code van 6 cijfers uit de e-mail in. / Enter the 6-digit code from the e-mail.</p>
+<form method="post" action="/verify/${token}"><label for="code">Code</label>
+<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
+<button type="submit">Bevestigen / Confirm</button></form>`);
+
+export async function verifyRoutes(app: FastifyInstance, opts: { pool: Pool; clock: Clock; requests: RequestsService; max?: number }): Promise<void> {
+  await app.register(rateLimit, { max: opts.max ?? 20, timeWindow: '1 minute' });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(String(body))));
+  });
+
+  app.get('/verify/:token', async (req, reply) => {
+    const p = tokenParams.safeParse(req.params);
+    if (!p.success) return reply.status(404).type('text/html').send(page('Niet gevonden / Not found', '<p>Deze link is ongeldig. / This link is not valid.</p>'));
+    return reply.type('text/html').send(form(p.data.token));
+  });
+
+  app.post('/verify/:token', async (req, reply) => {
+    const wantsJson = (req.headers['content-type'] ?? '').includes('json');
+    const answer = (status: number, error: string | null, html: string) =>
+      wantsJson ? reply.status(status).send(error ? { error } : { status: 'verified' }) : reply.status(status).type('text/html').send(html);
+    const p = tokenParams.safeParse(req.params);
+    const b = codeBody.safeParse(req.body ?? {});
+    if (!p.success) return answer(404, 'not_found', page('Niet gevonden / Not found', '<p>Deze link is ongeldig. / This link is not valid.</p>'));
+    if (!b.success) return answer(400, 'invalid_code', form(p.data.token, '<p><strong>Vul 6 cijfers in. / Enter 6 digits.</strong></p>'));
+    const client = await opts.pool.connect();
+    let verifiedRequest: string | null = null;
+    try {
+      await client.query('BEGIN');
+      const t = (await client.query(TOKEN, [hashOf(p.data.token)])).rows[0];
+      const now = opts.clock.now();
+      let result: [number, string | null, string];
+      if (!t || t.used_at || t.expires_at < now || t.attempts >= MAX_TRIES || !['received', 'awaiting_verification'].includes(t.status)) {
+        result = [410, 'expired', page('Verlopen / Expired', '<p>Deze link is verlopen of al gebruikt. Neem contact op met de winkel. / This link has expired or was used already. Please contact the shop.</p>')];
+      } else if (!codeMatches(b.data.code, t.code_hash)) {
+        await client.query('UPDATE verification_tokens SET attempts = attempts + 1 WHERE id = $1', [t.id]);
+        const left = MAX_TRIES - t.attempts - 1;
+        result = [400, 'wrong_code', form(p.data.token, `<p><strong>Onjuiste code; nog ${left} poging(en). / Wrong code; ${left} attempt(s) left.</strong></p>`)];
+      } else {
+        await client.query('UPDATE verification_tokens SET used_at = $2, attempts = attempts + 1 WHERE id = $1', [t.id, now]);
+        verifiedRequest = t.request_id;
+        result = [200, null, page('Bevestigd / Confirmed', '<p>Dank u. Uw verzoek is bevestigd en wordt behandeld. / Thank you. Your request is confirmed and being handled.</p>')];
+      }
+      await client.query('COMMIT');
+      if (verifiedRequest) await opts.requests.verify(verifiedRequest, 'requester', 'one-time code from the known address', 'code');
+      return answer(...result);
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  });
+}
