@@ -81,7 +81,7 @@ export function createDeps(
   });
   const rights = createRightsService({
     pool, clock, log: log.child({ component: 'dsr' }), requests, push: processors.push, eraseSubject, woo: sync?.woo ?? null, register,
-    shopName: config.dsr.shopName, policyVersion: config.policyVersion, invoicePrefix: config.invoicePrefix, exportTtlDays: config.dsr.exportTtlDays,
+    shopName: config.dsr.shopName, policyVersion: config.policyVersion, invoicePrefix: config.invoicePrefix, exportTtlDays: config.dsr.exportTtlDays, eraseWriteback: config.dsr.eraseWriteback,
     retention: { inactiveDays: config.retention.inactiveDays, fiscalYears: config.fiscalRetentionYears, labelDays: config.processors.labelRetentionDays, rawPayloadDays: config.rawPayloadRetentionDays },
     kick,
   });

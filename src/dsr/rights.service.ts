@@ -15,6 +15,7 @@ import { buildExport } from './export/export.builder.js';
 import type { RequestsService } from './requests.service.js';
 import { type RequestRow, addStep, getRequest, updateRequest } from './requests.repository.js';
 import { type Changes, applyLocally, keepOverlay, writeToShop } from './rectification.js';
+import { eraseInShop, shopIdsOf } from './shop-erasure.js';
 
 /**
  * What each right does when an operator completes the request (P13b, P17–P21). Everything goes only to the
@@ -34,6 +35,8 @@ export interface RightsDeps {
   policyVersion: string;
   invoicePrefix: string;
   exportTtlDays: number;
+  /** WC_ERASE_WRITEBACK: anonymise the person in the shop too, through the REST API. */
+  eraseWriteback: boolean;
   retention: { inactiveDays: number; fiscalYears: number; labelDays: number; rawPayloadDays: number };
   kick: () => void;
 }
@@ -181,12 +184,17 @@ export function createRightsService(deps: RightsDeps) {
   /** P13, P13b: the erasure engine, then the processors (Art. 19); the request keeps only the subject key. */
   async function erase(r: RequestRow, personId: number, actor: string): Promise<void> {
     const email = r.email;
+    const shopIds = deps.eraseWriteback && deps.woo ? await shopIdsOf(deps.pool, personId) : null;
     const outcome = await deps.eraseSubject({ personId }, { reason: 'request', ref: r.id });
     const processors = outcome.status === 'erased' ? outcome.processors : [];
+    const shop = shopIds && deps.woo ? await eraseInShop(deps.woo, shopIds, deps.log) : null;
     await withTransaction(deps.pool, async (db) => {
       await updateRequest(db, r.id, {
         status: 'completed', completedAt: deps.clock.now(),
-        outcome: { erasure: outcome.status, tombstoneIds: outcome.tombstoneIds, processors, manualRequired: processors.filter((p) => p.status !== 'done').map((p) => p.processor) },
+        outcome: {
+          erasure: outcome.status, tombstoneIds: outcome.tombstoneIds, processors, shop,
+          manualRequired: [...processors.filter((p) => p.status !== 'done').map((p) => p.processor), ...(shop ? shop.manualRequired.map((m) => `woocommerce:${m}`) : [])],
+        },
       });
       await addStep(db, r.id, actor, 'completed', `erased (${outcome.status})`);
       // The confirmation goes to the address the request came from; the outbox forgets it after MAIL_RETENTION_DAYS.

@@ -8,6 +8,7 @@ import type { SubjectKeyOf } from '../erasure/subject-key.js';
 import { resetForRetry, syncsOfOrder } from './sync.repository.js';
 import type { PushRelay } from './push-relay.js';
 import type { ProcessorEntry } from './register.js';
+import { audit } from '../audit/audit.repository.js';
 
 const orderParams = z.object({ wcOrderId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 const retryParams = orderParams.extend({ processor: z.enum(['snelstart', 'postnl', 'reviews'], 'processor must be snelstart, postnl or reviews') });
@@ -15,15 +16,20 @@ const consentBody = z.object({
   email: z.string().trim().max(320).refine((v) => identifyingEmail(v) !== null, 'expected an email address'),
   purpose: z.literal('review_invitation', 'purpose must be review_invitation'),
   granted: z.boolean(),
+  source: z.enum(['api', 'request', 'operator', 'email', 'form']).default('api'),
 }).strict();
+const consentQuery = z.object({ email: z.string().trim().max(320).refine((v) => identifyingEmail(v) !== null, 'expected an email address') });
 
 /* $1 wc order id */
 const LABEL = /* sql */ `SELECT l.barcode, l.label_pdf FROM shipment_labels l JOIN orders o ON o.id = l.order_id WHERE o.wc_order_id = $1`;
 /* $1 subject key */
 const PERSON_BY_KEY = /* sql */ `SELECT person_id FROM person_emails WHERE subject_key = $1`;
-/* $1 person id, $2 granted */
+/* $1 person id, $2 granted, $3 source */
 const RECORD_CONSENT = /* sql */ `
-  INSERT INTO consents (person_id, purpose, granted, source) VALUES ($1, 'review_invitation', $2, 'api') RETURNING id, recorded_at`;
+  INSERT INTO consents (person_id, purpose, granted, source) VALUES ($1, 'review_invitation', $2, $3) RETURNING id, recorded_at`;
+/* $1 person id — the history, newest first (the first row is the one in force) */
+const CONSENT_HISTORY = /* sql */ `
+  SELECT id, purpose, granted, source, recorded_at FROM consents WHERE person_id = $1 ORDER BY recorded_at DESC, id DESC`;
 
 /** Operator routes of the processor pushes (under /api, bearer auth): sync state, retry, labels, consents, register. */
 export async function processorsRoutes(
@@ -64,8 +70,17 @@ export async function processorsRoutes(
     const email = identifyingEmail(body.email)!;
     const person = (await opts.pool.query<{ person_id: string }>(PERSON_BY_KEY, [opts.subjectKey(email)])).rows[0];
     if (!person) throw notFound('no person with this email in the mirror');
-    const { rows } = await opts.pool.query(RECORD_CONSENT, [person.person_id, body.granted]);
-    return reply.status(201).send({ id: Number(rows[0].id), purpose: body.purpose, granted: body.granted, recordedAt: rows[0].recorded_at.toISOString() });
+    const { rows } = await opts.pool.query(RECORD_CONSENT, [person.person_id, body.granted, body.source]);
+    await audit(opts.pool, { actor: 'operator', action: body.granted ? 'consent.granted' : 'consent.withdrawn', subjectKey: opts.subjectKey(email), detail: { purpose: body.purpose, source: body.source } });
+    return reply.status(201).send({ id: Number(rows[0].id), purpose: body.purpose, granted: body.granted, source: body.source, recordedAt: rows[0].recorded_at.toISOString() });
+  });
+
+  app.get('/consents', async (req) => {
+    const q = parseInput(consentQuery, req.query);
+    const person = (await opts.pool.query<{ person_id: string }>(PERSON_BY_KEY, [opts.subjectKey(identifyingEmail(q.email)!)])).rows[0];
+    if (!person) throw notFound('no person with this email in the mirror');
+    const { rows } = await opts.pool.query(CONSENT_HISTORY, [person.person_id]);
+    return { consents: rows.map((r) => ({ id: Number(r.id), purpose: r.purpose, granted: r.granted, source: r.source, recordedAt: r.recorded_at.toISOString() })) };
   });
 
   app.get('/processors', async () => ({ processors: opts.register }));

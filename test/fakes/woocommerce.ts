@@ -176,6 +176,28 @@ export async function startFakeWooCommerce(opts: FakeWooOptions = {}): Promise<F
     return c ? sendJson(reply, c) : wcError(reply, 404, 'woocommerce_rest_invalid_id', 'Invalid resource ID.');
   });
 
+  // PUT merges the body into the resource (billing/shipping field by field), as the REST controllers do, and the
+  // save fires order.updated / customer.updated like any other change.
+  const merge = (prev: Rec, body: Rec): Rec => {
+    const next: Rec = { ...prev, ...body };
+    for (const k of ['billing', 'shipping']) if (body[k] && typeof body[k] === 'object') next[k] = { ...(prev[k] as Rec), ...(body[k] as Rec) };
+    return next;
+  };
+  app.put(`${REST}/orders/:id(^\\d+$)`, async (req, reply) => {
+    const prev = orders.get(Number((req.params as { id: string }).id));
+    if (!prev) return wcError(reply, 404, 'woocommerce_rest_shop_order_invalid_id', 'Invalid ID.');
+    const { body } = write(orders, merge(prev, (req.body ?? {}) as Rec), {});
+    void hooks.deliver('order.updated', phpJson(body));
+    return sendJson(reply, body);
+  });
+  app.put(`${REST}/customers/:id(^\\d+$)`, async (req, reply) => {
+    const prev = customers.get(Number((req.params as { id: string }).id));
+    if (!prev) return wcError(reply, 404, 'woocommerce_rest_invalid_id', 'Invalid resource ID.');
+    const { body } = write(customers, merge(prev, (req.body ?? {}) as Rec), {});
+    void hooks.deliver('customer.updated', phpJson(body));
+    return sendJson(reply, body);
+  });
+
   registerWebhookRoutes(app, hooks, () => url);
   await app.listen({ host: '127.0.0.1', port: 0 });
   url = `https://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
