@@ -30,7 +30,8 @@ export function checkExtension(r: { status: RequestStatus; extendedAt: Date | nu
 /** Which statuses an action may start from. */
 export const ALLOWED_FROM: Record<'verify' | 'complete' | 'reject' | 'decide' | 'lift', RequestStatus[]> = {
   verify: ['received', 'awaiting_verification'],
-  complete: ['in_progress', 'received'], // received: only for "no data held" (checked by the service)
+  // received / awaiting_verification: only for "no data held"; a known person must be verified (the service checks)
+  complete: ['in_progress', 'received', 'awaiting_verification'],
   reject: ['received', 'awaiting_verification', 'in_progress'],
   decide: ['in_progress'],
   lift: ['completed'],

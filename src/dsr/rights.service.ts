@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Pool } from '../platform/db.js';
+import type { Pool, PoolClient } from '../platform/db.js';
 import { withTransaction } from '../platform/db.js';
 import { AppError } from '../platform/errors.js';
 import type { Clock } from '../platform/clock.js';
@@ -84,22 +84,28 @@ export function createRightsService(deps: RightsDeps) {
     return (await getRequest(deps.pool, id))!;
   }
 
+  /** Builds the package from one consistent view (REPEATABLE READ), stores it for operators, returns the attachment. */
+  async function makeExport(db: PoolClient, r: RequestRow, personId: number, kind: 'access' | 'portability') {
+    const now = deps.clock.now();
+    const data = await loadSubjectData(db, personId, { invoicePrefix: deps.invoicePrefix });
+    if (!data) throw new AppError(409, 'person_gone', 'the person is no longer in the mirror');
+    const pkg = buildExport(data, { kind, generatedAt: now, policyVersion: deps.policyVersion, register: deps.register, retention: deps.retention, shopName: deps.shopName });
+    const expiresAt = new Date(now.getTime() + deps.exportTtlDays * 86_400_000);
+    const { rows } = await db.query<{ id: string }>(
+      `INSERT INTO privacy_exports (request_id, person_id, kind, package, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      [r.id, personId, kind, JSON.stringify(pkg), expiresAt]);
+    const attachment = { filename: `${kind}-${r.id.slice(0, 8)}.json`, contentType: 'application/json', content: Buffer.from(JSON.stringify(pkg, null, 2)) };
+    return { exportId: rows[0]!.id, expiresAt, attachment };
+  }
+
   /** P15, P17, P20: the package, by data category, mailed to the known address as an attachment. */
   async function access(r: RequestRow, personId: number, actor: string): Promise<void> {
     const now = deps.clock.now();
     await withTransaction(deps.pool, async (db) => {
       await db.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ'); // one consistent view across the package's reads
-      const data = await loadSubjectData(db, personId, { invoicePrefix: deps.invoicePrefix });
-      if (!data) throw new AppError(409, 'person_gone', 'the person is no longer in the mirror');
       const kind = r.type === 'portability' ? 'portability' : 'access';
-      const pkg = buildExport(data, { kind, generatedAt: now, policyVersion: deps.policyVersion, register: deps.register, retention: deps.retention, shopName: deps.shopName });
-      const expiresAt = new Date(now.getTime() + deps.exportTtlDays * 86_400_000);
-      const { rows } = await db.query<{ id: string }>(
-        `INSERT INTO privacy_exports (request_id, person_id, kind, package, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-        [r.id, personId, kind, JSON.stringify(pkg), expiresAt]);
-      const exportId = rows[0]!.id;
-      const filename = `${kind}-${r.id.slice(0, 8)}.json`;
-      await mail(r, 'completion', {}, [{ filename, contentType: 'application/json', content: Buffer.from(JSON.stringify(pkg, null, 2)) }])(db);
+      const { exportId, expiresAt, attachment } = await makeExport(db, r, personId, kind);
+      await mail(r, 'completion', {}, [attachment])(db);
       await updateRequest(db, r.id, { status: 'completed', completedAt: now, outcome: { exportId, kind, expiresAt: expiresAt.toISOString() } });
       await addStep(db, r.id, actor, 'completed', `export ${exportId} mailed to the known address`);
       await audit(db, { actor, action: 'export.generated', subjectKey: r.subjectKey, requestId: r.id, detail: { exportId, kind } });
@@ -145,16 +151,20 @@ export function createRightsService(deps: RightsDeps) {
     deps.requests.expect(r, 'decide');
     const personId = (await personIdsByKeys(deps.pool, [r.subjectKey]))[0] ?? null;
     await withTransaction(deps.pool, async (db) => {
+      await db.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      let exported: Awaited<ReturnType<typeof makeExport>> | null = null;
       if (personId !== null) {
         await db.query(SET_OBJECTION, [personId, upheld ? 'upheld' : 'rejected']);
         if (upheld) await db.query(DROP_NON_REQUIRED, [personId]);
+        // Upheld: the client receives what is still held and why (the export, with each legal basis).
+        if (upheld) exported = await makeExport(db, r, personId, 'access');
       }
       await updateRequest(db, id, {
         status: 'completed', completedAt: deps.clock.now(), objectionDecision: upheld ? 'upheld' : 'rejected', decisionReason: reason,
-        outcome: { decision: upheld ? 'upheld' : 'rejected', legalBasisKept: upheld ? ['legal_obligation', 'contract'] : [] },
+        outcome: { decision: upheld ? 'upheld' : 'rejected', legalBasisKept: upheld ? ['legal_obligation', 'contract'] : [], ...(exported ? { exportId: exported.exportId } : {}) },
       });
       await addStep(db, id, actor, upheld ? 'objection_upheld' : 'objection_rejected', reason);
-      await mail(r, 'objection_decision', { upheld, reason })(db);
+      await mail(r, 'objection_decision', { upheld, reason }, exported ? [exported.attachment] : undefined)(db);
       await audit(db, { actor, action: upheld ? 'objection.upheld' : 'objection.rejected', subjectKey: r.subjectKey, requestId: id });
     });
     // Held work goes again: the gate drops what the objection ends and lets required bookings through.

@@ -46,8 +46,8 @@ export async function verifyRoutes(app: FastifyInstance, opts: { pool: Pool; clo
 
   app.post('/verify/:token', async (req, reply) => {
     const wantsJson = (req.headers['content-type'] ?? '').includes('json');
-    const answer = (status: number, error: string | null, html: string) =>
-      wantsJson ? reply.status(status).send(error ? { error } : { status: 'verified' }) : reply.status(status).type('text/html').send(html);
+    const answer = (status: number, error: string | null, html: string, extra: Record<string, unknown> = {}) =>
+      wantsJson ? reply.status(status).send(error ? { error, ...extra } : { status: 'verified' }) : reply.status(status).type('text/html').send(html);
     const p = tokenParams.safeParse(req.params);
     const b = codeBody.safeParse(req.body ?? {});
     if (!p.success) return answer(404, 'not_found', page('Niet gevonden / Not found', '<p>Deze link is ongeldig. / This link is not valid.</p>'));
@@ -58,13 +58,13 @@ export async function verifyRoutes(app: FastifyInstance, opts: { pool: Pool; clo
       await client.query('BEGIN');
       const t = (await client.query(TOKEN, [hashOf(p.data.token)])).rows[0];
       const now = opts.clock.now();
-      let result: [number, string | null, string];
+      let result: [number, string | null, string, Record<string, unknown>?];
       if (!t || t.used_at || t.expires_at < now || t.attempts >= MAX_TRIES || !['received', 'awaiting_verification'].includes(t.status)) {
         result = [410, 'expired', page('Verlopen / Expired', '<p>Deze link is verlopen of al gebruikt. Neem contact op met de winkel. / This link has expired or was used already. Please contact the shop.</p>')];
       } else if (!codeMatches(b.data.code, t.code_hash)) {
         await client.query('UPDATE verification_tokens SET attempts = attempts + 1 WHERE id = $1', [t.id]);
         const left = MAX_TRIES - t.attempts - 1;
-        result = [400, 'wrong_code', form(p.data.token, `<p><strong>Onjuiste code; nog ${left} poging(en). / Wrong code; ${left} attempt(s) left.</strong></p>`)];
+        result = [400, 'wrong_code', form(p.data.token, `<p><strong>Onjuiste code; nog ${left} poging(en). / Wrong code; ${left} attempt(s) left.</strong></p>`), { triesLeft: left }];
       } else {
         await client.query('UPDATE verification_tokens SET used_at = $2, attempts = attempts + 1 WHERE id = $1', [t.id, now]);
         verifiedRequest = t.request_id;
