@@ -8,7 +8,8 @@ module.exports = {
     // cookie@2 (via light-my-request, fastify.inject) is ESM-only; Jest 30 on Node 20 cannot require it untransformed.
     '^.+\\.js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
+  // cookie@2 is ESM-only and @fastify/cookie imports it dynamically: both go through swc (import() → require).
+  transformIgnorePatterns: ['/node_modules/(?!(cookie|@fastify/cookie)/)'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   globalSetup: '<rootDir>/test/setup/global-setup.cjs',
   reporters: ['default', '<rootDir>/test/setup/summary-reporter.cjs'],

@@ -46,7 +46,7 @@ export function benchConfig(queuePrefix: string): Config {
     dataDir: '/tmp/woo-companion-bench',
     sourceAllowlist: [SHOP.replace(/\/+$/, '')],
     shutdownTimeoutMs: 10_000,
-    secrets: { webhookSecret: WEBHOOK_SECRET, adminToken: 'bench-admin-token-0123456789abcdef', pseudonymKey: 'bench-pseudonym-key-0123456789abcdef0123', fiscalToken: null },
+    secrets: { webhookSecret: WEBHOOK_SECRET, adminToken: 'bench-admin-token-0123456789abcdef', pseudonymKey: 'bench-pseudonym-key-0123456789abcdef0123', fiscalToken: null, metricsToken: null },
   };
 }
 

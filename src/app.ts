@@ -1,7 +1,9 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Deps } from './deps.js';
 import { registerErrorHandling } from './platform/errors.js';
-import { bearerAuth } from './platform/auth.js';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import { installAuth } from './operators/auth.hooks.js';
 import { intakeRoutes } from './intake/intake.routes.js';
 import { customersRoutes } from './operator/customers.routes.js';
 import { healthRoutes } from './operator/health.routes.js';
@@ -14,11 +16,30 @@ import { processorsRoutes } from './processors/processors.routes.js';
 import { dsrRoutes } from './dsr/dsr.routes.js';
 import { verifyRoutes } from './dsr/verify.routes.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeList: { method: string; url: string }[];
+  }
+}
+
 /** Builds the HTTP API: platform concerns first, then each capability's routes in its own scope. */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
+  // Every route, as registered: the route-walk test checks each against the access policy.
+  const routes: { method: string; url: string }[] = [];
+  app.decorate('routeList', routes);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
+  });
   registerErrorHandling(app);
+  await app.register(cookie);
+  // Security headers; the desk's pages are server-rendered with their own inline-free CSS and forms.
+  await app.register(helmet, { global: true });
+  installAuth(app, {
+    pool: deps.pool, clock: deps.clock, adminToken: config.secrets.adminToken, fiscalToken: config.secrets.fiscalToken,
+    metricsToken: config.secrets.metricsToken,
+  });
 
   await app.register(intakeRoutes, {
     webhookSecret: config.secrets.webhookSecret,
@@ -28,7 +49,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
 
   await app.register(async (api) => {
-    api.addHook('onRequest', bearerAuth(config.secrets.adminToken));
     await api.register(customersRoutes, { pool: deps.pool });
     await api.register(syncRoutes, { services: deps.sync, queues: deps.queues });
     await api.register(erasureRoutes, { eraseSubject: deps.eraseSubject });
@@ -40,7 +60,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // Public: the one-time verification page of a privacy request (rate-limited in its own scope).
   await app.register(verifyRoutes, { pool: deps.pool, clock: deps.clock, requests: deps.requests });
   // P13: its own scope and its own token; the operator token is refused.
-  await app.register(fiscalRoutes, { prefix: '/api', pool: deps.pool, fiscalToken: config.secrets.fiscalToken, adminToken: config.secrets.adminToken });
+  await app.register(fiscalRoutes, { prefix: '/api', pool: deps.pool });
 
   await app.register(healthRoutes, {
     pool: deps.pool,

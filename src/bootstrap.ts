@@ -19,7 +19,7 @@ export function loadConfigOrExit(env = process.env): { config: Config; log: Logg
     const log = createLogger(config.logLevel);
     if (generated.length) {
       // Printed once, on the terminal only (never through the logger): the operator needs them to set up WooCommerce.
-      const names = { webhookSecret: 'WC_WEBHOOK_SECRET', adminToken: 'ADMIN_TOKEN', pseudonymKey: 'PSEUDONYM_KEY', fiscalToken: 'FISCAL_TOKEN' } as const;
+      const names = { webhookSecret: 'WC_WEBHOOK_SECRET', adminToken: 'ADMIN_TOKEN', pseudonymKey: 'PSEUDONYM_KEY', fiscalToken: 'FISCAL_TOKEN', metricsToken: 'METRICS_TOKEN' } as const;
       process.stderr.write(`\nGenerated secrets, stored in ${config.dataDir}/secrets.json (mode 0600):\n`);
       for (const k of generated) process.stderr.write(`  ${names[k]}=${secrets[k]}\n`);
       process.stderr.write('\n');

@@ -29,6 +29,8 @@ const envSchema = z.object({
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   WC_WEBHOOKS_AUTOREPAIR: z.enum(['true', 'false', '1', '0']).default('false'),
   FISCAL_TOKEN: z.string().min(24, 'at least 24 characters').optional(),
+  METRICS_TOKEN: z.string().min(24, 'at least 24 characters').optional(),
+  OPERATOR_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   INVOICE_PREFIX: z.string().max(20).regex(/^[A-Za-z0-9_/.-]*$/, 'letters, digits and _ / . - only').default('WC-'),
   FISCAL_RETENTION_YEARS: z.coerce.number().int().min(7, 'at least 7 (Art. 52 AWR)').max(30).default(7),
   RETENTION_CRON: z.string().min(9).default('0 3 * * *'),
@@ -68,7 +70,9 @@ export interface Config {
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
   /** Filled by resolveSecrets(): from the environment, or generated once outside production. */
-  secrets: { webhookSecret: string; adminToken: string; pseudonymKey: string; fiscalToken: string | null };
+  secrets: { webhookSecret: string; adminToken: string; pseudonymKey: string; fiscalToken: string | null; metricsToken: string | null };
+  /** Operator accounts' tokens expire after this many days (P4). */
+  operatorTokenTtlDays: number;
   /** Normalised X-WC-Webhook-Source values; null accepts every source. */
   sourceAllowlist: string[] | null;
   policyVersion: string;
@@ -143,7 +147,10 @@ export function parseEnv(env: NodeJS.ProcessEnv): Omit<Config, 'secrets'> & { ra
     queuePrefix: e.QUEUE_PREFIX,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
-    rawSecrets: { webhookSecret: e.WC_WEBHOOK_SECRET, adminToken: e.ADMIN_TOKEN, pseudonymKey: e.PSEUDONYM_KEY, fiscalToken: e.FISCAL_TOKEN },
+    rawSecrets: {
+      webhookSecret: e.WC_WEBHOOK_SECRET, adminToken: e.ADMIN_TOKEN, pseudonymKey: e.PSEUDONYM_KEY, fiscalToken: e.FISCAL_TOKEN, metricsToken: e.METRICS_TOKEN,
+    },
+    operatorTokenTtlDays: e.OPERATOR_TOKEN_TTL_DAYS,
     sourceAllowlist: allow.length ? allow : null,
     policyVersion: e.POLICY_VERSION,
     rawPayloadRetentionDays: e.RAW_PAYLOAD_RETENTION_DAYS,

@@ -27,8 +27,8 @@ const reasonBody = z.object({ reason: z.string().trim().min(3, 'say why').max(10
 const extendBody = z.object({ reason: z.string().trim().min(3, 'say why').max(1000), days: z.number().int().min(1).max(61, 'days: at most 61') }).strict();
 const decisionBody = z.object({ upheld: z.boolean(), reason: z.string().trim().min(3, 'say why').max(1000) }).strict();
 
-/** The operator's name once accounts exist (the operator issue); until then the bootstrap token's holder. */
-const actorOf = (_req: FastifyRequest) => 'operator';
+/** The signed-in operator's name, for the request's steps and the audit trail. */
+const actorOf = (req: FastifyRequest) => req.principal?.name ?? 'operator';
 
 export function presentRequest(r: RequestRow, now: Date) {
   return {

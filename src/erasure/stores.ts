@@ -205,6 +205,8 @@ export const TABLES_WITHOUT_PERSONAL_DATA: Record<string, string> = {
   processor_erasures: 'per-processor erasure outcomes by tombstone id',
   verification_tokens: 'hashes of one-time codes and links',
   audit_log: 'what was done, when, by whom, to which subject key — never the data (P14b)',
+  operators: 'staff accounts: names, roles and scrypt hashes — no client data',
+  operator_sessions: 'desk sessions of staff: hashed ids and CSRF tokens',
 };
 
 /** Everything a tombstone says was erased. */

@@ -36,6 +36,7 @@ export function resolveSecrets(
     webhookSecret: pick('webhookSecret'), adminToken: pick('adminToken'), pseudonymKey: pick('pseudonymKey'),
     // Optional in production (no fiscal reader until one is configured); generated elsewhere so it can be tried.
     fiscalToken: opts.production ? raw.fiscalToken ?? null : pick('fiscalToken'),
+    metricsToken: opts.production ? raw.metricsToken ?? null : pick('metricsToken'),
   };
   if (generated.length) {
     mkdirSync(dataDir, { recursive: true });

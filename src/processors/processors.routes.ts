@@ -71,7 +71,7 @@ export async function processorsRoutes(
     const person = (await opts.pool.query<{ person_id: string }>(PERSON_BY_KEY, [opts.subjectKey(email)])).rows[0];
     if (!person) throw notFound('no person with this email in the mirror');
     const { rows } = await opts.pool.query(RECORD_CONSENT, [person.person_id, body.granted, body.source]);
-    await audit(opts.pool, { actor: 'operator', action: body.granted ? 'consent.granted' : 'consent.withdrawn', subjectKey: opts.subjectKey(email), detail: { purpose: body.purpose, source: body.source } });
+    await audit(opts.pool, { actor: req.principal?.name ?? 'operator', action: body.granted ? 'consent.granted' : 'consent.withdrawn', subjectKey: opts.subjectKey(email), detail: { purpose: body.purpose, source: body.source } });
     return reply.status(201).send({ id: Number(rows[0].id), purpose: body.purpose, granted: body.granted, source: body.source, recordedAt: rows[0].recorded_at.toISOString() });
   });
 

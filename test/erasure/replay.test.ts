@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_TOKEN, FISCAL_TOKEN, TEST_DATABASE_URL, TEST_REDIS_URL, WEBHOOK_SECRET, createTestContext, type TestContext } from '../setup/context.js';
+import { ADMIN_TOKEN, FISCAL_TOKEN, TEST_DATABASE_URL, TEST_REDIS_URL, WEBHOOK_SECRET, createTestContext, type TestContext, METRICS_TOKEN } from '../setup/context.js';
 import { aDelivery } from '../builders/webhooks.js';
 import { aCustomer, anOrder, nextId } from '../builders/woocommerce.js';
 import { LEDGER_FILE } from '../../src/erasure/ledger.js';
@@ -174,7 +174,7 @@ describe('P14b erasure:replay after restoring a pre-erasure dump', () => {
       env: {
         PATH: process.env.PATH, NODE_ENV: 'test', LOG_LEVEL: 'warn', DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL,
         DATA_DIR: dataDir, PGOPTIONS: `-c search_path=${schema}`, PSEUDONYM_KEY: ctx.config.secrets.pseudonymKey,
-        WC_WEBHOOK_SECRET: WEBHOOK_SECRET, ADMIN_TOKEN, FISCAL_TOKEN,
+        WC_WEBHOOK_SECRET: WEBHOOK_SECRET, ADMIN_TOKEN, FISCAL_TOKEN, METRICS_TOKEN,
       },
     });
     const n = ledgerLines().length;

@@ -116,8 +116,9 @@ describe('P13 fiscal archive: invoices survive an erasure, restricted, for the l
     expect(missing.statusCode).toBe(400);
     expect(missing.json().message).toMatch(/invoiceNumber/);
     expect((await archive('WC-does-not-exist', FISCAL_TOKEN)).statusCode).toBe(404);
-    // The fiscal token opens the archive only, not the operator API; reads log no personal data.
-    expect((await ctx.app.inject({ url: `/api/orders/${refunded.id}`, headers: { authorization: `Bearer ${FISCAL_TOKEN}` } })).statusCode).toBe(401);
+    // The fiscal token acts as an auditor: it reads the operator API but changes nothing; reads log no personal data.
+    expect((await ctx.app.inject({ url: `/api/orders/${refunded.id}`, headers: { authorization: `Bearer ${FISCAL_TOKEN}` } })).statusCode).toBe(200);
+    expect((await ctx.app.inject({ method: 'POST', url: '/api/retention/sweeps', headers: { authorization: `Bearer ${FISCAL_TOKEN}` }, payload: {} })).statusCode).toBe(403);
     expect(ctx.logs.join('\n')).not.toMatch(/Visser|Keizersgracht/);
   });
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { InjectOptions } from 'fastify';
-import { createTestContext, SHOP, type TestContext } from '../setup/context.js';
+import { createTestContext, SHOP, type TestContext, METRICS_TOKEN } from '../setup/context.js';
 import { aDelivery, phpJson } from '../builders/webhooks.js';
 import { anOrder } from '../builders/woocommerce.js';
 import { createOfflineApp, type OfflineApp } from '../builders/offline.js';
@@ -233,7 +233,7 @@ describe('GET /metrics', () => {
     return line ? Number(line.split(' ').pop()) : 0;
   };
   const scrape = async () => {
-    const res = await ctx.app.inject({ url: '/metrics' });
+    const res = await ctx.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(res.statusCode).toBe(200);
     return res.body;
   };

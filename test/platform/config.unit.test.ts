@@ -52,7 +52,7 @@ describe('P4 secrets outside production', () => {
   test('when unset, then they are generated once (≥ 40 alphanumerics), stored 0600, and reused on the next start', () => {
     const dir = mkdtempSync(join(tmpdir(), 'woo-secrets-'));
     const first = resolveSecrets({}, dir);
-    expect(first.generated.sort()).toEqual(['adminToken', 'fiscalToken', 'pseudonymKey', 'webhookSecret']);
+    expect(first.generated.sort()).toEqual(['adminToken', 'fiscalToken', 'metricsToken', 'pseudonymKey', 'webhookSecret']);
     for (const v of Object.values(first.secrets)) expect(v).toMatch(/^[A-Za-z0-9]{40,}$/);
     const file = join(dir, 'secrets.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);

@@ -1,4 +1,4 @@
-import { ADMIN_TOKEN, type TestContext } from '../setup/context.js';
+import { ADMIN_TOKEN, type TestContext, METRICS_TOKEN } from '../setup/context.js';
 import { aDelivery } from '../builders/webhooks.js';
 import { anOrder, nextId, type OrderOverrides } from '../builders/woocommerce.js';
 
@@ -67,7 +67,7 @@ export const startSweep = (ctx: TestContext, payload: object = {}) =>
 
 /** The value of one Prometheus sample from GET /metrics (0 when absent). */
 export async function metricValue(ctx: TestContext, sample: string): Promise<number> {
-  const res = await ctx.app.inject({ url: '/metrics' });
+  const res = await ctx.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
   expect(res.statusCode).toBe(200);
   const line = res.body.split('\n').find((l) => l.startsWith(`${sample} `));
   return line ? Number(line.slice(sample.length + 1)) : 0;

@@ -17,12 +17,14 @@ export const WEBHOOK_SECRET = 's3cr3t';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const SHOP = 'https://shop.example/';
 export const FISCAL_TOKEN = 'test-fiscal-token-0123456789abcdef';
+export const METRICS_TOKEN = 'test-metrics-token-0123456789abcdef';
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
     nodeEnv: 'test', port: 0, host: '127.0.0.1', databaseUrl: TEST_DATABASE_URL, redisUrl: TEST_REDIS_URL,
     queuePrefix: `test-${randomBytes(6).toString('hex')}`, dataDir: '/tmp/woo-companion-test', logLevel: 'info',
-    secrets: { webhookSecret: WEBHOOK_SECRET, adminToken: ADMIN_TOKEN, pseudonymKey: 'test-pseudonym-key-0123456789abcdef0123', fiscalToken: FISCAL_TOKEN },
+    secrets: { webhookSecret: WEBHOOK_SECRET, adminToken: ADMIN_TOKEN, pseudonymKey: 'test-pseudonym-key-0123456789abcdef0123', fiscalToken: FISCAL_TOKEN, metricsToken: METRICS_TOKEN },
+    operatorTokenTtlDays: 90,
     sourceAllowlist: ['https://shop.example'], policyVersion: '2023-08-21', rawPayloadRetentionDays: 7,
     mirrorConcurrency: 32, shutdownTimeoutMs: 5000,
     woo: null, reconcileEveryMs: 300_000, publicUrl: null, webhooksAutorepair: false,

@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo } from 'node:net';
 import type { Job } from 'bullmq';
-import { ADMIN_TOKEN, WEBHOOK_SECRET, createTestContext, type TestContext } from '../setup/context.js';
+import { ADMIN_TOKEN, WEBHOOK_SECRET, createTestContext, type TestContext, METRICS_TOKEN } from '../setup/context.js';
 import { anOrder } from '../builders/woocommerce.js';
 import { startFakeWooCommerce, type FakeWoo } from '../fakes/woocommerce.js';
 import { JobName } from '../../src/jobs.js';
@@ -52,7 +52,7 @@ async function health() {
 }
 const stateOf = (h: Awaited<ReturnType<typeof health>>, topic: string) => h.topics.find((t) => t.topic === topic);
 async function metric(state: string): Promise<number> {
-  const text = (await ctx.app.inject({ url: '/metrics' })).body;
+  const text = (await ctx.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).body;
   const m = new RegExp(`^woo_shop_webhooks\\{state="${state}"\\} (\\d+)$`, 'm').exec(text);
   if (!m) throw new Error(`no woo_shop_webhooks{state="${state}"} in /metrics`);
   return Number(m[1]);

@@ -1,0 +1,119 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Pool } from '../platform/db.js';
+import type { Clock } from '../platform/clock.js';
+import { AppError } from '../platform/errors.js';
+import { audit } from '../audit/audit.repository.js';
+import { AUDITED_READS, type Principal, accessFor, authorise } from './access-policy.js';
+import { operatorById, sessionOf, touchOperator } from './operators.repository.js';
+import { parseToken, secretMatches } from './operator-token.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+    /** The desk session's CSRF token, when signed in through the desk. */
+    csrf: string | null;
+  }
+}
+
+export const SESSION_COOKIE = 'woo_session';
+
+/**
+ * Authentication and authorisation for every route, from the one policy table (access-policy.ts): bearer tokens
+ * (ADMIN_TOKEN, FISCAL_TOKEN, operator accounts), the desk's session cookie, and METRICS_TOKEN for /metrics. Every
+ * operator action, and every read of a person, an export or a fiscal row, lands in the audit trail with the name.
+ */
+export function installAuth(app: FastifyInstance, deps: {
+  pool: Pool; clock: Clock; adminToken: string; fiscalToken: string | null; metricsToken: string | null;
+}): void {
+  const digest = (v: string) => createHash('sha256').update(v).digest();
+  const same = (a: Buffer, b: Buffer | null) => b !== null && timingSafeEqual(a, b);
+  const admin = digest(deps.adminToken);
+  const fiscal = deps.fiscalToken ? digest(deps.fiscalToken) : null;
+  const metrics = deps.metricsToken ? digest(deps.metricsToken) : null;
+  // scrypt is deliberately slow: a verified account token is remembered for a minute (revocation takes ≤ 60 s).
+  const verified = new Map<string, { p: Principal; until: number }>();
+  // Failed account-token checks per client: past the limit, 429 (P4: precautions against misuse; scrypt is costly).
+  const failures = new Map<string, { n: number; since: number }>();
+
+  const bearer = (req: FastifyRequest) => /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim() ?? null;
+
+  async function principalOf(req: FastifyRequest): Promise<Principal | null> {
+    const token = bearer(req);
+    if (token) {
+      const d = digest(token);
+      if (same(d, admin)) return { name: 'admin', role: 'operator', via: 'admin_token' };
+      if (same(d, fiscal)) return { name: 'fiscal', role: 'auditor', via: 'fiscal_token' };
+      const key = d.toString('hex');
+      const hit = verified.get(key);
+      if (hit && hit.until > Date.now()) return hit.p;
+      const parsed = parseToken(token);
+      if (!parsed) return null;
+      // Only account tokens cost a scrypt check; past 30 failed ones a minute from one client, it gets 429.
+      const attempt = `${req.ip}:${parsed.id}`; // per client and account: nobody locks out a colleague's other address
+      if (tooMany(attempt)) throw new AppError(429, 'too_many_attempts', 'too many failed sign-ins; wait a minute');
+      const op = await operatorById(deps.pool, parsed.id);
+      const now = deps.clock.now();
+      if (!op || op.revokedAt || op.expiresAt <= now || !(await secretMatches(parsed.secret, op.salt, op.secretHash))) {
+        failed(attempt);
+        return null;
+      }
+      const p: Principal = { name: op.name, role: op.role, via: 'account' };
+      verified.set(key, { p, until: Date.now() + 60_000 });
+      void touchOperator(deps.pool, op.id).catch(() => undefined);
+      return p;
+    }
+    const cookie = req.cookies?.[SESSION_COOKIE];
+    if (cookie) {
+      const s = await sessionOf(deps.pool, cookie, deps.clock.now());
+      if (s) {
+        req.csrf = s.csrf;
+        return { name: s.name, role: s.role, via: 'session' };
+      }
+    }
+    return null;
+  }
+
+  function tooMany(ip: string): boolean {
+    const f = failures.get(ip);
+    return !!f && Date.now() - f.since < 60_000 && f.n >= 30;
+  }
+  function failed(ip: string): void {
+    const f = failures.get(ip);
+    if (!f || Date.now() - f.since >= 60_000) failures.set(ip, { n: 1, since: Date.now() });
+    else f.n++;
+    if (failures.size > 10_000) failures.clear();
+  }
+
+  app.decorateRequest('principal', null);
+  app.decorateRequest('csrf', null);
+  app.addHook('onRequest', async (req) => {
+    const url = req.routeOptions.url;
+    if (!url) return; // no such route: the 404 handler answers
+    const access = accessFor(req.method, url);
+    if (access.kind === 'public') return;
+    if (access.kind === 'metrics') {
+      const token = bearer(req);
+      if (token && same(digest(token), metrics)) return;
+      throw new AppError(401, 'unauthorized', deps.metricsToken ? 'missing or invalid METRICS_TOKEN' : 'METRICS_TOKEN is not configured');
+    }
+    const p = await principalOf(req);
+    const denied = authorise(access, p);
+    if (denied) {
+      throw new AppError(denied.status, denied.status === 401 ? 'unauthorized' : 'forbidden', denied.message);
+    }
+    req.principal = p;
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const url = req.routeOptions.url;
+    const p = req.principal;
+    if (!url || !p || reply.statusCode >= 400) return;
+    const write = req.method !== 'GET' && req.method !== 'HEAD';
+    if (!write && !AUDITED_READS.some((r) => r.test(url))) return;
+    await audit(deps.pool, {
+      actor: p.name, action: `${write ? 'operator.action' : 'operator.read'} ${req.method} ${url}`,
+      detail: { status: reply.statusCode, via: p.via, params: req.params ?? {} },
+    }).catch(() => undefined);
+  });
+}
