@@ -87,7 +87,7 @@ export function installAuth(app: FastifyInstance, deps: {
 
   app.decorateRequest('principal', null);
   app.decorateRequest('csrf', null);
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
     const url = req.routeOptions.url;
     if (!url) return; // no such route: the 404 handler answers
     const access = accessFor(req.method, url);
@@ -100,20 +100,26 @@ export function installAuth(app: FastifyInstance, deps: {
     const p = await principalOf(req);
     const denied = authorise(access, p);
     if (denied) {
+      // A person opening a desk page without a session is sent to the sign-in page, not shown JSON.
+      if (denied.status === 401 && req.method === 'GET' && url.startsWith('/desk')) {
+        return reply.redirect(`/desk/login?next=${encodeURIComponent(req.url)}`);
+      }
       throw new AppError(denied.status, denied.status === 401 ? 'unauthorized' : 'forbidden', denied.message);
     }
     req.principal = p;
   });
 
-  app.addHook('onResponse', async (req, reply) => {
+  // Before the answer leaves (onSend): once an operator sees success, the audit entry exists.
+  app.addHook('onSend', async (req, reply, payload) => {
     const url = req.routeOptions.url;
     const p = req.principal;
-    if (!url || !p || reply.statusCode >= 400) return;
+    if (!url || !p || reply.statusCode >= 400) return payload;
     const write = req.method !== 'GET' && req.method !== 'HEAD';
-    if (!write && !AUDITED_READS.some((r) => r.test(url))) return;
+    if (!write && !AUDITED_READS.some((r) => r.test(url))) return payload;
     await audit(deps.pool, {
       actor: p.name, action: `${write ? 'operator.action' : 'operator.read'} ${req.method} ${url}`,
       detail: { status: reply.statusCode, via: p.via, params: req.params ?? {} },
     }).catch(() => undefined);
+    return payload;
   });
 }
