@@ -9,7 +9,8 @@ module.exports = {
     '^.+\\.js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   // cookie@2 is ESM-only and @fastify/cookie imports it dynamically: both go through swc (import() → require).
-  transformIgnorePatterns: ['/node_modules/(?!(cookie|@fastify/cookie)/)'],
+  // content-disposition@3 (via @fastify/static, under bull-board and swagger-ui) is ESM-only too.
+  transformIgnorePatterns: ['/node_modules/(?!(cookie|@fastify/cookie|content-disposition)/)'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   globalSetup: '<rootDir>/test/setup/global-setup.cjs',
   reporters: ['default', '<rootDir>/test/setup/summary-reporter.cjs'],

@@ -4,6 +4,10 @@ import { registerErrorHandling } from './platform/errors.js';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import { installAuth } from './operators/auth.hooks.js';
+import { collectOnScrape } from './platform/scrape-collectors.js';
+import { deskRoutes } from './desk/desk.routes.js';
+import { openapiDocs } from './platform/openapi.js';
+import { queuesDashboard } from './operator/queues-dashboard.js';
 import { intakeRoutes } from './intake/intake.routes.js';
 import { customersRoutes } from './operator/customers.routes.js';
 import { healthRoutes } from './operator/health.routes.js';
@@ -40,6 +44,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     pool: deps.pool, clock: deps.clock, adminToken: config.secrets.adminToken, fiscalToken: config.secrets.fiscalToken,
     metricsToken: config.secrets.metricsToken,
   });
+  // Before every route: swagger documents only what is registered after it.
+  await openapiDocs(app, { publicUrl: config.publicUrl });
 
   await app.register(intakeRoutes, {
     webhookSecret: config.secrets.webhookSecret,
@@ -57,16 +63,26 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     await api.register(processorsRoutes, { pool: deps.pool, relay: deps.processors.relay, subjectKey: deps.subjectKey, register: deps.register });
     await api.register(dsrRoutes, { pool: deps.pool, clock: deps.clock, requests: deps.requests, rights: deps.rights });
   }, { prefix: '/api' });
+  await app.register(queuesDashboard, { prefix: '/admin/queues', queues: deps.queues.all });
+  // The privacy desk: server-rendered pages for operators (sign-in and assets are public by the policy).
+  await app.register(deskRoutes, {
+    pool: deps.pool, clock: deps.clock, requests: deps.requests, rights: deps.rights, retention: deps.retention,
+    sync: deps.sync, adminToken: config.secrets.adminToken, fiscalToken: config.secrets.fiscalToken,
+    queues: deps.queues, relay: deps.processors.relay,
+  });
   // Public: the one-time verification page of a privacy request (rate-limited in its own scope).
   await app.register(verifyRoutes, { pool: deps.pool, clock: deps.clock, requests: deps.requests });
   // P13: its own scope and its own token; the operator token is refused.
   await app.register(fiscalRoutes, { prefix: '/api', pool: deps.pool });
 
+  const collect = collectOnScrape(deps.metrics, { pool: deps.pool, queues: deps.queues, clock: deps.clock });
   await app.register(healthRoutes, {
     pool: deps.pool,
     redis: deps.redis,
     metrics: deps.metrics,
-    beforeScrape: () => deps.relay.refreshBacklogGauge(),
+    beforeScrape: async () => {
+      await Promise.all([deps.relay.refreshBacklogGauge(), collect()]);
+    },
   });
 
   // During shutdown, tell keep-alive clients to reconnect elsewhere so idle sockets do not hold the close open.

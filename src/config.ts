@@ -42,6 +42,9 @@ const envSchema = z.object({
   SHOP_NAME: z.string().min(1).max(100).default('De webwinkel'),
   EXPORT_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(7),
   WC_ERASE_WRITEBACK: z.enum(['true', 'false', '1', '0']).default('false'),
+  OPERATOR_EMAIL: z.email('an email address').optional(),
+  ALERT_BACKLOG_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  ALERT_RECONCILE_LAG_HOURS: z.coerce.number().gt(0).max(720).default(2),
 });
 
 /** '5m' → 300000; a bare number is seconds. */
@@ -93,6 +96,8 @@ export interface Config {
   processors: ProcessorsConfig;
   /** Data-subject requests: mail (SMTP outbox), export lifetime, shop name in mails and exports. */
   dsr: { smtpUrl: string | null; mailFrom: string; mailRetentionDays: number; shopName: string; exportTtlDays: number; eraseWriteback: boolean };
+  /** Alerts to a human (OPERATOR_EMAIL; unset: logged only). */
+  alerts: { operatorEmail: string | null; backlogMinutes: number; reconcileLagHours: number };
 }
 
 export class ConfigError extends Error {}
@@ -170,5 +175,6 @@ export function parseEnv(env: NodeJS.ProcessEnv): Omit<Config, 'secrets'> & { ra
       smtpUrl: e.SMTP_URL ?? null, mailFrom: e.MAIL_FROM, mailRetentionDays: e.MAIL_RETENTION_DAYS, shopName: e.SHOP_NAME,
       exportTtlDays: e.EXPORT_TTL_DAYS, eraseWriteback: e.WC_ERASE_WRITEBACK === 'true' || e.WC_ERASE_WRITEBACK === '1',
     },
+    alerts: { operatorEmail: e.OPERATOR_EMAIL ?? null, backlogMinutes: e.ALERT_BACKLOG_MINUTES, reconcileLagHours: e.ALERT_RECONCILE_LAG_HOURS },
   };
 }

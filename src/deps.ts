@@ -26,6 +26,7 @@ import { createRequestsService } from './dsr/requests.service.js';
 import { createRightsService } from './dsr/rights.service.js';
 import { reapplyOverlays } from './dsr/rectification.js';
 import { JobName } from './jobs.js';
+import { createAlerts } from './alerts/alerts.service.js';
 
 /** Composition root shared by the API and the workers. Tests pass their own pool (schema per file). */
 export function createDeps(
@@ -76,6 +77,10 @@ export function createDeps(
         .catch(() => undefined);
     }
   };
+  const alerts = createAlerts({
+    pool, clock, log: log.child({ component: 'alerts' }), operatorEmail: config.alerts.operatorEmail, shopName: config.dsr.shopName,
+    thresholds: { backlogMinutes: config.alerts.backlogMinutes, reconcileLagHours: config.alerts.reconcileLagHours }, kick,
+  });
   const requests = createRequestsService({
     pool, clock, log: log.child({ component: 'dsr' }), subjectKey, publicUrl: config.publicUrl ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`, shopName: config.dsr.shopName, kick,
   });
@@ -87,7 +92,7 @@ export function createDeps(
   });
 
   return {
-    config, log, pool, clock, register, requests, rights, kick, subjectKey, metrics, redis, queues, relay, intake, mirror, sync, onIngested, eraseSubject, retention, processors,
+    config, log, pool, clock, register, requests, rights, kick, alerts, subjectKey, metrics, redis, queues, relay, intake, mirror, sync, onIngested, eraseSubject, retention, processors,
     /** Closes what createDeps opened, after the HTTP server and workers have stopped. */
     async close() {
       await relay.stop();

@@ -33,6 +33,8 @@ export const JobName = {
   PurgeLabels: 'purge-labels',
   SendMail: 'send-mail',
   PurgePrivacyData: 'purge-privacy-data',
+  CheckAlerts: 'check-alerts',
+  AlertDigest: 'alert-digest',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -54,6 +56,8 @@ export interface JobPayloads {
   [JobName.PurgeLabels]: Record<string, never>;
   [JobName.SendMail]: Record<string, never>;
   [JobName.PurgePrivacyData]: Record<string, never>;
+  [JobName.CheckAlerts]: Record<string, never>;
+  [JobName.AlertDigest]: Record<string, never>;
 }
 
 /**

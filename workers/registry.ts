@@ -21,6 +21,9 @@ export const jobQueue: Record<JobName, QueueName> = {
   [JobName.PurgeLabels]: QueueName.Maintenance,
   [JobName.SendMail]: QueueName.Mail,
   [JobName.PurgePrivacyData]: QueueName.Maintenance,
+  // Alerts on the mail queue: a long sweep on the maintenance queue must not hold up the alert about it.
+  [JobName.CheckAlerts]: QueueName.Mail,
+  [JobName.AlertDigest]: QueueName.Mail,
 };
 
 /** JobName → handler. Boot fails if a job has no handler, so a job can never sit in a queue nobody works. */

@@ -25,6 +25,11 @@ export async function upsertSchedules(queues: Queues, opts: { sync: boolean; rec
   await queues.maintenance.upsertJobScheduler('purge-privacy-data-daily', { pattern: '40 4 * * *', tz: 'Europe/Amsterdam' }, {
     name: JobName.PurgePrivacyData, data: {}, opts: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 } },
   });
+  // Alerts to a human: conditions checked every minute (each mailed once until it clears), a digest each morning.
+  await queues.mail.upsertJobScheduler('check-alerts', { every: 60_000 }, { name: JobName.CheckAlerts, data: {}, opts: { attempts: 1 } });
+  await queues.mail.upsertJobScheduler('alert-digest-daily', { pattern: '0 8 * * *', tz: 'Europe/Amsterdam' }, {
+    name: JobName.AlertDigest, data: {}, opts: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 } },
+  });
   if (!opts.sync) {
     // Webhooks-only mode: no REST API to reconcile against.
     await Promise.all(['reconcile-orders', 'reconcile-customers-daily', 'check-webhooks'].map((id) => queues.sync.removeJobScheduler(id)));

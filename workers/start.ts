@@ -9,6 +9,8 @@ import { createSyncJobs } from '../src/sync/sync.jobs.js';
 import { createRetentionJobs } from '../src/retention/retention.jobs.js';
 import { createPushJobs } from '../src/processors/push.jobs.js';
 import { createMailJobs } from '../src/mail/mail.jobs.js';
+import { createAlertJobs } from '../src/alerts/alerts.jobs.js';
+import { observeWorkers } from '../src/platform/job-metrics.js';
 import { pushBackoff } from '../src/processors/push.service.js';
 import { createRegistry } from './registry.js';
 import { upsertSchedules } from './schedules.js';
@@ -20,6 +22,7 @@ export async function startWorkers(deps: Deps, opts: { schedules?: boolean } = {
   const syncJobs = createSyncJobs({ pool: deps.pool, log, services: deps.sync, onIngested: deps.onIngested });
   const purgeJobs = createInboxPurgeJobs({ pool: deps.pool, log, metrics: deps.metrics, retentionDays: config.rawPayloadRetentionDays });
   const retentionJobs = createRetentionJobs({ retention: deps.retention, log });
+  const alertJobs = createAlertJobs({ alerts: deps.alerts });
   const mailJobs = createMailJobs({ pool: deps.pool, log, clock: deps.clock, config: config.dsr });
   const pushJobs = createPushJobs({ push: deps.processors.push, pool: deps.pool, log, labelRetentionDays: config.processors.labelRetentionDays });
   const registry = createRegistry({
@@ -39,6 +42,8 @@ export async function startWorkers(deps: Deps, opts: { schedules?: boolean } = {
     [JobName.PurgeLabels]: () => pushJobs.handlePurgeLabels(),
     [JobName.SendMail]: () => mailJobs.handleSendMail(),
     [JobName.PurgePrivacyData]: () => mailJobs.handlePurge(),
+    [JobName.CheckAlerts]: () => alertJobs.handleCheckAlerts(),
+    [JobName.AlertDigest]: () => alertJobs.handleAlertDigest(),
   });
 
   const connection = createWorkerConnection(config.redisUrl);
@@ -70,6 +75,7 @@ export async function startWorkers(deps: Deps, opts: { schedules?: boolean } = {
     w.on('error', (err) => jobLog.error({ err: safeError(err) }, 'worker error'));
     return w;
   });
+  observeWorkers(workers, deps.metrics);
   // Schedules need Redis; if it is down at start-up, keep retrying in the background rather than block the API.
   let scheduleTimer: NodeJS.Timeout | undefined;
   const trySchedules = (): void => {

@@ -9,6 +9,7 @@ import { type RequestRow, getRequest, listRequests, stepsOf } from './requests.r
 import type { RequestsService } from './requests.service.js';
 import type { RightsService } from './rights.service.js';
 import { changesSchema } from './rectification.js';
+import { type RouteDocs, docs } from '../platform/openapi.js';
 
 const fileBody = z.object({
   type: z.enum(REQUEST_TYPES, `type must be one of ${REQUEST_TYPES.join(', ')}`),
@@ -26,6 +27,20 @@ const noteBody = z.object({ note: z.string().trim().min(3, 'say how the requeste
 const reasonBody = z.object({ reason: z.string().trim().min(3, 'say why').max(1000) }).strict();
 const extendBody = z.object({ reason: z.string().trim().min(3, 'say why').max(1000), days: z.number().int().min(1).max(61, 'days: at most 61') }).strict();
 const decisionBody = z.object({ upheld: z.boolean(), reason: z.string().trim().min(3, 'say why').max(1000) }).strict();
+
+const ID = '8d0f6a2c-4b1e-4f3a-9c5d-7e6f8a9b0c1d';
+const REQUEST = {
+  id: ID, type: 'access', status: 'in_progress', email: 'jan@example.com', receivedAt: '2026-06-01T09:00:00.000Z',
+  dueAt: '2026-07-01T09:00:00.000Z', overdue: false, extendedAt: null, extensionReason: null, verifiedAt: '2026-06-01T09:12:00.000Z',
+  verification: 'code', completedAt: null, rejectedAt: null, rejectionReason: null, linkedTo: null, objectionDecision: null,
+  decisionReason: null, noDataHeld: false, outcome: {}, filedBy: 'ada', subjectKey: '5f1e…c9a0',
+};
+const tags = ['privacy requests'];
+const byId = { params: idParams, examples: { params: { id: ID } } };
+const actionDocs = (summary: string, body: z.ZodType | null, example: unknown, request: Record<string, unknown>): RouteDocs => ({
+  summary, tags, ...byId, ...(body ? { body } : {}), examples: { params: { id: ID }, ...(body ? { body: example } : {}) },
+  responses: { 200: { description: 'the request after the action', example: { ...REQUEST, ...request } } },
+});
 
 /** The signed-in operator's name, for the request's steps and the audit trail. */
 const actorOf = (req: FastifyRequest) => req.principal?.name ?? 'operator';
@@ -45,7 +60,13 @@ export function presentRequest(r: RequestRow, now: Date) {
 export async function dsrRoutes(app: FastifyInstance, opts: { pool: Pool; clock: Clock; requests: RequestsService; rights: RightsService }): Promise<void> {
   const show = (r: RequestRow) => presentRequest(r, opts.clock.now());
 
-  app.post('/privacy-requests', async (req, reply) => {
+  app.post('/privacy-requests', docs({
+    summary: 'File a privacy request (access, portability, rectification, erasure, restriction, objection) for an email address',
+    description: 'The deadline is one month from receipt; the requester is mailed a verification link and code unless an operator verifies.',
+    tags, body: fileBody,
+    examples: { body: { type: 'access', email: 'jan@example.com', lang: 'nl', note: 'asked by phone' }, invalid: { body: { type: 'delete', email: 'jan@example.com' } } },
+    responses: { 201: { description: 'the filed request', example: { ...REQUEST, status: 'awaiting_verification', verifiedAt: null, verification: null } } },
+  }), async (req, reply) => {
     const body = parseInput(fileBody, req.body);
     const { request, linked } = await opts.requests.file({
       type: body.type, email: body.email, lang: body.lang, changes: body.changes ?? null, note: body.note ?? null, actor: actorOf(req),
@@ -54,20 +75,38 @@ export async function dsrRoutes(app: FastifyInstance, opts: { pool: Pool; clock:
     return reply.status(201).send(show(request));
   });
 
-  app.get('/privacy-requests', async (req) => {
+  app.get('/privacy-requests', docs({
+    summary: 'List privacy requests by due date, optionally by status or only the overdue ones', tags, querystring: listQuery,
+    examples: { querystring: { status: 'in_progress', overdue: 'false' } },
+    responses: { 200: { description: 'the requests', example: { requests: [REQUEST] } } },
+  }), async (req) => {
     const q = parseInput(listQuery, req.query);
     const rows = await listRequests(opts.pool, { status: q.status ?? null, overdue: q.overdue === 'true', now: opts.clock.now() });
     return { requests: rows.map(show) };
   });
 
-  app.get('/privacy-requests/:id', async (req) => {
+  app.get('/privacy-requests/:id', docs({
+    summary: 'One privacy request with its steps', tags, ...byId,
+    responses: { 200: { description: 'the request', example: { ...REQUEST, steps: [
+      { at: '2026-06-01T09:00:00.000Z', actor: 'ada', step: 'received', note: 'asked by phone' },
+      { at: '2026-06-01T09:12:00.000Z', actor: 'requester', step: 'verified', note: 'one-time code from the known address' }] } } },
+  }), async (req) => {
     const { id } = parseInput(idParams, req.params);
     const r = await getRequest(opts.pool, id);
     if (!r) throw notFound(`no privacy request ${id}`);
     return { ...show(r), steps: await stepsOf(opts.pool, id) };
   });
 
-  app.get('/privacy-requests/:id/export', async (req) => {
+  app.get('/privacy-requests/:id/export', docs({
+    summary: 'The export package of an access or portability request (until EXPORT_TTL_DAYS)', tags, ...byId,
+    responses: {
+      200: { description: 'the package: everything held on the person', example: {
+        format: 'access', generatedAt: '2026-06-02T10:00:00.000Z', controller: 'Testwinkel', policyVersion: '2023-08-21',
+        identity: { firstName: 'Jan', lastName: 'Jansen', status: 'active' }, contact: { accountEmail: 'jan@example.com', emails: [] }, orders: [], consents: [],
+      } },
+      410: { description: 'expired or erased', example: { error: 'export_expired', message: 'the export expired (EXPORT_TTL_DAYS) or was erased', reqId: 'req-1' } },
+    },
+  }), async (req) => {
     const { id } = parseInput(idParams, req.params);
     const { rows } = await opts.pool.query(`SELECT id, kind, package, created_at, expires_at FROM privacy_exports WHERE request_id = $1 ORDER BY created_at DESC LIMIT 1`, [id]);
     const e = rows[0];
@@ -77,24 +116,34 @@ export async function dsrRoutes(app: FastifyInstance, opts: { pool: Pool; clock:
     return e.package;
   });
 
-  const act = (path: string, schema: z.ZodType | null, fn: (id: string, body: never, req: FastifyRequest) => Promise<RequestRow>) =>
-    app.post(`/privacy-requests/:id/${path}`, async (req) => {
+  const act = (path: string, schema: z.ZodType | null, fn: (id: string, body: never, req: FastifyRequest) => Promise<RequestRow>, d: RouteDocs) =>
+    app.post(`/privacy-requests/:id/${path}`, docs(d), async (req) => {
       const { id } = parseInput(idParams, req.params);
       const body = schema ? parseInput(schema, req.body) : {};
       return show(await fn(id, body as never, req));
     });
 
-  act('verify', noteBody, (id, b: { note: string }, req) => opts.requests.verify(id, actorOf(req), b.note));
-  act('complete', null, (id, _b, req) => opts.rights.complete(id, actorOf(req)));
-  act('reject', reasonBody, (id, b: { reason: string }, req) => opts.requests.reject(id, actorOf(req), b.reason));
-  act('extend', extendBody, (id, b: { reason: string; days: number }, req) => opts.requests.extend(id, actorOf(req), b.reason, b.days));
-  act('lift', null, (id, _b, req) => opts.rights.lift(id, actorOf(req)));
-  act('objection-decision', decisionBody, (id, b: { upheld: boolean; reason: string }, req) => opts.rights.decideObjection(id, actorOf(req), b.upheld, b.reason));
+  act('verify', noteBody, (id, b: { note: string }, req) => opts.requests.verify(id, actorOf(req), b.note),
+    actionDocs('Verify the requester by other means (say how)', noteBody, { note: 'called back on the number in the shop account' }, {}));
+  act('complete', null, (id, _b, req) => opts.rights.complete(id, actorOf(req)),
+    actionDocs('Carry out the right and complete the request (export, erasure, restriction…); 409 not_verified while unverified', null, null,
+      { status: 'completed', completedAt: '2026-06-02T10:00:00.000Z', outcome: { exportId: '0b9e…', kind: 'access', expiresAt: '2026-06-09T10:00:00.000Z' } }));
+  act('reject', reasonBody, (id, b: { reason: string }, req) => opts.requests.reject(id, actorOf(req), b.reason),
+    actionDocs('Reject the request (say why; the requester is told)', reasonBody, { reason: 'manifestly unfounded: third request this week' },
+      { status: 'rejected', rejectedAt: '2026-06-02T10:00:00.000Z', rejectionReason: 'manifestly unfounded: third request this week' }));
+  act('extend', extendBody, (id, b: { reason: string; days: number }, req) => opts.requests.extend(id, actorOf(req), b.reason, b.days),
+    actionDocs('Extend the deadline once, by at most two months (say why; the requester is told)', extendBody, { reason: 'complex: 14 years of orders', days: 30 },
+      { dueAt: '2026-07-31T09:00:00.000Z', extendedAt: '2026-06-05T08:00:00.000Z', extensionReason: 'complex: 14 years of orders' }));
+  act('lift', null, (id, _b, req) => opts.rights.lift(id, actorOf(req)),
+    actionDocs('Lift a restriction of processing', null, null, { type: 'restriction', status: 'completed', outcome: { restricted: true, lifted: true, liftedAt: '2026-06-20T08:00:00.000Z' } }));
+  act('objection-decision', decisionBody, (id, b: { upheld: boolean; reason: string }, req) => opts.rights.decideObjection(id, actorOf(req), b.upheld, b.reason),
+    actionDocs('Decide an objection: upheld stops the processing, dismissed says why', decisionBody, { upheld: true, reason: 'no compelling legitimate grounds' },
+      { type: 'objection', status: 'completed', objectionDecision: 'upheld', decisionReason: 'no compelling legitimate grounds' }));
   act('confirm-shop-corrected', null, async (id, _b, req) => {
     const r = await getRequest(opts.pool, id);
     if (!r || r.type !== 'rectification') throw notFound(`no rectification request ${id}`);
     await opts.pool.query(`UPDATE rectification_overlays SET confirmed_at = now() WHERE request_id = $1`, [id]);
     req.log.info({ requestId: id }, 'rectification overlay confirmed: the shop holds the correction');
     return r;
-  });
+  }, actionDocs('Confirm the shop itself now holds a rectification (the overlay stops re-applying it)', null, null, { type: 'rectification', status: 'completed' }));
 }

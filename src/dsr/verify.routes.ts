@@ -5,6 +5,7 @@ import type { Pool } from '../platform/db.js';
 import type { Clock } from '../platform/clock.js';
 import { MAX_TRIES, codeMatches, hashOf } from './verification.js';
 import type { RequestsService } from './requests.service.js';
+import { docs } from '../platform/openapi.js';
 
 /**
  * Public verification (P14): `GET /verify/:token` shows a small form, `POST /verify/:token` with the 6-digit code
@@ -32,19 +33,39 @@ const form = (token: string, message = '') => page('Bevestig uw verzoek / Confir
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
 <button type="submit">Bevestigen / Confirm</button></form>`);
 
+const TOKEN_EXAMPLE = { token: 'Qm9vZ2llLXZlcmlmeS10b2tlbi0wMTIzNDU2Nzg5YWJj' };
+const tags = ['verification (public)'];
+
 export async function verifyRoutes(app: FastifyInstance, opts: { pool: Pool; clock: Clock; requests: RequestsService; max?: number }): Promise<void> {
   await app.register(rateLimit, { max: opts.max ?? 20, timeWindow: '1 minute' });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))));
   });
 
-  app.get('/verify/:token', async (req, reply) => {
+  app.get('/verify/:token', docs({
+    summary: 'The page a requester opens from the verification mail: a form for the 6-digit code', tags, params: tokenParams,
+    examples: { params: TOKEN_EXAMPLE }, invalidExample: false,
+    responses: { 200: { description: 'the form', type: 'text/html', example: '<!doctype html>…<form method="post" action="/verify/…"><input id="code" name="code">…' },
+      404: { description: 'not a valid link', type: 'text/html', example: '<!doctype html>…<h1>Niet gevonden / Not found</h1>…' } },
+  }), async (req, reply) => {
     const p = tokenParams.safeParse(req.params);
     if (!p.success) return reply.status(404).type('text/html').send(page('Niet gevonden / Not found', '<p>Deze link is ongeldig. / This link is not valid.</p>'));
     return reply.type('text/html').send(form(p.data.token));
   });
 
-  app.post('/verify/:token', async (req, reply) => {
+  app.post('/verify/:token', docs({
+    summary: 'Verify a privacy request with the 6-digit code from the same mail (form post, or JSON for an API client)',
+    description: 'Rate-limited per client; limited tries; the answers reveal nothing about the request or the person. '
+      + 'A form post (application/x-www-form-urlencoded) gets HTML; a JSON post gets JSON.',
+    tags, params: tokenParams, body: codeBody, invalidExample: false,
+    examples: { params: TOKEN_EXAMPLE, body: { code: '493027' } },
+    responses: {
+      200: { description: 'verified', example: { status: 'verified' } },
+      400: { description: 'not 6 digits, or the wrong code (with the tries left)', example: { error: 'wrong_code', triesLeft: 4 } },
+      404: { description: 'not a valid link', example: { error: 'not_found' } },
+      410: { description: 'expired, used, out of tries, or the request is no longer waiting', example: { error: 'expired' } },
+    },
+  }), async (req, reply) => {
     const wantsJson = (req.headers['content-type'] ?? '').includes('json');
     const answer = (status: number, error: string | null, html: string, extra: Record<string, unknown> = {}) =>
       wantsJson ? reply.status(status).send(error ? { error, ...extra } : { status: 'verified' }) : reply.status(status).type('text/html').send(html);

@@ -7,6 +7,7 @@ import type { IntakeService } from './intake.service.js';
 import { isPing, mediaKind } from './ping.js';
 import { isValidSignature } from './signature.js';
 import { deliveryFingerprint } from './delivery-key.js';
+import { docs } from '../platform/openapi.js';
 
 export interface IntakeRouteOptions {
   webhookSecret: string;
@@ -40,10 +41,25 @@ export async function intakeRoutes(app: FastifyInstance, opts: IntakeRouteOption
   };
   const answer = (reply: FastifyReply, status: 'accepted' | 'duplicate' | 'ignored', reason: string) => {
     opts.metrics.webhookDeliveries.inc({ status, reason });
+    opts.metrics.intakeLatency.observe({ status }, reply.elapsedTime / 1000);
     return reply.status(200).send({ status });
   };
 
-  app.post('/webhooks/woocommerce', { bodyLimit: BODY_LIMIT }, async (req, reply) => {
+  app.post('/webhooks/woocommerce', docs({
+    summary: 'WooCommerce webhook delivery (public; authenticated by its HMAC signature)',
+    description: 'Headers: X-WC-Webhook-Signature (base64 HMAC-SHA256 of the raw body with the webhook secret), X-WC-Webhook-Topic, '
+      + 'X-WC-Webhook-Source, X-WC-Webhook-ID, X-WC-Webhook-Delivery-ID. The delivery is stored in the inbox before the 200; '
+      + 'duplicates answer duplicate; unknown topics or sources answer ignored. WooCommerce\'s ping (form-encoded webhook_id) answers ok.',
+    tags: ['webhooks (public)'], invalidExample: false,
+    examples: { body: { id: 1042, number: '1042', status: 'processing', currency: 'EUR', total: '59.95', date_created_gmt: '2026-06-01T09:00:00',
+      billing: { first_name: 'Jan', last_name: 'Jansen', email: 'jan@example.com' }, line_items: [{ name: 'Teapot', quantity: 1, total: '49.95' }] } },
+    responses: {
+      200: { description: 'accepted, duplicate, ignored (or ok for a ping)', example: { status: 'accepted' } },
+      401: { description: 'missing or invalid signature', example: { error: 'invalid_signature', message: 'missing or invalid X-WC-Webhook-Signature', reqId: 'req-1' } },
+      415: { description: 'not JSON', example: { error: 'unsupported_media_type', message: 'webhook bodies must be application/json', reqId: 'req-1' } },
+      503: { description: 'the inbox could not store it; WooCommerce retries', example: { error: 'unavailable', message: 'the delivery could not be stored; please retry', reqId: 'req-1' } },
+    },
+  }, { bodyLimit: BODY_LIMIT }), async (req, reply) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const kind = mediaKind(req.headers['content-type']);
     if (kind === 'other') {

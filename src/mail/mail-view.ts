@@ -9,6 +9,24 @@ export const MAIL_TEMPLATES: readonly MailTemplate[] = [
   'restriction_lifted', 'objection_decision', 'erasure_confirmed', 'no_data_held', 'rejected',
 ];
 
+/** Mails to the operator (OPERATOR_EMAIL), never to a data subject: counts, ids and topics only (issue 7). */
+export type OperatorMailTemplate = 'alert' | 'digest';
+export const OPERATOR_MAIL_TEMPLATES: readonly OperatorMailTemplate[] = ['alert', 'digest'];
+export type AnyMailTemplate = MailTemplate | OperatorMailTemplate;
+
+/** What an alert mail reports; one kind per mail. No field may hold personal data. */
+export type AlertFacts =
+  | { kind: 'webhook_disabled'; topics: { topic: string; webhookId: number | null }[] }
+  | { kind: 'sweep_failed'; sweepId: string }
+  | { kind: 'sweep_blocked'; sweepId: string; reasons: string[] }
+  | { kind: 'inbox_backlog'; count: number; oldestMinutes: number; thresholdMinutes: number }
+  | { kind: 'reconcile_lag'; lastRunAt: string; lagHours: number; thresholdHours: number }
+  | { kind: 'push_failed'; byProcessor: Record<string, number>; newSyncIds: number[] };
+export type AlertKind = AlertFacts['kind'];
+
+/** A line of the daily digest: a request by its id and due date, nothing else. */
+export interface DueRequest { id: string; dueAt: Date | string; overdue: boolean }
+
 export type MailLang = 'nl' | 'en';
 export type RequestType = 'access' | 'portability' | 'rectification' | 'restriction' | 'objection' | 'erasure';
 
@@ -36,6 +54,10 @@ export interface MailData {
   fiscalYears?: number;
   /** The mail carries a file; set by enqueueMail from its attachments. */
   attached?: boolean;
+  /** 'alert': what happened. */
+  alert?: AlertFacts;
+  /** 'digest': the open requests due within 7 days (and those overdue), by due date. */
+  dueRequests?: DueRequest[];
 }
 
 /** What a language module gets: the data as given plus the formatting for that language. */

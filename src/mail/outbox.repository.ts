@@ -1,5 +1,5 @@
 import type { Queryable } from '../platform/db.js';
-import { renderMail, type MailData, type MailLang, type MailTemplate } from './templates.js';
+import { renderMail, type AnyMailTemplate, type MailData, type MailLang } from './templates.js';
 
 /**
  * The mail outbox (P14–P21 mails): a mail is a row written in the same transaction as the change it reports, so a
@@ -18,7 +18,7 @@ export interface NewMail {
   /** Whose mail it is, so erasure finds it even when no request refers to it. */
   subjectKey?: Buffer | null;
   to: string;
-  template: MailTemplate;
+  template: AnyMailTemplate;
   lang: MailLang;
   data: MailData;
   attachments?: MailAttachment[];

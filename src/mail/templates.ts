@@ -1,9 +1,13 @@
 import { EN } from './templates.en.js';
 import { NL } from './templates.nl.js';
-import type { LanguagePack, MailData, MailLang, MailTemplate, MailView, RequestType } from './mail-view.js';
+import { OPS } from './templates.ops.js';
+import {
+  OPERATOR_MAIL_TEMPLATES, type AnyMailTemplate, type LanguagePack, type MailData, type MailLang, type MailView, type OperatorMailTemplate,
+  type RequestType,
+} from './mail-view.js';
 
-export { AP_URL, MAIL_TEMPLATES } from './mail-view.js';
-export type { MailData, MailLang, MailTemplate, RequestType } from './mail-view.js';
+export { AP_URL, MAIL_TEMPLATES, OPERATOR_MAIL_TEMPLATES } from './mail-view.js';
+export type { AlertFacts, AlertKind, AnyMailTemplate, DueRequest, MailData, MailLang, MailTemplate, OperatorMailTemplate, RequestType } from './mail-view.js';
 
 /**
  * The mails of data-subject requests (P14–P21), Dutch and English, plain text. Pure: no clock, no I/O; dates are
@@ -13,13 +17,13 @@ export type { MailData, MailLang, MailTemplate, RequestType } from './mail-view.
 
 /** Raised when a mail would go out with a hole in it; names the template and field, never a value. */
 export class MailDataError extends Error {
-  constructor(template: MailTemplate, field: string) {
+  constructor(template: AnyMailTemplate, field: string) {
     super(`mail template '${template}' needs a valid '${field}'`);
     this.name = 'MailDataError';
   }
 }
 
-const REQUIRED: Record<MailTemplate, (keyof MailData)[]> = {
+const REQUIRED: Record<AnyMailTemplate, (keyof MailData)[]> = {
   receipt: ['requestType', 'requestId', 'dueAt'],
   verification: ['code', 'verifyUrl', 'expiresAt'],
   extension: ['requestType', 'dueAt', 'reason'],
@@ -31,6 +35,8 @@ const REQUIRED: Record<MailTemplate, (keyof MailData)[]> = {
   erasure_confirmed: [],
   no_data_held: ['requestType'],
   rejected: ['requestType', 'reason'],
+  alert: ['alert'],
+  digest: ['dueRequests'],
 };
 
 const TYPES: readonly RequestType[] = ['access', 'portability', 'rectification', 'restriction', 'objection', 'erasure'];
@@ -48,10 +54,12 @@ const VALID: Partial<Record<keyof MailData, (v: unknown) => boolean>> = {
   reason: nonEmpty,
   upheld: (v) => typeof v === 'boolean',
   fiscalYears: (v) => Number.isInteger(v) && (v as number) > 0,
+  alert: (v) => typeof v === 'object' && v !== null && typeof (v as { kind?: unknown }).kind === 'string',
+  dueRequests: (v) => Array.isArray(v) && v.length > 0 && v.every((r) => nonEmpty(r?.id) && isDate(r?.dueAt)),
 };
 
 /** Throws MailDataError for a missing required field or an optional one given in a form that would render badly. */
-export function assertMailData(template: MailTemplate, data: MailData): void {
+export function assertMailData(template: AnyMailTemplate, data: MailData): void {
   for (const field of ['shopName', ...REQUIRED[template]] as (keyof MailData)[]) {
     if (data[field] === undefined || data[field] === null) throw new MailDataError(template, field);
   }
@@ -61,9 +69,10 @@ export function assertMailData(template: MailTemplate, data: MailData): void {
 }
 
 const PACKS: Record<MailLang, LanguagePack> = { nl: NL, en: EN };
+const isOperatorTemplate = (t: AnyMailTemplate): t is OperatorMailTemplate => (OPERATOR_MAIL_TEMPLATES as readonly string[]).includes(t);
 
 /** Renders one mail; throws MailDataError rather than sending "undefined" or "Invalid Date" to a client. */
-export function renderMail(template: MailTemplate, lang: MailLang, data: MailData): { subject: string; text: string } {
+export function renderMail(template: AnyMailTemplate, lang: MailLang, data: MailData): { subject: string; text: string } {
   assertMailData(template, data);
   const pack = PACKS[lang];
   const zone = { timeZone: 'Europe/Amsterdam' } as const;
@@ -78,7 +87,7 @@ export function renderMail(template: MailTemplate, lang: MailLang, data: MailDat
     dateTime: (v) => dateTimeFmt.format(new Date(v)),
     list: (items) => listFmt.format(items),
   };
-  const t = pack.templates[template](view);
+  const t = isOperatorTemplate(template) ? OPS[lang][template](view) : pack.templates[template](view);
   const parts = [pack.greeting, ...t.paragraphs];
   if (data.requestId) parts.push(pack.reference(data.requestId));
   if (t.complaint) parts.push(t.complaint === 'court' ? `${pack.complaint}\n${pack.court}` : pack.complaint);

@@ -3,7 +3,7 @@ import type { Pool, PoolClient } from '../platform/db.js';
 import { lockNames, withTransaction } from '../platform/db.js';
 import { safeError } from '../platform/logger.js';
 import { type InboxRow, type Outcome, lockForProcessing, recordOutcomes } from '../intake/inbox.repository.js';
-import { type Delivery, PoisonPayloadError } from './delivery.js';
+import { type Delivery, PoisonPayloadError, isHandledTopic } from './delivery.js';
 import { type FollowUp, decodeRow, followUpFor } from './follow-up.js';
 import { customerActivity, orderActivity } from './map-order.js';
 import { isNewer } from './staleness.js';
@@ -167,9 +167,11 @@ export function createMirrorService(deps: MirrorDeps) {
    */
   async function applyDeliveries(ids: number[]): Promise<Map<number, ApplyResult>> {
     const results = new Map<number, ApplyResult>();
+    const topicOf = new Map<number, string>(); // for the outcome metric's topic label
     deps.metrics.mirrorBatchSize.observe(ids.length);
     await withTransaction(deps.pool, async (db) => {
       const rows = await lockForProcessing(db, ids);
+      for (const row of rows) topicOf.set(row.id, row.topic);
       const done: Done[] = [];
       const todo: { row: InboxRow; delivery: Delivery }[] = [];
       for (const row of rows) {
@@ -216,7 +218,10 @@ export function createMirrorService(deps: MirrorDeps) {
       await keyUnappliedRows(db, unapplied.map((d) => ({ id: d.id, keys: subjectKeysInBody(body.get(d.id)!, deps.subjectKey) })).filter((r) => r.keys.length));
     });
     deps.afterCommit?.();
-    for (const [, r] of results) deps.metrics.mirrorOutcomes.inc({ outcome: r.ok ? r.outcome : r.permanent ? 'failed' : 'error' });
+    for (const [id, r] of results) {
+      const topic = topicOf.get(id) ?? 'other';
+      deps.metrics.mirrorOutcomes.inc({ topic: isHandledTopic(topic) ? topic : 'other', outcome: r.ok ? r.outcome : r.permanent ? 'failed' : 'error' });
+    }
     for (const id of ids) if (!results.has(id)) results.set(id, { ok: true, outcome: 'skipped', reason: 'inbox row no longer exists' });
     return results;
   }

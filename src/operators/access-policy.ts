@@ -21,6 +21,7 @@ const PUBLIC: [RegExp, RegExp][] = [
 export function accessFor(method: string, routeUrl: string): Access {
   if (PUBLIC.some(([m, u]) => m.test(method) && u.test(routeUrl))) return { kind: 'public' };
   if (routeUrl === '/metrics') return { kind: 'metrics' };
+  if (routeUrl === '/desk/logout') return { kind: 'read' }; // everyone may sign out, auditors too
   if (routeUrl === '/api/fiscal-archive') return { kind: 'fiscal' };
   return method === 'GET' || method === 'HEAD' ? { kind: 'read' } : { kind: 'write' };
 }
@@ -46,4 +47,5 @@ export function authorise(access: Access, p: Principal | null): { status: 401 | 
 
 /** Reads that are recorded in the audit trail with the operator's name (a person, an export, a fiscal row, a label). */
 export const AUDITED_READS = [/^\/api\/customers$/, /^\/api\/orders\/:wcOrderId$/, /^\/api\/orders\/:wcOrderId\/label$/,
-  /^\/api\/privacy-requests\/:id\/export$/, /^\/api\/fiscal-archive$/, /^\/api\/consents$/, /^\/desk\/persons$/];
+  /^\/api\/privacy-requests\/:id\/export$/, /^\/api\/fiscal-archive$/, /^\/api\/consents$/, /^\/desk\/persons$/,
+  /^\/desk\/requests\/:id$/, /^\/api\/privacy-requests\/:id$/];

@@ -101,7 +101,8 @@ export function installAuth(app: FastifyInstance, deps: {
     const denied = authorise(access, p);
     if (denied) {
       // A person opening a desk page without a session is sent to the sign-in page, not shown JSON.
-      if (denied.status === 401 && req.method === 'GET' && url.startsWith('/desk')) {
+      const page = url.startsWith('/desk') || ((url.startsWith('/admin/queues') || url.startsWith('/docs')) && (req.headers.accept ?? '').includes('text/html'));
+      if (denied.status === 401 && req.method === 'GET' && page) {
         return reply.redirect(`/desk/login?next=${encodeURIComponent(req.url)}`);
       }
       throw new AppError(denied.status, denied.status === 401 ? 'unauthorized' : 'forbidden', denied.message);

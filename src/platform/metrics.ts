@@ -28,8 +28,8 @@ export function createMetrics() {
     }),
     mirrorOutcomes: new Counter({
       name: 'woo_mirror_deliveries_total',
-      help: 'Deliveries handled by the mirror worker, by outcome',
-      labelNames: ['outcome'] as const,
+      help: 'Deliveries handled by the mirror worker, by topic (a handled WooCommerce topic or other) and outcome',
+      labelNames: ['topic', 'outcome'] as const,
       registers: [registry],
     }),
     reconcileMissed: new Counter({
@@ -79,6 +79,43 @@ export function createMetrics() {
       labelNames: ['reason'] as const, registers: [registry],
     }),
     inboxPurged: new Counter({ name: 'woo_inbox_purged_total', help: 'Raw payloads purged after retention (P1)', registers: [registry] }),
+    // Issue 7. Observed where the event happens (intake, workers) or read from Postgres and Redis on each scrape
+    // (src/platform/scrape-collectors.ts), so a split API/worker deployment still shows the stored state.
+    intakeLatency: new Histogram({
+      name: 'woo_intake_latency_seconds', help: 'Time from a webhook request arriving to its 200 answer, by status',
+      labelNames: ['status'] as const, buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],
+    }),
+    queueJobs: new Gauge({
+      name: 'woo_queue_jobs', help: 'Jobs per queue and state (waiting, active, delayed, prioritized, failed, waiting-children)',
+      labelNames: ['queue', 'state'] as const, registers: [registry],
+    }),
+    jobDuration: new Histogram({
+      name: 'woo_job_duration_seconds', help: 'How long a job ran, by queue, job name and outcome (completed, failed)',
+      labelNames: ['queue', 'job', 'outcome'] as const, buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 1800], registers: [registry],
+    }),
+    pushesFailed: new Gauge({
+      name: 'woo_pushes_failed', help: 'Pushes to a processor that failed for good and wait for an operator, by processor',
+      labelNames: ['processor'] as const, registers: [registry],
+    }),
+    privacyRequestsOpen: new Gauge({ name: 'woo_privacy_requests_open', help: 'Privacy requests not yet completed or rejected', registers: [registry] }),
+    privacyRequestsOverdue: new Gauge({ name: 'woo_privacy_requests_overdue', help: 'Open privacy requests past their due date', registers: [registry] }),
+    privacyRequestsDueSoon: new Gauge({
+      name: 'woo_privacy_requests_due_soon', help: 'Open privacy requests due within 7 days, overdue ones included', registers: [registry],
+    }),
+    retentionLastErased: new Gauge({
+      name: 'woo_retention_last_sweep_persons_erased', help: 'Persons erased by the last completed retention sweep', registers: [registry],
+    }),
+    retentionRecent: new Gauge({
+      name: 'woo_retention_sweeps_recent', help: 'Retention sweeps finished in the last 24 hours, by status (completed, failed, blocked)',
+      labelNames: ['status'] as const, registers: [registry],
+    }),
+    reconcileLag: new Gauge({
+      name: 'woo_reconcile_lag_seconds', help: 'Seconds since the reconciliation last ran, by resource (absent until it has run)',
+      labelNames: ['resource'] as const, registers: [registry],
+    }),
+    inboxOldest: new Gauge({
+      name: 'woo_inbox_oldest_unprocessed_seconds', help: 'Age of the oldest webhook delivery not yet applied (0 when none)', registers: [registry],
+    }),
   };
 }
 

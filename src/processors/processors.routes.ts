@@ -9,6 +9,7 @@ import { resetForRetry, syncsOfOrder } from './sync.repository.js';
 import type { PushRelay } from './push-relay.js';
 import type { ProcessorEntry } from './register.js';
 import { audit } from '../audit/audit.repository.js';
+import { docs } from '../platform/openapi.js';
 
 const orderParams = z.object({ wcOrderId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 const retryParams = orderParams.extend({ processor: z.enum(['snelstart', 'postnl', 'reviews'], 'processor must be snelstart, postnl or reviews') });
@@ -31,17 +32,33 @@ const RECORD_CONSENT = /* sql */ `
 const CONSENT_HISTORY = /* sql */ `
   SELECT id, purpose, granted, source, recorded_at FROM consents WHERE person_id = $1 ORDER BY recorded_at DESC, id DESC`;
 
+const SYNC = { processor: 'snelstart', kind: 'booking', ref: null, status: 'failed', reason: null, externalId: null, attempts: 8,
+  lastError: 'snelstart 422: ledger account 8000 is closed', updatedAt: '2026-06-01T10:00:00.000Z' };
+const CONSENT = { id: 31, purpose: 'review_invitation', granted: true, source: 'operator', recordedAt: '2026-06-01T10:00:00.000Z' };
+const order = { params: orderParams, examples: { params: { wcOrderId: 1042 } } };
+const tags = ['processors'];
+
 /** Operator routes of the processor pushes (under /api, bearer auth): sync state, retry, labels, consents, register. */
 export async function processorsRoutes(
   app: FastifyInstance,
   opts: { pool: Pool; relay: PushRelay; subjectKey: SubjectKeyOf; register: ProcessorEntry[] },
 ): Promise<void> {
-  app.get('/orders/:wcOrderId/sync', async (req) => {
+  app.get('/orders/:wcOrderId/sync', docs({
+    summary: 'What was pushed to each processor for an order (Snelstart, PostNL, reviews)', tags, ...order,
+    responses: { 200: { description: 'sync records', example: { sync: [SYNC] } } },
+  }), async (req) => {
     const { wcOrderId } = parseInput(orderParams, req.params);
     return { sync: (await syncsOfOrder(opts.pool, wcOrderId)).map(presentSync) };
   });
 
-  app.post('/orders/:wcOrderId/sync/:processor/retry', async (req, reply) => {
+  app.post('/orders/:wcOrderId/sync/:processor/retry', docs({
+    summary: 'Retry a failed push (or an invitation skipped for want of consent given since)', tags,
+    params: retryParams, examples: { params: { wcOrderId: 1042, processor: 'snelstart' }, invalid: { params: { wcOrderId: '1042', processor: 'exact' } } },
+    responses: {
+      202: { description: 'back in the outbox', example: { sync: [{ ...SYNC, status: 'pending', lastError: null }] } },
+      409: { description: 'nothing failed', example: { error: 'not_failed', message: 'the snelstart push of order 1042 is done; only a failed push can be retried', reqId: 'req-1' } },
+    },
+  }), async (req, reply) => {
     const { wcOrderId, processor } = parseInput(retryParams, req.params);
     const records = (await syncsOfOrder(opts.pool, wcOrderId)).filter((s) => s.processor === processor);
     if (!records.length) throw notFound(`order ${wcOrderId} has no ${processor} push`);
@@ -56,7 +73,13 @@ export async function processorsRoutes(
     return reply.status(202).send({ sync: (await syncsOfOrder(opts.pool, wcOrderId)).map(presentSync) });
   });
 
-  app.get('/orders/:wcOrderId/label', async (req, reply) => {
+  app.get('/orders/:wcOrderId/label', docs({
+    summary: 'The PostNL shipping label of an order, as PDF (the read is audited)', tags, ...order,
+    responses: {
+      200: { description: 'the label', type: 'application/pdf', example: '%PDF-1.4 …' },
+      410: { description: 'removed after its retention period or an erasure', example: { error: 'label_purged', message: 'the label of order 1042 was removed after its retention period or an erasure', reqId: 'req-1' } },
+    },
+  }), async (req, reply) => {
     const { wcOrderId } = parseInput(orderParams, req.params);
     const row = (await opts.pool.query<{ barcode: string; label_pdf: Buffer | null }>(LABEL, [wcOrderId])).rows[0];
     if (!row) throw notFound(`order ${wcOrderId} has no PostNL label`);
@@ -65,7 +88,12 @@ export async function processorsRoutes(
     return reply.type('application/pdf').header('content-disposition', `inline; filename="${row.barcode}.pdf"`).send(row.label_pdf);
   });
 
-  app.post('/consents', async (req, reply) => {
+  app.post('/consents', docs({
+    summary: 'Record a consent (granted or withdrawn) for review invitations, with its source; the history is kept', tags: ['consents'],
+    body: consentBody, examples: { body: { email: 'jan@example.com', purpose: 'review_invitation', granted: true, source: 'operator' } },
+    responses: { 201: { description: 'the recorded consent', example: CONSENT },
+      404: { description: 'no such person', example: { error: 'not_found', message: 'no person with this email in the mirror', reqId: 'req-1' } } },
+  }), async (req, reply) => {
     const body = parseInput(consentBody, req.body);
     const email = identifyingEmail(body.email)!;
     const person = (await opts.pool.query<{ person_id: string }>(PERSON_BY_KEY, [opts.subjectKey(email)])).rows[0];
@@ -75,7 +103,11 @@ export async function processorsRoutes(
     return reply.status(201).send({ id: Number(rows[0].id), purpose: body.purpose, granted: body.granted, source: body.source, recordedAt: rows[0].recorded_at.toISOString() });
   });
 
-  app.get('/consents', async (req) => {
+  app.get('/consents', docs({
+    summary: 'A person\'s consent history, newest (in force) first (the read is audited)', tags: ['consents'],
+    querystring: consentQuery, examples: { querystring: { email: 'jan@example.com' } },
+    responses: { 200: { description: 'the history', example: { consents: [CONSENT, { ...CONSENT, id: 30, granted: false, source: 'api', recordedAt: '2026-01-10T08:00:00.000Z' }] } } },
+  }), async (req) => {
     const q = parseInput(consentQuery, req.query);
     const person = (await opts.pool.query<{ person_id: string }>(PERSON_BY_KEY, [opts.subjectKey(identifyingEmail(q.email)!)])).rows[0];
     if (!person) throw notFound('no person with this email in the mirror');
@@ -83,7 +115,12 @@ export async function processorsRoutes(
     return { consents: rows.map((r) => ({ id: Number(r.id), purpose: r.purpose, granted: r.granted, source: r.source, recordedAt: r.recorded_at.toISOString() })) };
   });
 
-  app.get('/processors', async () => ({ processors: opts.register }));
+  app.get('/processors', docs({
+    summary: 'The processor register: who receives which personal data, why, on what basis, where and for how long', tags,
+    responses: { 200: { description: 'the register', example: { processors: [{ id: 'postnl', name: 'PostNL (delivery)', purpose: 'delivering the order',
+      promises: ['P8'], dataCategories: ['name', 'delivery address', 'email/phone only with track-and-trace enabled'], fields: ['Shipments[].Addresses[].Name', 'Shipments[].Addresses[].Street', 'Shipments[].Barcode'],
+      sharedBy: 'woo-companion', legalBasis: 'contract', location: 'Netherlands (EU)', retention: "PostNL's own retention for shipment data", canErase: false }] } } },
+  }), async () => ({ processors: opts.register }));
 }
 
 export function presentSync(s: Awaited<ReturnType<typeof syncsOfOrder>>[number]) {

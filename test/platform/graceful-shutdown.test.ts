@@ -166,7 +166,7 @@ describe('graceful shutdown: the workers', () => {
       .toEqual({ failed: 0, active: 0, waiting: 0, delayed: 0 });
     expect(await deliveriesIn(['completed'])).toBe(N);
     const handled = (await ctx.deps.metrics.mirrorOutcomes.get()).values;
-    expect(handled).toEqual([expect.objectContaining({ labels: { outcome: 'applied' }, value: N })]);
+    expect(handled).toEqual([expect.objectContaining({ labels: { topic: 'order.created', outcome: 'applied' }, value: N })]);
   });
 
   test('when active jobs outlast the shutdown timeout, then close returns on time, hands them back, and everything is still processed exactly once', async () => {

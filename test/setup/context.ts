@@ -30,6 +30,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     woo: null, reconcileEveryMs: 300_000, publicUrl: null, webhooksAutorepair: false,
     invoicePrefix: 'WC-', fiscalRetentionYears: 7, retention: { cron: '0 3 * * *', inactiveDays: 730, maxFraction: 0.2 },
     processors: NO_PROCESSORS,
+    alerts: { operatorEmail: null, backlogMinutes: 15, reconcileLagHours: 2 },
     dsr: { smtpUrl: null, mailFrom: 'privacy@shop.example', mailRetentionDays: 7, shopName: 'Testwinkel', exportTtlDays: 7, eraseWriteback: false },
     ...overrides,
   };

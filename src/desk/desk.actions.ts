@@ -1,0 +1,126 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { AppError, notFound } from '../platform/errors.js';
+import { parseInput } from '../platform/validate.js';
+import { REQUEST_TYPES } from '../dsr/request-rules.js';
+import { changesSchema } from '../dsr/rectification.js';
+import { resetForRetry, syncsOfOrder } from '../processors/sync.repository.js';
+import { setFlash } from './csrf.js';
+import { type DeskOptions, deskFormDocs } from './desk.routes.js';
+import type { RouteDocs } from '../platform/openapi.js';
+
+/**
+ * The desk's actions (POST, form-encoded): each calls the same service as the JSON API and redirects back with a
+ * flash message (Post/Redirect/Get). A refusal of the service (409 not_verified, already_extended, …) is shown as
+ * the flash, with the service's own words. Auditors never get here: the central policy refuses their POSTs.
+ */
+
+const idParams = z.object({ id: z.uuid('expected a request id') });
+const text = (min: number, message: string) => z.string().trim().min(min, message).max(1000);
+const fileBody = z.object({ type: z.enum(REQUEST_TYPES), email: z.string().trim().min(3).max(320), lang: z.enum(['nl', 'en']).default('nl'), note: z.string().trim().max(1000).optional() });
+const noteBody = z.object({ note: text(3, 'say how the requester was verified') });
+const reasonBody = z.object({ reason: text(3, 'say why') });
+const extendBody = reasonBody.extend({ days: z.coerce.number().int('days: a whole number').min(1, 'days: at least 1').max(61, 'days: at most 61') });
+const decisionBody = reasonBody.extend({ decision: z.enum(['upheld', 'rejected'], 'choose upheld or rejected') });
+const retryParams = z.object({ wcOrderId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER), processor: z.enum(['snelstart', 'postnl', 'reviews']) });
+
+const byId = { params: idParams, examples: { params: { id: '8d0f6a2c-4b1e-4f3a-9c5d-7e6f8a9b0c1d' } } };
+
+const PERSON_FIELDS = ['firstName', 'lastName'] as const;
+const ADDRESS_FIELDS = ['address1', 'postcode', 'city', 'country', 'phone'] as const;
+
+/** The rectification's changes from the form's optional fields (`firstName`, `billing.city`, …); empty ones stay. */
+export function changesFromForm(body: Record<string, unknown>): Record<string, unknown> | null {
+  const value = (k: string) => (typeof body[k] === 'string' && (body[k] as string).trim() ? (body[k] as string).trim() : undefined);
+  const changes: Record<string, unknown> = {};
+  for (const k of PERSON_FIELDS) if (value(k) !== undefined) changes[k] = value(k);
+  const billing = Object.fromEntries(ADDRESS_FIELDS.map((k) => [k, value(`billing.${k}`)]).filter(([, v]) => v !== undefined));
+  if (Object.keys(billing).length) changes.billing = billing;
+  return Object.keys(changes).length ? changes : null;
+}
+
+const actor = (req: FastifyRequest) => req.principal?.name ?? 'operator';
+
+export function deskActions(app: FastifyInstance, opts: DeskOptions): void {
+  /** Runs `fn`; on success flashes its message, on a refusal the refusal; then back to `to` (or what fn says). */
+  const action = (url: string, back: (req: FastifyRequest) => string, fn: (req: FastifyRequest) => Promise<{ message: string; to?: string }>, d: RouteDocs) =>
+    app.post(url, deskFormDocs(d), async (req, reply) => {
+      let to = back(req);
+      try {
+        const done = await fn(req);
+        to = done.to ?? to;
+        setFlash(req, reply, { kind: 'ok', text: done.message });
+      } catch (err) {
+        if (!(err instanceof AppError) || err.statusCode >= 500) throw err;
+        setFlash(req, reply, { kind: 'error', text: err.message });
+      }
+      return reply.redirect(to, 303);
+    });
+
+  const body = (req: FastifyRequest) => (req.body ?? {}) as Record<string, unknown>;
+  const idOf = (req: FastifyRequest) => parseInput(idParams, req.params).id;
+  const toRequest = (req: FastifyRequest) => {
+    const p = idParams.safeParse(req.params);
+    return p.success ? `/desk/requests/${p.data.id}` : '/desk';
+  };
+
+  action('/desk/requests', () => '/desk', async (req) => {
+    const b = parseInput(fileBody, body(req));
+    const changes = b.type === 'rectification' ? changesFromForm(body(req)) : null;
+    if (b.type === 'rectification') {
+      if (!changes) throw new AppError(400, 'invalid_request', 'A rectification needs at least one corrected field.');
+      parseInput(changesSchema, changes);
+    }
+    const { request, linked } = await opts.requests.file({ type: b.type, email: b.email, lang: b.lang, changes, note: b.note || null, actor: actor(req) });
+    req.log.info({ requestId: request.id, type: request.type, linked }, 'privacy request filed at the desk');
+    return { message: linked ? 'Filed — linked to an open request of the same type for this address.' : 'Request filed. The requester has been mailed a receipt.', to: `/desk/requests/${request.id}` };
+  }, { summary: 'File a privacy request from the desk (rectification: the corrected fields firstName, billing.city, …)', tags: [], body: fileBody,
+    examples: { body: { type: 'access', email: 'jan@example.com', lang: 'nl', note: 'asked by phone' } }, responses: {} });
+
+  action('/desk/requests/:id/verify', toRequest, async (req) => {
+    await opts.requests.verify(idOf(req), actor(req), parseInput(noteBody, body(req)).note);
+    return { message: 'Requester verified; the request is in progress.' };
+  }, { summary: 'Verify the requester (say how)', tags: [], ...byId, body: noteBody, examples: { ...byId.examples, body: { note: 'called back on the number in the shop account' } }, responses: {} });
+
+  action('/desk/requests/:id/extend', toRequest, async (req) => {
+    const b = parseInput(extendBody, body(req));
+    await opts.requests.extend(idOf(req), actor(req), b.reason, b.days);
+    return { message: `Deadline extended by ${b.days} days; the requester is told why.` };
+  }, { summary: 'Extend the deadline (at most 61 days, once; say why)', tags: [], ...byId, body: extendBody,
+    examples: { ...byId.examples, body: { reason: 'complex: 14 years of orders', days: '30' } }, responses: {} });
+
+  action('/desk/requests/:id/complete', toRequest, async (req) => {
+    const r = await opts.rights.complete(idOf(req), actor(req));
+    return { message: r.noDataHeld ? 'Completed: no data held for this address; the requester is told.' : 'Request completed.' };
+  }, { summary: 'Carry out the right and complete the request', tags: [], ...byId, responses: {} });
+
+  action('/desk/requests/:id/reject', toRequest, async (req) => {
+    await opts.requests.reject(idOf(req), actor(req), parseInput(reasonBody, body(req)).reason);
+    return { message: 'Request rejected; the requester is told why.' };
+  }, { summary: 'Reject the request (say why)', tags: [], ...byId, body: reasonBody, examples: { ...byId.examples, body: { reason: 'manifestly unfounded' } }, responses: {} });
+
+  action('/desk/requests/:id/lift', toRequest, async (req) => {
+    await opts.rights.lift(idOf(req), actor(req));
+    return { message: 'Restriction lifted; held work runs again.' };
+  }, { summary: 'Lift a restriction of processing', tags: [], ...byId, responses: {} });
+
+  action('/desk/requests/:id/objection-decision', toRequest, async (req) => {
+    const b = parseInput(decisionBody, body(req));
+    await opts.rights.decideObjection(idOf(req), actor(req), b.decision === 'upheld', b.reason);
+    return { message: `Objection ${b.decision}.` };
+  }, { summary: 'Decide an objection (upheld or rejected; say why)', tags: [], ...byId, body: decisionBody,
+    examples: { ...byId.examples, body: { decision: 'upheld', reason: 'no compelling legitimate grounds' } }, responses: {} });
+
+  // Same rule as POST /api/orders/:wcOrderId/sync/:processor/retry: a failed push, or an invitation skipped for want of consent.
+  action('/desk/pushes/:wcOrderId/:processor/retry', () => '/desk/pushes', async (req) => {
+    const { wcOrderId, processor } = parseInput(retryParams, req.params);
+    const records = (await syncsOfOrder(opts.pool, wcOrderId)).filter((s) => s.processor === processor);
+    if (!records.length) throw notFound(`Order ${wcOrderId} has no ${processor} push.`);
+    const retryable = records.filter((s) => s.status === 'failed' || (s.status === 'skipped' && s.reason === 'no_consent'));
+    if (!retryable.length) throw new AppError(409, 'not_failed', `The ${processor} push of order ${wcOrderId} is ${records.map((r) => r.status).join(', ')}; only a failed push can be retried.`);
+    for (const r of retryable) await resetForRetry(opts.pool, r.id);
+    opts.relay.kick();
+    req.log.info({ wcOrderId, processor, syncIds: retryable.map((r) => r.id) }, 'push retry requested at the desk');
+    return { message: `The ${processor} push of order ${wcOrderId} will be retried now.` };
+  }, { summary: 'Retry a failed push', tags: [], params: retryParams, examples: { params: { wcOrderId: 1042, processor: 'snelstart' } }, responses: {} });
+}

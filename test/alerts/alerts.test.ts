@@ -1,0 +1,215 @@
+import { createTestContext, testConfig, type TestContext } from '../setup/context.js';
+import { startSmtpServer, type FakeSmtp } from '../fakes/smtp.js';
+import { manualClock } from '../../src/platform/clock.js';
+import { putState } from '../../src/sync/sync-state.repository.js';
+import { createMailSender } from '../../src/mail/mail.sender.js';
+import { createAlerts } from '../../src/alerts/alerts.service.js';
+import { createAlertJobs } from '../../src/alerts/alerts.jobs.js';
+
+/**
+ * Issue 7 "Alerts to a human": each condition is mailed to OPERATOR_EMAIL over real SMTP once, again only after it
+ * cleared and came back, and the mails carry topics, counts and ids — never a customer's data.
+ */
+
+const OPERATOR = 'ops@shop.example';
+const CUSTOMER = 'ann.lee@example.com';
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+const clock = manualClock(new Date());
+let smtp: FakeSmtp;
+let ctx: TestContext;
+let sender: ReturnType<typeof createMailSender>;
+let alerts: ReturnType<typeof createAlerts>;
+
+const TOPICS = ['order.created', 'order.updated', 'customer.created'];
+/** A webhooks.health report as the check job stores it, with the given topics disabled. */
+const health = (disabled: string[]) => ({
+  checkedAt: clock.now().toISOString(),
+  healthy: disabled.length === 0,
+  topics: TOPICS.map((topic, i) => ({ topic, state: disabled.includes(topic) ? 'disabled' : 'ok', webhookId: 40 + i, repaired: false })),
+});
+
+/** Runs the outbox sender and returns the messages the SMTP server received since `before`. */
+async function delivered(before: number) {
+  await sender.sendDue();
+  return smtp.messages.slice(before);
+}
+const outboxCount = async () => (await ctx.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM mail_outbox')).rows[0]!.n;
+
+async function anOrderRow(): Promise<number> {
+  const person = (await ctx.pool.query<{ id: number }>(`INSERT INTO persons (first_name, policy_version) VALUES ('Ann', 'v') RETURNING id`)).rows[0]!.id;
+  const { rows } = await ctx.pool.query<{ id: number }>(`
+    INSERT INTO orders (wc_order_id, person_id, number, status, currency, total, billing, shipping, body_sha256, inbox_id, policy_version)
+    VALUES ((SELECT COALESCE(max(wc_order_id), 500) + 1 FROM orders), $1, '1', 'processing', 'EUR', 10, $2, '{}', '\\x00', 1, 'v')
+    RETURNING id`, [person, JSON.stringify({ email: CUSTOMER })]);
+  return rows[0]!.id;
+}
+const aFailedPush = async (processor: string, kind: string) => (await ctx.pool.query<{ id: number }>(
+  `INSERT INTO processor_syncs (order_id, processor, kind, status, last_error) VALUES ($1, $2, $3, 'failed', 'rejected') RETURNING id`,
+  [await anOrderRow(), processor, kind])).rows[0]!.id;
+
+beforeAll(async () => {
+  smtp = await startSmtpServer();
+  ctx = await createTestContext({ dsr: { ...testConfig().dsr, smtpUrl: smtp.url } }, { clock });
+  sender = createMailSender({ pool: ctx.pool, smtpUrl: smtp.url, from: ctx.config.dsr.mailFrom, log: ctx.deps.log, now: () => clock.now() });
+  alerts = createAlerts({ pool: ctx.pool, clock, log: ctx.deps.log, operatorEmail: OPERATOR, shopName: 'Testwinkel', lang: 'en' });
+});
+afterAll(async () => {
+  sender.close();
+  await ctx.close();
+  await smtp.close();
+});
+beforeEach(async () => {
+  await ctx.pool.query(`DELETE FROM sync_state; DELETE FROM mail_outbox; DELETE FROM webhook_inbox; DELETE FROM retention_sweeps;
+    DELETE FROM processor_syncs; DELETE FROM privacy_requests`);
+});
+afterEach(() => {
+  // Whatever each test sent: no customer data in any alert or digest.
+  for (const m of smtp.messages) {
+    expect(`${m.subject}\n${m.text}`).not.toContain(CUSTOMER);
+    expect(m.envelopeTo).toEqual([OPERATOR]);
+  }
+});
+
+describe('alerts', () => {
+  test('when a webhook of ours is disabled, then the operator gets a mail over SMTP naming the topic and webhook id', async () => {
+    const before = smtp.messages.length;
+    await putState(ctx.pool, 'webhooks.health', health(['order.updated']));
+    expect(await alerts.checkNow()).toEqual({ sent: ['webhook_disabled'] });
+    const [mail, ...more] = await delivered(before);
+    expect(more).toHaveLength(0);
+    expect(mail!.subject).toBe('Testwinkel: webhook disabled');
+    expect(mail!.text).toContain('order.updated (webhook 41)');
+    expect(mail!.text).not.toContain('order.created');
+  });
+
+  test('when it stays disabled, then nothing more is sent; when it clears and recurs, then it is mailed again', async () => {
+    const before = smtp.messages.length;
+    await putState(ctx.pool, 'webhooks.health', health(['order.created']));
+    expect((await alerts.checkNow()).sent).toEqual(['webhook_disabled']);
+    clock.advance(MIN);
+    expect((await alerts.checkNow()).sent).toEqual([]);
+    clock.advance(MIN);
+    expect((await alerts.checkNow()).sent).toEqual([]);
+    expect(await delivered(before)).toHaveLength(1);
+
+    await putState(ctx.pool, 'webhooks.health', health([]));
+    expect((await alerts.checkNow()).sent).toEqual([]);
+    await putState(ctx.pool, 'webhooks.health', health(['order.created']));
+    expect((await alerts.checkNow()).sent).toEqual(['webhook_disabled']);
+    // A second topic going down while the first stays down is news too; the mail lists both.
+    await putState(ctx.pool, 'webhooks.health', health(['order.created', 'customer.created']));
+    expect((await alerts.checkNow()).sent).toEqual(['webhook_disabled']);
+    const mails = await delivered(before);
+    expect(mails).toHaveLength(3);
+    expect(mails[2]!.text).toMatch(/order\.created \(webhook 40\)[\s\S]*customer\.created \(webhook 42\)/);
+  });
+
+  test('when a sweep fails for good or the interlock holds one back, then each is mailed once with its id and the reasons', async () => {
+    const before = smtp.messages.length;
+    await alerts.checkNow(); // the state's first check
+    const insert = async (status: string, blocked: string[] | null) => (await ctx.pool.query<{ id: string }>(`
+      INSERT INTO retention_sweeps (status, trigger, created_at, cutoff, today, blocked, error, finished_at)
+      VALUES ($1, 'schedule', $2, $2, current_date, $3, $4, $2) RETURNING id::text`,
+    [status, clock.now(), blocked && JSON.stringify(blocked), status === 'failed' ? `duplicate key (email)=(${CUSTOMER})` : null])).rows[0]!.id;
+    const failed = await insert('failed', null);
+    const held = await insert('blocked', ['webhook_disabled', 'too_many_due']);
+    await insert('completed', null);
+    clock.advance(MIN);
+    expect((await alerts.checkNow()).sent.sort()).toEqual([`sweep_blocked:${held}`, `sweep_failed:${failed}`]);
+    clock.advance(MIN);
+    expect((await alerts.checkNow()).sent).toEqual([]);
+    const mails = await delivered(before);
+    expect(mails.map((m) => m.subject).sort()).toEqual(['Testwinkel: retention sweep failed', 'Testwinkel: retention sweep held back']);
+    expect(mails.find((m) => m.subject.endsWith('failed'))!.text).toContain(failed);
+    const heldMail = mails.find((m) => m.subject.endsWith('held back'))!.text;
+    expect(heldMail).toContain(held);
+    expect(heldMail).toContain("one of the shop's webhooks is not delivering and too many people would be erased at once");
+  });
+
+  test('when deliveries wait longer than the backlog threshold, then a backlog alert counts them; younger ones do not count', async () => {
+    const before = smtp.messages.length;
+    const row = (ageMs: number, i: number) => ctx.pool.query(
+      `INSERT INTO webhook_inbox (source, topic, body_sha256, body, received_at) VALUES ('s', 'order.created', $1, $2, $3)`,
+      [Buffer.from([i]), Buffer.from(JSON.stringify({ billing: { email: CUSTOMER } })), new Date(clock.now().getTime() - ageMs)]);
+    await row(5 * MIN, 1);
+    expect((await alerts.checkNow()).sent).toEqual([]);
+    await row(16 * MIN, 2);
+    await row(40 * MIN, 3);
+    expect((await alerts.checkNow()).sent).toEqual(['inbox_backlog']);
+    const [mail] = await delivered(before);
+    expect(mail!.text).toContain('2 webhook deliveries have waited more than 15 minutes to be applied; the oldest 40 minutes');
+  });
+
+  test('when reconciliation last ran longer ago than the threshold, then a lag alert; within it, none', async () => {
+    const before = smtp.messages.length;
+    const ranAgo = (ms: number) => putState(ctx.pool, 'reconcile.orders', { lastRunAt: new Date(clock.now().getTime() - ms).toISOString() });
+    await ranAgo(HOUR);
+    expect((await alerts.checkNow()).sent).toEqual([]);
+    await ranAgo(3 * HOUR);
+    expect((await alerts.checkNow()).sent).toEqual(['reconcile_lag']);
+    const [mail] = await delivered(before);
+    expect(mail!.subject).toBe('Testwinkel: reconciliation is lagging');
+    expect(mail!.text).toContain('3 hours ago; the threshold is 2 hours');
+  });
+
+  test('when pushes fail for good, then the operator hears of each new failed sync id once, with counts per processor', async () => {
+    const before = smtp.messages.length;
+    const a = await aFailedPush('snelstart', 'booking');
+    const b = await aFailedPush('postnl', 'shipment');
+    expect((await alerts.checkNow()).sent).toEqual(['push_failed']);
+    expect((await alerts.checkNow()).sent).toEqual([]);
+    const c = await aFailedPush('snelstart', 'booking');
+    expect((await alerts.checkNow()).sent).toEqual(['push_failed']);
+    const mails = await delivered(before);
+    expect(mails).toHaveLength(2);
+    expect(mails[0]!.text).toContain(`Newly failed (sync id): ${a}, ${b}.`);
+    expect(mails[1]!.text).toContain(`Newly failed (sync id): ${c}.`);
+    expect(mails[1]!.text).toMatch(/- postnl: 1\n- snelstart: 2/);
+  });
+
+  test('when requests are due within 7 days, then the digest lists them by id and due date only, once a day', async () => {
+    const before = smtp.messages.length;
+    const request = async (dueInMs: number, status = 'in_progress') => (await ctx.pool.query<{ id: string }>(`
+      INSERT INTO privacy_requests (type, status, email, subject_key, received_at, due_at, filed_by)
+      VALUES ('access', $1, $2, '\\x01', $3, $4, 'operator') RETURNING id::text`,
+    [status, CUSTOMER, new Date(clock.now().getTime() - DAY), new Date(clock.now().getTime() + dueInMs)])).rows[0]!.id;
+    const overdue = await request(-2 * DAY);
+    const soon = await request(3 * DAY);
+    const later = await request(10 * DAY);
+    const done = await request(DAY, 'completed');
+
+    const jobs = createAlertJobs({ alerts });
+    expect(await jobs.handleAlertDigest()).toEqual({ listed: 2 });
+    expect(await jobs.handleAlertDigest()).toEqual({ listed: 0 }); // a retried job sends nothing more that day
+    const [mail, ...more] = await delivered(before);
+    expect(more).toHaveLength(0);
+    expect(mail!.subject).toBe('Testwinkel: 2 privacy request(s) due within 7 days');
+    const lines = mail!.text.split('\n').filter((l) => l.startsWith('- '));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`^- ${overdue}: due \\d{1,2} \\w+ \\d{4} \\(overdue\\)$`));
+    expect(lines[1]).toMatch(new RegExp(`^- ${soon}: due \\d{1,2} \\w+ \\d{4}$`));
+    expect(mail!.text).not.toContain(later);
+    expect(mail!.text).not.toContain(done);
+    expect(mail!.text.toLowerCase()).not.toContain('access');
+
+    clock.advance(DAY); // the next morning: a new digest
+    expect(await jobs.handleAlertDigest()).toEqual({ listed: 2 });
+    expect(await delivered(before)).toHaveLength(2);
+  });
+});
+
+describe('without OPERATOR_EMAIL', () => {
+  test('when a webhook is disabled, then the alert is one warning in the log and no mail is queued', async () => {
+    const quiet = createAlerts({ pool: ctx.pool, clock, log: ctx.deps.log, operatorEmail: null, shopName: 'Testwinkel' });
+    const logged = ctx.logs.length;
+    await putState(ctx.pool, 'webhooks.health', health(['order.created']));
+    expect((await quiet.checkNow()).sent).toEqual(['webhook_disabled']);
+    expect((await quiet.checkNow()).sent).toEqual([]);
+    expect(await outboxCount()).toBe(0);
+    const warnings = ctx.logs.slice(logged).map((l) => JSON.parse(l)).filter((l) => l.level === 40);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ alert: 'webhook_disabled', facts: { topics: [{ topic: 'order.created', webhookId: 40 }] } });
+  });
+});

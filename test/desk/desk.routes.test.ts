@@ -1,0 +1,211 @@
+import type { LightMyRequestResponse } from 'fastify';
+import { createOperator, revoke } from '../../src/operators/operators.service.js';
+import { ADMIN_TOKEN, FISCAL_TOKEN } from '../setup/context.js';
+import { type DsrWorld, startDsrWorld } from '../dsr/world.js';
+
+/** The desk over HTTP (inject): sign-in and its cookies, CSRF, roles, flash messages, actions, audit, rate limit. */
+
+let world: DsrWorld;
+beforeAll(async () => {
+  world = await startDsrWorld();
+}, 60_000);
+afterAll(async () => world?.close());
+
+const app = () => world.ctx.app;
+const form = (o: Record<string, string>) => new URLSearchParams(o).toString();
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+const hidden = (body: string, name = '_csrf') => new RegExp(`name="${name}" value="([^"]*)"`).exec(body)?.[1] ?? '';
+const cookieOf = (res: LightMyRequestResponse, name: string) => res.cookies.find((c) => c.name === name);
+
+interface Session { cookie: string; csrf: string }
+
+// Sign-ins are limited per client address: each sign-in here comes from its own address unless one is given.
+let clients = 0;
+async function signIn(name: string, token: string, extra: { headers?: Record<string, string>; next?: string; from?: string } = {}) {
+  const page = await app().inject({ url: '/desk/login' });
+  const pre = cookieOf(page, 'woo_login_csrf')!.value;
+  return app().inject({
+    method: 'POST', url: '/desk/login', headers: { ...FORM, ...extra.headers }, cookies: { woo_login_csrf: pre }, remoteAddress: extra.from ?? `10.0.0.${++clients}`,
+    payload: form({ name, token, _csrf: hidden(page.body), ...(extra.next ? { next: extra.next } : {}) }),
+  });
+}
+
+async function session(name: string, token: string): Promise<Session> {
+  const res = await signIn(name, token);
+  expect(res.statusCode).toBe(303);
+  const cookie = cookieOf(res, 'woo_session')!.value;
+  const desk = await app().inject({ url: '/desk', cookies: { woo_session: cookie } });
+  return { cookie, csrf: hidden(desk.body) };
+}
+
+const post = (s: Session, url: string, fields: Record<string, string> = {}, csrf: string | null = s.csrf) =>
+  app().inject({ method: 'POST', url, headers: FORM, cookies: { woo_session: s.cookie }, payload: form({ ...fields, ...(csrf === null ? {} : { _csrf: csrf }) }) });
+const get = (s: Session, url: string, flash?: string) => app().inject({ url, cookies: { woo_session: s.cookie, ...(flash ? { woo_flash: flash } : {}) } });
+/** Follows a desk action's redirect, carrying its flash cookie, and returns the page text. */
+async function after(s: Session, res: LightMyRequestResponse): Promise<string> {
+  expect(res.statusCode).toBe(303);
+  return (await get(s, res.headers.location as string, cookieOf(res, 'woo_flash')?.value)).body;
+}
+
+describe('signing in to the desk', () => {
+  test('when an operator signs in, then the session cookie is HttpOnly, SameSite=Strict, Path=/, Secure only behind TLS, and the sign-in is audited', async () => {
+    const { token } = await createOperator(world.ctx.pool, { name: 'sam', role: 'operator', ttlDays: 90, now: new Date() });
+    const plain = await signIn('sam', token, { next: '/desk/retention' });
+    expect(plain.statusCode).toBe(303);
+    expect(plain.headers.location).toBe('/desk/retention');
+    expect(cookieOf(plain, 'woo_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+    expect(cookieOf(plain, 'woo_session')!.secure).toBeFalsy();
+    const tls = await signIn('sam', token, { headers: { 'x-forwarded-proto': 'https' } });
+    expect(cookieOf(tls, 'woo_session')!.secure).toBe(true);
+    const { rows } = await world.ctx.pool.query(`SELECT count(*)::int AS n FROM audit_log WHERE actor = 'sam' AND action = 'operator.signed_in'`);
+    expect(rows[0].n).toBe(2);
+  });
+
+  test('when the name does not match the token, the account is revoked, or the form lacks its token, then no session starts', async () => {
+    const { token } = await createOperator(world.ctx.pool, { name: 'rita', role: 'operator', ttlDays: 90, now: new Date() });
+    const wrongName = await signIn('sam', token);
+    expect(wrongName.statusCode).toBe(401);
+    expect(wrongName.body).toContain('Wrong name or token');
+    expect(cookieOf(wrongName, 'woo_session')).toBeUndefined();
+    expect((await signIn('admin', FISCAL_TOKEN)).statusCode).toBe(401); // the fiscal token is not the admin's
+    const noCsrf = await app().inject({ method: 'POST', url: '/desk/login', headers: FORM, payload: form({ name: 'rita', token }), remoteAddress: '10.1.0.1' });
+    expect(noCsrf.statusCode).toBe(403);
+    await revoke(world.ctx.pool, 'rita');
+    expect((await signIn('rita', token)).statusCode).toBe(401);
+  });
+
+  test('when the next page is another site, then sign-in lands on the desk instead (no open redirect)', async () => {
+    for (const next of ['//evil.example/desk', 'https://evil.example/', '/desk/../api/customers?x=1//']) {
+      expect((await signIn('admin', ADMIN_TOKEN, { next })).headers.location).toBe('/desk');
+    }
+  });
+
+  test('when signed out, then the old cookie no longer opens the desk', async () => {
+    const s = await session('admin', ADMIN_TOKEN);
+    expect((await get(s, '/desk')).statusCode).toBe(200);
+    const out = await post(s, '/desk/logout');
+    expect(out.headers.location).toBe('/desk/login');
+    const again = await get(s, '/desk');
+    expect(again.statusCode).toBe(302);
+    expect(again.headers.location).toBe('/desk/login?next=%2Fdesk');
+  });
+});
+
+describe('desk pages and actions', () => {
+  test('when a page is served, then it is HTML with security headers, not cached, and its forms carry the session CSRF token', async () => {
+    const s = await session('admin', ADMIN_TOKEN);
+    const res = await get(s, '/desk');
+    expect(res.headers['content-type']).toContain('text/html');
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['cache-control']).toBe('no-store');
+    const forms = res.body.match(/<form[^>]*method="post"[\s\S]*?<\/form>/g)!;
+    expect(forms.length).toBeGreaterThanOrEqual(2); // sign out, file a request
+    for (const f of forms) expect(f).toContain(`name="_csrf" value="${s.csrf}"`);
+    const css = await app().inject({ url: '/desk/assets/desk.css' }); // public, no session
+    expect(css.statusCode).toBe(200);
+    expect(css.headers['content-type']).toContain('text/css');
+  });
+
+  test('when a POST lacks the CSRF token, carries a wrong one, or comes with a bearer token instead of a session, then 403', async () => {
+    const s = await session('admin', ADMIN_TOKEN);
+    expect((await post(s, '/desk/requests', { type: 'erasure', email: 'x@example.nl' }, null)).statusCode).toBe(403);
+    expect((await post(s, '/desk/requests', { type: 'erasure', email: 'x@example.nl' }, 'nope')).statusCode).toBe(403);
+    const bearer = await app().inject({ method: 'POST', url: '/desk/requests', headers: { ...FORM, authorization: `Bearer ${ADMIN_TOKEN}` }, payload: form({ type: 'erasure', email: 'x@example.nl' }) });
+    expect(bearer.statusCode).toBe(403);
+    expect(bearer.headers['content-type']).toContain('text/html');
+    expect((await world.ctx.pool.query(`SELECT 1 FROM privacy_requests WHERE email = 'x@example.nl'`)).rowCount).toBe(0);
+  });
+
+  test('when an auditor (FISCAL_TOKEN) is signed in, then pages show no action forms and a POST with a valid token is refused', async () => {
+    const filed = (await world.fileRequest('erasure', 'audit.me@example.nl')).body.id as string;
+    const s = await session('fiscal', FISCAL_TOKEN);
+    for (const url of ['/desk', `/desk/requests/${filed}`, '/desk/pushes']) {
+      const body = (await get(s, url)).body;
+      expect(body.replace(/<form class="inline" method="post" action="\/desk\/logout">[\s\S]*?<\/form>/, '')).not.toContain('method="post"');
+    }
+    const res = await post(s, `/desk/requests/${filed}/reject`, { reason: 'not allowed for auditors' });
+    expect(res.statusCode).toBe(403);
+    expect((await world.ctx.pool.query('SELECT status FROM privacy_requests WHERE id = $1', [filed])).rows[0].status).toBe('received');
+  });
+
+  test('when an operator rejects, decides an objection and lifts a restriction through the forms, then the services run and flash what happened', async () => {
+    const s = await session('admin', ADMIN_TOKEN);
+    const file = async (type: string, email: string) => {
+      const res = await post(s, '/desk/requests', { type, email, lang: 'en' });
+      return /\/desk\/requests\/([0-9a-f-]{36})$/.exec(res.headers.location as string)![1]!;
+    };
+    const rejected = await file('access', 'reject.me@example.nl');
+    expect(await after(s, await post(s, `/desk/requests/${rejected}/reject`, { reason: 'Identity could not be established' }))).toContain('Request rejected');
+    const objection = await file('objection', 'object@example.nl');
+    await post(s, `/desk/requests/${objection}/verify`, { note: 'Checked by phone' });
+    expect(await after(s, await post(s, `/desk/requests/${objection}/objection-decision`, { decision: 'upheld', reason: 'No compelling grounds' }))).toContain('Objection upheld');
+    const restriction = await file('restriction', 'restrict@example.nl');
+    await post(s, `/desk/requests/${restriction}/complete`);
+    expect(await after(s, await post(s, `/desk/requests/${restriction}/lift`))).toContain('Restriction lifted');
+    const { rows } = await world.ctx.pool.query(`SELECT id, status, objection_decision, outcome FROM privacy_requests WHERE id = ANY($1::uuid[])`, [[rejected, objection, restriction]]);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    expect(byId.get(rejected)).toMatchObject({ status: 'rejected' });
+    expect(byId.get(objection)).toMatchObject({ status: 'completed', objection_decision: 'upheld' });
+    expect(byId.get(restriction).outcome).toMatchObject({ lifted: true });
+  });
+
+  test('when a service refuses (a second extension, completing an unverified known person), then its reason is flashed as an error', async () => {
+    await world.mirrorPerson('known@example.nl');
+    const s = await session('admin', ADMIN_TOKEN);
+    const res = await post(s, '/desk/requests', { type: 'access', email: 'known@example.nl', lang: 'nl' });
+    const id = /([0-9a-f-]{36})$/.exec(res.headers.location as string)![1]!;
+    expect(await after(s, await post(s, `/desk/requests/${id}/extend`, { reason: 'busy season', days: '10' }))).toContain('Deadline extended by 10 days');
+    const twice = await after(s, await post(s, `/desk/requests/${id}/extend`, { reason: 'still busy', days: '10' }));
+    expect(twice).toMatch(/<div class="flash error" role="alert">a request can be extended only once<\/div>/);
+    const detail = await after(s, await post(s, `/desk/requests/${id}/complete`));
+    expect(detail).toContain('verify the requester first');
+    // The mails table names the verification mail, never its body: its code and link stay out of the page.
+    const text = (await world.ctx.pool.query(`SELECT text_body FROM mail_outbox WHERE request_id = $1 AND template = 'verification'`, [id])).rows[0].text_body;
+    const { code, token } = world.codeAndToken(text);
+    expect(detail).toMatch(/<td>verification<\/td>/);
+    expect(detail).not.toContain(code);
+    expect(detail).not.toContain(token);
+    expect(await after(s, await post(s, `/desk/requests/${id}/extend`, { reason: 'x', days: '99' }))).toContain('role="alert"');
+  });
+
+  test('when a person is looked up, then status, orders and pushes show, and the read is audited with the operator name', async () => {
+    const { orders } = await world.mirrorPerson('lookup@example.nl', { first_name: 'Lotte', last_name: 'Jansen' });
+    const s = await session('admin', ADMIN_TOKEN);
+    const page = (await get(s, '/desk/persons?email=lookup%40example.nl')).body;
+    expect(page).toContain('Lotte Jansen');
+    expect(page).toContain(`#${orders[0]!.number}`);
+    expect(page).toMatch(/<span class="badge ok">active<\/span>/);
+    const { rows } = await world.ctx.pool.query(`SELECT actor FROM audit_log WHERE action = 'operator.read GET /desk/persons' ORDER BY id DESC LIMIT 1`);
+    expect(rows[0]?.actor).toBe('admin');
+  });
+
+  test('when a failed push is retried from the desk, then it goes back to pending; a push that did not fail is refused', async () => {
+    const { orders } = await world.mirrorPerson('pushed@example.nl');
+    const wcId = orders[0]!.id;
+    await world.ctx.pool.query(`INSERT INTO processor_syncs (order_id, processor, kind, status, attempts, last_error, enqueued_at)
+      SELECT id, 'postnl', 'shipment', 'failed', 5, 'postnl 400: invalid postcode', now() FROM orders WHERE wc_order_id = $1`, [wcId]);
+    const s = await session('admin', ADMIN_TOKEN);
+    expect((await get(s, '/desk/pushes')).body).toContain('postnl 400: invalid postcode');
+    expect(await after(s, await post(s, `/desk/pushes/${wcId}/postnl/retry`))).toContain('will be retried now');
+    const { rows } = await world.ctx.pool.query(`SELECT s.status FROM processor_syncs s JOIN orders o ON o.id = s.order_id WHERE o.wc_order_id = $1`, [wcId]);
+    expect(rows.map((r) => r.status)).not.toContain('failed');
+    expect(await after(s, await post(s, `/desk/pushes/${wcId}/snelstart/retry`))).toContain(`Order ${wcId} has no snelstart push.`);
+  });
+
+  test('when the shop REST API is not configured, then the health page says so', async () => {
+    const s = await session('admin', ADMIN_TOKEN);
+    const body = (await get(s, '/desk/health')).body;
+    expect(body).toContain('id="not-configured"');
+    expect(body).toContain('id="queues"');
+  });
+
+  test('when sign-in is tried more than 10 times a minute from one client, then it answers 429 while another client still gets through', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await signIn('nobody', 'wrong', { from: '10.2.0.1' })).statusCode);
+    expect(statuses).toEqual([...Array(10).fill(401), 429]);
+    const blocked = await signIn('admin', ADMIN_TOKEN, { from: '10.2.0.1' }); // even the right token waits
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.headers['content-type']).toContain('text/html');
+    expect((await signIn('admin', ADMIN_TOKEN, { from: '10.2.0.2' })).statusCode).toBe(303);
+  });
+});

@@ -1,0 +1,104 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ADMIN_TOKEN, FISCAL_TOKEN, createTestContext, type TestContext } from '../setup/context.js';
+import { manualClock } from '../../src/platform/clock.js';
+import { createSession } from '../../src/operators/operators.repository.js';
+import type { Role } from '../../src/operators/access-policy.js';
+import { INACTIVE_MS, anOrderAt, seedOrders, startSweep, sweepSettled } from '../retention/seed.js';
+
+/** The job dashboard (bull-board) at /admin/queues: behind the operator login, read-only for auditors, progress shown. */
+const T = new Date('2026-06-01T10:00:00.000Z');
+let ctx: TestContext;
+beforeAll(async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'woo-dashboard-'));
+  // maxFraction 1: the one old person of this file is all of its people; the interlock would hold the sweep back.
+  ctx = await createTestContext({ dataDir, retention: { cron: '0 3 * * *', inactiveDays: 730, maxFraction: 1 } }, { clock: manualClock(T) });
+  await ctx.startWorkers();
+});
+afterAll(async () => ctx.close());
+
+const session = async (role: Role) =>
+  `woo_session=${(await createSession(ctx.pool, { name: `${role}-${Date.now()}`, role, via: 'session', operatorId: null }, 3_600_000, T)).value}`;
+const call = (method: string, url: string, headers: { authorization?: string; cookie?: string } = {}) =>
+  ctx.app.inject({ method: method as 'GET', url, headers, payload: method === 'GET' ? undefined : {} });
+/** A concrete URL for a registered bull-board route. */
+const concrete = (url: string) => url.replace(/:queueName/g, 'maintenance').replace(/:jobId|:schedulerId/g, 'x')
+  .replace(/:queueStatus/g, 'failed').replace(/\*$/, 'js/x.js');
+
+describe('job dashboard at /admin/queues', () => {
+  test('when the page, its static assets or its API are called without signing in, then 401; with a desk session or a token, they answer', async () => {
+    const page = await call('GET', '/admin/queues', { cookie: await session('operator') });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<base href="/admin/queues/" />');
+    const asset = /src="(static\/js\/main\.[^"]+\.js)"/.exec(page.body)?.[1];
+    expect(asset).toBeDefined();
+
+    for (const url of ['/admin/queues', '/admin/queues/', `/admin/queues/${asset}`, '/admin/queues/api/queues', '/admin/queues/queue/maintenance']) {
+      for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789abcdef' }, { cookie: 'woo_session=forged' }]) {
+        const res = await call('GET', url, headers);
+        expect({ url, headers, status: res.statusCode }).toEqual({ url, headers, status: 401 });
+      }
+    }
+    const anon = await call('PUT', '/admin/queues/api/queues/maintenance/pause');
+    expect(anon.statusCode).toBe(401);
+    expect(anon.json()).toEqual({ error: 'unauthorized', message: expect.stringContaining('sign in') });
+    expect(await ctx.deps.queues.maintenance.isPaused()).toBe(false);
+
+    const cookie = await session('operator');
+    const script = await call('GET', `/admin/queues/${asset}`, { cookie });
+    expect(script.statusCode).toBe(200);
+    expect(script.headers['content-type']).toMatch(/javascript/);
+    const api = await call('GET', '/admin/queues/api/queues', { authorization: `Bearer ${ADMIN_TOKEN}` });
+    expect(api.statusCode).toBe(200);
+    const names = (api.json().queues as { name: string }[]).map((q) => q.name).sort();
+    expect(names).toEqual(ctx.deps.queues.all.map((q) => q.name).sort());
+    expect(names).toEqual(expect.arrayContaining(['mirror', 'maintenance', 'sync', 'mail', 'push-snelstart', 'push-postnl', 'push-reviews']));
+  });
+
+  test('when an auditor uses the dashboard, then it reads, every mutating call is refused with 403 and changes nothing; an operator may act', async () => {
+    const auditor = await session('auditor');
+    expect((await call('GET', '/admin/queues', { cookie: auditor })).statusCode).toBe(200);
+    expect((await call('GET', '/admin/queues/api/queues', { cookie: auditor })).statusCode).toBe(200);
+
+    const writes = ctx.app.routeList.filter((r) => r.url.startsWith('/admin/queues/') && !['GET', 'HEAD', 'OPTIONS'].includes(r.method));
+    expect(writes.map((r) => `${r.method} ${r.url}`)).toEqual(expect.arrayContaining([
+      'PUT /admin/queues/api/queues/:queueName/pause', 'PUT /admin/queues/api/queues/:queueName/obliterate', 'POST /admin/queues/api/queues/:queueName/add',
+      'PUT /admin/queues/api/queues/:queueName/:jobId/retry', 'PATCH /admin/queues/api/queues/:queueName/:jobId/update-data',
+    ]));
+    for (const r of writes) {
+      for (const headers of [{ cookie: auditor }, { authorization: `Bearer ${FISCAL_TOKEN}` }]) {
+        const res = await call(r.method, concrete(r.url), headers);
+        expect({ route: `${r.method} ${r.url}`, status: res.statusCode, body: res.json() })
+          .toEqual({ route: `${r.method} ${r.url}`, status: 403, body: { error: 'forbidden', message: 'auditors have read-only access' } });
+      }
+    }
+    expect(await ctx.deps.queues.maintenance.isPaused()).toBe(false);
+    expect(await ctx.deps.queues.maintenance.getJobSchedulersCount()).toBe(0); // not obliterated, nothing added: still an empty queue
+    expect(await ctx.deps.queues.maintenance.count()).toBe(0);
+
+    // The same call from an operator goes through: the 403 was the policy, not a broken route.
+    const operator = await session('operator');
+    expect((await call('PUT', '/admin/queues/api/queues/maintenance/pause', { cookie: operator })).statusCode).toBe(200);
+    expect(await ctx.deps.queues.maintenance.isPaused()).toBe(true);
+    expect((await call('PUT', '/admin/queues/api/queues/maintenance/resume', { cookie: operator })).statusCode).toBe(200);
+    expect(await ctx.deps.queues.maintenance.isPaused()).toBe(false);
+  });
+
+  test('when a retention sweep runs, then the dashboard API shows its job with the progress the sweep reported', async () => {
+    await seedOrders(ctx, [anOrderAt(new Date(T.getTime() - INACTIVE_MS - 1000))]);
+    const started = await startSweep(ctx);
+    expect(started.statusCode).toBe(202);
+    const done = await sweepSettled(ctx, started.json().id);
+    expect(done).toMatchObject({ status: 'completed', counts: expect.objectContaining({ personsErased: 1 }) });
+
+    const res = await call('GET', '/admin/queues/api/queues?activeQueue=maintenance&status=completed&page=1&jobsPerPage=10',
+      { cookie: await session('auditor') });
+    expect(res.statusCode).toBe(200);
+    const maintenance = (res.json().queues as { name: string; jobs: unknown[] }[]).find((q) => q.name === 'maintenance');
+    expect(maintenance?.jobs).toEqual([expect.objectContaining({
+      id: `sweep-${done.id}`, name: 'retention-sweep', progress: { phase: 'persons', done: 1, total: 1 },
+      returnValue: expect.objectContaining({ sweepId: done.id, status: 'completed' }),
+    })]);
+  });
+});
