@@ -71,15 +71,12 @@ export async function ensureDatabase(url: string): Promise<void> {
   }
 }
 
-/**
- * Runs fn while holding a session advisory lock, or returns null at once when another process holds it
- * (one reconciliation or backfill at a time, whichever worker picks the job).
- */
-export async function withTryLock<T>(pool: pg.Pool, key: string, fn: () => Promise<T>): Promise<T | null> {
+/** A session advisory lock on its own connection around fn; `wait: false` gives up at once (returns null). */
+async function sessionLock<T>(pool: pg.Pool, key: string, wait: boolean, fn: () => Promise<T>): Promise<T | null> {
   const client = await pool.connect();
   try {
-    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [key]);
-    if (!rows[0]!.ok) return null;
+    if (wait) await client.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
+    else if (!(await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [key])).rows[0]!.ok) return null;
     try {
       return await fn();
     } finally {
@@ -90,20 +87,14 @@ export async function withTryLock<T>(pool: pg.Pool, key: string, fn: () => Promi
   }
 }
 
+/**
+ * Runs fn while holding a session advisory lock, or returns null at once when another process holds it
+ * (one reconciliation or backfill at a time, whichever worker picks the job).
+ */
+export const withTryLock = <T>(pool: pg.Pool, key: string, fn: () => Promise<T>): Promise<T | null> => sessionLock(pool, key, false, fn);
+
 /** Runs fn while holding a session advisory lock, waiting for it if another process holds it. */
-export async function withLock<T>(pool: pg.Pool, key: string, fn: () => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
-    try {
-      return await fn();
-    } finally {
-      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => undefined);
-    }
-  } finally {
-    client.release();
-  }
-}
+export const withLock = <T>(pool: pg.Pool, key: string, fn: () => Promise<T>): Promise<T> => sessionLock(pool, key, true, fn) as Promise<T>;
 
 /* $1 lock names — sorted so that two transactions taking overlapping sets queue instead of deadlocking */
 const XACT_LOCKS = /* sql */ `
