@@ -109,7 +109,9 @@ const DELETE_EMAILS = /* sql */ `DELETE FROM person_emails WHERE person_id = ANY
 
 /* Requests keep type, dates and outcome; no email, corrections, notes or export ($1 person ids, $2 subject keys). */
 const FORGET_REQUESTS: [string, (b: ErasureBatch) => unknown[]][] = [
-  [/* sql */ `UPDATE privacy_requests SET email = NULL, changes = NULL, note = NULL WHERE subject_key = ANY($1::bytea[])`, (b) => [b.subjectKeys]],
+  // Reasons are free text operators typed (they may name the person); type, dates and outcome stay.
+  [/* sql */ `UPDATE privacy_requests SET email = NULL, changes = NULL, note = NULL, extension_reason = NULL, rejection_reason = NULL,
+    decision_reason = NULL WHERE subject_key = ANY($1::bytea[])`, (b) => [b.subjectKeys]],
   [/* sql */ `UPDATE privacy_request_steps SET note = NULL WHERE note IS NOT NULL AND request_id IN (
     SELECT id FROM privacy_requests WHERE subject_key = ANY($2::bytea[]) OR person_id = ANY($1::bigint[]))`, (b) => [b.personIds, b.subjectKeys]],
   [/* sql */ `DELETE FROM rectification_overlays WHERE person_id = ANY($1::bigint[])`, (b) => [b.personIds]],
