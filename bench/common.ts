@@ -21,7 +21,10 @@ const int = (name: string, fallback: number): number => {
 
 export const settings = {
   name: process.env.BENCH_NAME ?? 'bench',
-  only: process.env.BENCH_ONLY ?? 'all', // all | intake | mirror
+  only: process.env.BENCH_ONLY ?? 'all', // all | intake | mirror | retention | export
+  /** `npm run bench -- --quick` or BENCH_QUICK=1: smoke sizes (retention: 20,000 people). */
+  quick: process.argv.includes('--quick') || process.env.BENCH_QUICK === '1',
+  retentionPeople: int('BENCH_RETENTION_PEOPLE', 1_000_000),
   intakeConnections: int('BENCH_CONNECTIONS', 50),
   intakeDuration: int('BENCH_DURATION', 10),
   intakeWarmup: int('BENCH_WARMUP', 2),

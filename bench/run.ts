@@ -6,9 +6,12 @@ import { DATABASE_URL, REDIS_URL, benchConfig, serverVersion, settings } from '.
 import { type IntakeResult, runIntakeBench } from './intake.bench.js';
 import { type MirrorResult, runMirrorBench } from './mirror.bench.js';
 import { perUnit } from './cpu.js';
+import { type RetentionResult, retentionPeople, runRetentionBench } from './retention.js';
+import { type ExportResult, runExportBench } from './export.js';
 
 /**
- * `npm run bench`: the intake and mirror benchmarks of issue #2, each against its baseline in the same run.
+ * `npm run bench`: the intake and mirror benchmarks of issue #2 and the retention and export benchmarks of issue #9,
+ * each against its baseline in the same run (BENCH_ONLY=intake|mirror|retention|export; `-- --quick` or BENCH_QUICK=1).
  * Prints a table; writes bench/results/<name>-<timestamp>.json and bench/results/latest.json.
  * Exits 1 when a correctness check fails (a non-2xx answer, a connection error, an order not applied);
  * a missed performance target is reported, not turned into a failure.
@@ -28,7 +31,7 @@ function table(rows: string[][]): string {
   return [line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
 }
 
-function rows(intake: IntakeResult | null, mirror: MirrorResult | null): string[][] {
+function rows(intake: IntakeResult | null, mirror: MirrorResult | null, retention: RetentionResult | null = null, exp: ExportResult | null = null): string[][] {
   const out = [['metric', 'woo-companion', 'baseline', 'ratio', 'target', 'met?']];
   if (intake) {
     const { app, bare } = intake;
@@ -44,6 +47,22 @@ function rows(intake: IntakeResult | null, mirror: MirrorResult | null): string[
       ['mirror orders/s', f0(mirror.endToEnd.ordersPerSec), `${f0(mirror.baseline.ordersPerSec)} (batched upsert)`, pct(mirror.ratio), '>= 2,000/s', yes(mirror.met.ordersPerSec)],
       [`mirror ${f0(mirror.orders)} orders (s)`, f1(mirror.endToEnd.seconds), f1(mirror.baseline.seconds), '-', '-', '-'],
       ['mirror orders applied', f0(mirror.endToEnd.outcomes.applied ?? 0), f0(mirror.baseline.orders), '-', f0(mirror.orders), yes(mirror.met.allApplied)],
+    );
+  }
+  if (retention) {
+    const r = retention;
+    out.push(
+      [`retention ${f0(r.people)} people, due ${f0(r.due.persons)} (s)`, f1(r.sweep.seconds), `${f1(r.baseline.seconds)} (one statement)`, '-', '<= 60 s', yes(r.met.seconds)],
+      ['retention rows/s', f0(r.sweep.rowsPerSec), f0(r.baseline.rowsPerSec), pct(r.ratio), '>= 50 % of baseline', yes(r.met.ratio)],
+      ['retention persons/s', f0(r.sweep.personsPerSec), f0(r.baseline.personsPerSec), '-', '-', '-'],
+      ['retention peak RSS (MB)', f0(r.peakRssMb), '-', '-', '<= 256 MB', yes(r.met.rss)],
+      ['retention persons erased', f0(Number(r.sweep.counts.personsErased ?? 0)), f0(r.baseline.persons), '-', f0(r.due.persons), yes(r.met.allErased)],
+    );
+  }
+  if (exp) {
+    out.push(
+      [`export ${f0(exp.orders)} orders p50 (ms)`, f1(exp.figure.p50Ms), `${f1(exp.baseline.p50Ms)} (json_agg)`, pct(exp.ratio), '-', '-'],
+      [`export ${f0(exp.orders)} orders p95 (ms)`, f1(exp.figure.p95Ms), f1(exp.baseline.p95Ms), '-', '<= 300 ms', yes(exp.met.p95)],
     );
   }
   return out;
@@ -89,9 +108,20 @@ async function main(): Promise<void> {
     console.log(`mirror: ${f0(settings.mirrorOrders)} orders`);
     mirror = await runMirrorBench(mirrorConcurrency);
   }
+  let retention: RetentionResult | null = null;
+  let exp: ExportResult | null = null;
+  if (settings.only === 'all' || settings.only === 'retention') {
+    console.log(`retention: ${f0(retentionPeople())} people${settings.quick ? ' (quick)' : ''}, 30 % due, sweep vs one set-based statement`);
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    retention = await runRetentionBench(RESULTS_DIR);
+  }
+  if (settings.only === 'all' || settings.only === 'export') {
+    console.log('export: one person with 1,000 orders, loadSubjectData + buildExport vs one json_agg');
+    exp = await runExportBench();
+  }
 
   env.loadAverage.end = Number(loadavg()[0]!.toFixed(2));
-  console.log(`\n${table(rows(intake, mirror))}\n`);
+  console.log(`\n${table(rows(intake, mirror, retention, exp))}\n`);
   if (intake) {
     console.log(`intake: ~${intake.bodyBytesAvg} B bodies; ${f0(intake.app.requestsTotal)} requests measured on the app, ` +
       `${f0(intake.inboxRows)} inbox rows written (warm-up included); max latency app ${f1(intake.app.latencyMaxMs)} ms, bare ${f1(intake.bare.latencyMaxMs)} ms`);
@@ -106,9 +136,19 @@ async function main(): Promise<void> {
     console.log(`  CPU per order, baseline:   ${perUnit(mirror.baseline.cpu, mirror.orders, 'bench process')}`);
   }
 
+  if (retention) {
+    const g = retention.generated;
+    console.log(`retention: generated ${f0(g.persons)} persons, ${f0(g.emails)} emails, ${f0(g.orders)} orders, ${f0(g.lines)} lines per schema ` +
+      `in ${f1(g.seconds)} s (two schemas in parallel); due ${f0(retention.due.persons)} persons, ${f0(retention.due.orders)} orders, ` +
+      `${f0(retention.due.emails)} emails; sweep counts ${JSON.stringify(retention.sweep.counts)}; ${f1(retention.freeDiskGb)} GB free`);
+  }
+  if (exp) {
+    console.log(`export: ${exp.runs} runs; ${f0(exp.orders)} orders, ${f0(exp.lines)} lines, package ${f0(exp.packageBytes / 1024)} KiB; ` +
+      `p50 load ${f1(exp.figure.loadP50Ms)} ms + build ${f1(exp.figure.buildP50Ms)} ms; max ${f1(exp.figure.maxMs)} ms`);
+  }
   console.log(`load average (1 min): ${env.loadAverage.start} at start, ${env.loadAverage.end} at end, on ${cpus().length} CPUs shared by load generator, servers, Postgres and Redis`);
 
-  const result = { name: settings.name, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), environment: env, settings, intake, mirror };
+  const result = { name: settings.name, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), environment: env, settings, intake, mirror, retention, export: exp };
   mkdirSync(RESULTS_DIR, { recursive: true });
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const file = `${RESULTS_DIR}${settings.name}-${stamp}.json`;
@@ -120,6 +160,8 @@ async function main(): Promise<void> {
   const failed = [
     intake && !intake.met.zeroNon2xx && `intake answered non-2xx or had connection errors (${JSON.stringify({ app: intake.app.statusCodes, bare: intake.bare.statusCodes })})`,
     mirror && !mirror.met.allApplied && 'mirror did not apply every order',
+    retention && !retention.met.allErased && 'retention sweep did not erase exactly the due persons',
+    exp && !exp.met.complete && 'export package is missing orders or lines',
   ].filter(Boolean);
   if (failed.length) {
     console.error(`bench: FAILED: ${failed.join('; ')}`);
