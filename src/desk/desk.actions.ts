@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AppError, notFound } from '../platform/errors.js';
+import { AppError } from '../platform/errors.js';
 import { parseInput } from '../platform/validate.js';
 import { REQUEST_TYPES } from '../dsr/request-rules.js';
 import { changesSchema } from '../dsr/rectification.js';
-import { resetForRetry, syncsOfOrder } from '../processors/sync.repository.js';
+import { retryPush } from '../processors/push-retry.js';
 import { setFlash } from './csrf.js';
 import { type DeskOptions, deskFormDocs } from './desk.routes.js';
 import type { RouteDocs } from '../platform/openapi.js';
@@ -111,16 +111,14 @@ export function deskActions(app: FastifyInstance, opts: DeskOptions): void {
   }, { summary: 'Decide an objection (upheld or rejected; say why)', tags: [], ...byId, body: decisionBody,
     examples: { ...byId.examples, body: { decision: 'upheld', reason: 'no compelling legitimate grounds' } }, responses: {} });
 
-  // Same rule as POST /api/orders/:wcOrderId/sync/:processor/retry: a failed push, or an invitation skipped for want of consent.
   action('/desk/pushes/:wcOrderId/:processor/retry', () => '/desk/pushes', async (req) => {
     const { wcOrderId, processor } = parseInput(retryParams, req.params);
-    const records = (await syncsOfOrder(opts.pool, wcOrderId)).filter((s) => s.processor === processor);
-    if (!records.length) throw notFound(`Order ${wcOrderId} has no ${processor} push.`);
-    const retryable = records.filter((s) => s.status === 'failed' || (s.status === 'skipped' && s.reason === 'no_consent'));
-    if (!retryable.length) throw new AppError(409, 'not_failed', `The ${processor} push of order ${wcOrderId} is ${records.map((r) => r.status).join(', ')}; only a failed push can be retried.`);
-    for (const r of retryable) await resetForRetry(opts.pool, r.id);
-    opts.relay.kick();
-    req.log.info({ wcOrderId, processor, syncIds: retryable.map((r) => r.id) }, 'push retry requested at the desk');
+    // The API's refusal, written as a sentence for the desk's message line.
+    const syncIds = await retryPush(opts.pool, opts.relay, wcOrderId, processor).catch((err: unknown) => {
+      if (err instanceof AppError) throw new AppError(err.statusCode, err.code, `${err.message[0]!.toUpperCase()}${err.message.slice(1)}.`);
+      throw err;
+    });
+    req.log.info({ wcOrderId, processor, syncIds }, 'push retry requested at the desk');
     return { message: `The ${processor} push of order ${wcOrderId} will be retried now.` };
   }, { summary: 'Retry a failed push', tags: [], params: retryParams, examples: { params: { wcOrderId: 1042, processor: 'snelstart' } }, responses: {} });
 }

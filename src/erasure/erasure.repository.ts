@@ -111,14 +111,6 @@ export async function latestTombstoneOfKey(db: Queryable, key: Buffer): Promise<
   return r ? { id: r.id, erasedAt: r.erased_at } : null;
 }
 
-/* $1 subject key, $2 now */
-const ACTIVE_HOLD_OF_KEY = /* sql */ `
-  SELECT id FROM legal_holds WHERE subject_key = $1 AND released_at IS NULL AND (until IS NULL OR until > $2) LIMIT 1`;
-
-export async function activeHoldOfKey(db: Queryable, key: Buffer, now: Date): Promise<string | null> {
-  return (await db.query<{ id: string }>(ACTIVE_HOLD_OF_KEY, [key, now])).rows[0]?.id ?? null;
-}
-
 /* $1 subject keys */
 const PERSONS_BY_KEYS = /* sql */ `SELECT DISTINCT person_id FROM person_emails WHERE subject_key = ANY($1::bytea[])`;
 

@@ -5,7 +5,8 @@ import { AppError, notFound } from '../platform/errors.js';
 import { parseInput } from '../platform/validate.js';
 import { identifyingEmail } from '../mirror/identity.js';
 import type { SubjectKeyOf } from '../erasure/subject-key.js';
-import { resetForRetry, syncsOfOrder } from './sync.repository.js';
+import { syncsOfOrder } from './sync.repository.js';
+import { retryPush } from './push-retry.js';
 import type { PushRelay } from './push-relay.js';
 import type { ProcessorEntry } from './register.js';
 import { audit } from '../audit/audit.repository.js';
@@ -60,16 +61,8 @@ export async function processorsRoutes(
     },
   }), async (req, reply) => {
     const { wcOrderId, processor } = parseInput(retryParams, req.params);
-    const records = (await syncsOfOrder(opts.pool, wcOrderId)).filter((s) => s.processor === processor);
-    if (!records.length) throw notFound(`order ${wcOrderId} has no ${processor} push`);
-    // A failed push, or an invitation skipped for want of consent that was given since (P10).
-    const retryable = records.filter((s) => s.status === 'failed' || (s.status === 'skipped' && s.reason === 'no_consent'));
-    if (!retryable.length) {
-      throw new AppError(409, 'not_failed', `the ${processor} push of order ${wcOrderId} is ${records.map((r) => r.status).join(', ')}; only a failed push can be retried`);
-    }
-    for (const r of retryable) await resetForRetry(opts.pool, r.id);
-    opts.relay.kick();
-    req.log.info({ wcOrderId, processor, syncIds: retryable.map((r) => r.id) }, 'push retry requested');
+    const syncIds = await retryPush(opts.pool, opts.relay, wcOrderId, processor);
+    req.log.info({ wcOrderId, processor, syncIds }, 'push retry requested');
     return reply.status(202).send({ sync: (await syncsOfOrder(opts.pool, wcOrderId)).map(presentSync) });
   });
 

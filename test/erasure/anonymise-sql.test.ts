@@ -1,20 +1,13 @@
 import { anonymiseAddress } from '../../src/erasure/anonymise.js';
 import type { Address } from '../../src/mirror/wc.schemas.js';
-import type { Pool } from '../../src/platform/db.js';
-import { createSchema, dropSchema } from '../setup/context.js';
+import { useMigratedSchema } from '../setup/context.js';
 
 /**
  * P14b: the set-based erasure (SQL anonymise_address, migrations/0006_erasure.sql) and the pure anonymiser
  * (src/erasure/anonymise.ts) must leave the same record behind, or the mirror and the shop would disagree.
  */
 
-let schema: string;
-let pool: Pool;
-beforeAll(async () => ({ schema, pool } = await createSchema()));
-afterAll(async () => {
-  await pool.end();
-  await dropSchema(schema);
-});
+const db = useMigratedSchema();
 
 const EMPTY: Address = {
   firstName: '', lastName: '', company: '', address1: '', address2: '', city: '', state: '', postcode: '', country: '', email: '', phone: '',
@@ -35,7 +28,7 @@ const addresses: Address[] = [
 
 /** One round trip for the whole table; the result keeps the input order. */
 async function sqlAnonymise(rows: unknown[]): Promise<unknown[]> {
-  const { rows: out } = await pool.query<{ out: unknown }>(
+  const { rows: out } = await db.pool.query<{ out: unknown }>(
     `SELECT anonymise_address(a) AS out FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(a, i) ORDER BY i`,
     [JSON.stringify(rows)],
   );
@@ -75,7 +68,7 @@ describe('P14b anonymise_address (SQL) is the twin of anonymiseAddress (TS)', ()
   });
 
   test('when the value is NULL or an empty object, then it is returned as is', async () => {
-    const { rows } = await pool.query(`SELECT anonymise_address(NULL) AS n, anonymise_address('{}'::jsonb) AS e`);
+    const { rows } = await db.pool.query(`SELECT anonymise_address(NULL) AS n, anonymise_address('{}'::jsonb) AS e`);
     expect(rows[0]).toEqual({ n: null, e: {} });
   });
 });

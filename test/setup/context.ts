@@ -53,6 +53,17 @@ export async function dropSchema(schema: string): Promise<void> {
   await admin.end();
 }
 
+/** A migrated schema of its own for a test file without the app: created before, dropped after (use `db.pool`). */
+export function useMigratedSchema(): { pool: Pool; schema: string } {
+  const db = {} as { pool: Pool; schema: string };
+  beforeAll(async () => Object.assign(db, await createSchema()));
+  afterAll(async () => {
+    await db.pool.end();
+    await dropSchema(db.schema);
+  });
+  return db;
+}
+
 export interface TestContext {
   config: Config;
   deps: Deps;
