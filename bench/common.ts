@@ -44,6 +44,7 @@ export function benchConfig(queuePrefix: string): Config {
   const { rawSecrets: _unused, ...rest } = parseEnv(env);
   return {
     ...rest,
+    databaseUrl: DATABASE_URL,
     host: '127.0.0.1',
     port: 0,
     dataDir: '/tmp/woo-companion-bench',

@@ -78,7 +78,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const collect = collectOnScrape(deps.metrics, { pool: deps.pool, queues: deps.queues, clock: deps.clock });
   await app.register(healthRoutes, {
     pool: deps.pool,
-    redis: deps.redis,
+    queueBackend: deps.queues.backend,
     metrics: deps.metrics,
     beforeScrape: async () => {
       await Promise.all([deps.relay.refreshBacklogGauge(), collect()]);

@@ -67,8 +67,10 @@ export interface Config {
   nodeEnv: Env['NODE_ENV'];
   port: number;
   host: string;
+  /** The service's database: DATABASE_URL, or the embedded Postgres started in DATA_DIR/pg when it is unset. */
   databaseUrl: string;
-  redisUrl: string;
+  /** null: the job queues run on BullMQ's Postgres backend in the same database (zero-setup mode). */
+  redisUrl: string | null;
   queuePrefix: string;
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
@@ -112,8 +114,11 @@ export function loadDotEnv(path = '.env'): void {
   if (existsSync(path)) process.loadEnvFile(path);
 }
 
+/** The environment parsed; DATABASE_URL may still be unset (the embedded Postgres fills it in at start). */
+export type ParsedEnv = Omit<Config, 'secrets' | 'databaseUrl'> & { databaseUrl: string | null; rawSecrets: Partial<Config['secrets']> };
+
 /** Parses the environment; secrets are left empty for resolveSecrets() to fill. Throws ConfigError naming each bad variable. */
-export function parseEnv(env: NodeJS.ProcessEnv): Omit<Config, 'secrets'> & { rawSecrets: Partial<Config['secrets']> } {
+export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
@@ -121,13 +126,6 @@ export function parseEnv(env: NodeJS.ProcessEnv): Omit<Config, 'secrets'> & { ra
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  const missing = (['DATABASE_URL', 'REDIS_URL'] as const).filter((k) => !e[k]);
-  if (missing.length) {
-    throw new ConfigError(
-      `DATABASE_URL and REDIS_URL must both be set (missing: ${missing.join(', ')}); ` +
-        'e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/woo_companion REDIS_URL=redis://127.0.0.1:6379 (see .env.example)',
-    );
-  }
   if (e.NODE_ENV === 'production') {
     const absent = (['WC_WEBHOOK_SECRET', 'ADMIN_TOKEN', 'PSEUDONYM_KEY'] as const).filter((k) => !e[k]);
     if (absent.length) throw new ConfigError(`required when NODE_ENV=production: ${absent.join(', ')}`);
@@ -147,8 +145,8 @@ export function parseEnv(env: NodeJS.ProcessEnv): Omit<Config, 'secrets'> & { ra
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
-    databaseUrl: e.DATABASE_URL!,
-    redisUrl: e.REDIS_URL!,
+    databaseUrl: e.DATABASE_URL ?? null,
+    redisUrl: e.REDIS_URL ?? null,
     queuePrefix: e.QUEUE_PREFIX,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,

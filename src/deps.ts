@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { type Pool, createPool } from './platform/db.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
-import { createProducerConnection, createQueues } from './platform/queues.js';
+import { createQueueBackend, createQueues } from './platform/queues.js';
 import { createIntakeService } from './intake/intake.service.js';
 import { createRelay } from './intake/relay.js';
 import { createMirrorService } from './mirror/mirror.service.js';
@@ -38,8 +38,7 @@ export function createDeps(
   const clock = overrides.clock ?? systemClock;
   const subjectKey = subjectKeyer(config.secrets.pseudonymKey);
   const metrics = createMetrics();
-  const redis = createProducerConnection(config.redisUrl);
-  const queues = createQueues(redis, config.queuePrefix);
+  const queues = createQueues(createQueueBackend({ redisUrl: config.redisUrl, databaseUrl: config.databaseUrl, prefix: config.queuePrefix }));
   const relay = createRelay({ pool, queues, log: log.child({ component: 'relay' }), metrics });
   const onIngested = () => void relay.kick();
   const intake = createIntakeService({ pool, metrics, onCommitted: onIngested });
@@ -92,12 +91,12 @@ export function createDeps(
   });
 
   return {
-    config, log, pool, clock, register, requests, rights, kick, alerts, subjectKey, metrics, redis, queues, relay, intake, mirror, sync, onIngested, eraseSubject, retention, processors,
+    config, log, pool, clock, register, requests, rights, kick, alerts, subjectKey, metrics, queues, relay, intake, mirror, sync, onIngested, eraseSubject, retention, processors,
     /** Closes what createDeps opened, after the HTTP server and workers have stopped. */
     async close() {
       await relay.stop();
       await queues.close();
-      redis.disconnect();
+      await queues.backend.close();
       sync?.woo.close();
       if (!overrides.pool) await pool.end();
     },

@@ -1,5 +1,5 @@
 import closeWithGrace from 'close-with-grace';
-import { loadConfigOrExit, prepareDatabase } from './bootstrap.js';
+import { startRuntimeOrExit, startupBanner } from './bootstrap.js';
 import { createDeps } from './deps.js';
 import { buildApp } from './app.js';
 import { safeError } from './platform/logger.js';
@@ -8,21 +8,19 @@ import { startWorkers } from '../workers/start.js';
 /**
  * `node dist/src/main.js [all|api|migrate]` — `npm start` runs everything in one process (migrations, API,
  * workers, schedulers); `npm run start:api` the API alone; `npm run migrate` only the migrations.
+ * With DATABASE_URL and REDIS_URL unset, `npm start` is zero-setup mode: embedded Postgres, queues in Postgres.
  */
 const mode = process.argv[2] ?? 'all';
-if (!['all', 'api', 'migrate'].includes(mode)) {
+if (mode !== 'all' && mode !== 'api' && mode !== 'migrate') {
   console.error(`woo-companion: unknown mode "${mode}" (expected all, api or migrate)`);
   process.exit(2);
 }
 
-const { config, log } = loadConfigOrExit();
-try {
-  await prepareDatabase(config, log);
-} catch (err) {
-  console.error(`woo-companion: database not ready: ${(err as Error).message}`);
-  process.exit(1);
+const { config, log, embedded } = await startRuntimeOrExit(mode);
+if (mode === 'migrate') {
+  await embedded?.stop();
+  process.exit(0);
 }
-if (mode === 'migrate') process.exit(0);
 
 const deps = createDeps(config, log);
 const app = await buildApp(deps);
@@ -35,6 +33,8 @@ closeWithGrace({ delay: config.shutdownTimeoutMs + 5000 }, async ({ signal, err 
   await app.close(); // stop accepting; in-flight requests finish; pending inbox inserts commit
   await workers?.close();
   await deps.close();
+  await embedded?.stop(); // last: everything above still needed the database
 });
 
-await app.listen({ port: config.port, host: config.host });
+const address = await app.listen({ port: config.port, host: config.host });
+if (mode === 'all') process.stderr.write(`${startupBanner(config, embedded, address)}\n`);

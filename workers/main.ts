@@ -1,17 +1,11 @@
 import closeWithGrace from 'close-with-grace';
-import { loadConfigOrExit, prepareDatabase } from '../src/bootstrap.js';
+import { startRuntimeOrExit } from '../src/bootstrap.js';
 import { createDeps } from '../src/deps.js';
 import { safeError } from '../src/platform/logger.js';
 import { startWorkers } from './start.js';
 
 /** Worker process (`npm run start:worker`): every queue's workers, the schedulers, and a relay safety net. */
-const { config, log } = loadConfigOrExit();
-try {
-  await prepareDatabase(config, log);
-} catch (err) {
-  console.error(`woo-companion: database not ready: ${(err as Error).message}`);
-  process.exit(1);
-}
+const { config, log } = await startRuntimeOrExit('worker');
 const deps = createDeps(config, log);
 const workers = await startWorkers(deps);
 deps.relay.start();

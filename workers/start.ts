@@ -1,7 +1,5 @@
-import { Worker } from 'bullmq';
 import type { Deps } from '../src/deps.js';
 import { QueueName, JobName } from '../src/jobs.js';
-import { createWorkerConnection } from '../src/platform/queues.js';
 import { safeError } from '../src/platform/logger.js';
 import { createMirrorJobs } from '../src/mirror/mirror.jobs.js';
 import { createInboxPurgeJobs } from '../src/intake/inbox-purge.jobs.js';
@@ -46,7 +44,6 @@ export async function startWorkers(deps: Deps, opts: { schedules?: boolean } = {
     [JobName.AlertDigest]: () => alertJobs.handleAlertDigest(),
   });
 
-  const connection = createWorkerConnection(config.redisUrl);
   const pc = config.processors;
   const concurrency: Record<QueueName, number> = {
     [QueueName.Mirror]: config.mirrorConcurrency,
@@ -66,8 +63,8 @@ export async function startWorkers(deps: Deps, opts: { schedules?: boolean } = {
   };
   deps.processors.describe();
   const workers = Object.values(QueueName).map((queue) => {
-    const w = new Worker(queue, registry.processorFor(queue), {
-      connection, prefix: config.queuePrefix, concurrency: concurrency[queue], autorun: true,
+    const w = deps.queues.backend.worker(queue, registry.processorFor(queue), {
+      concurrency: concurrency[queue], autorun: true,
       limiter: limiter[queue], settings: { backoffStrategy: pushBackoff },
     });
     const jobLog = log.child({ queue });
@@ -109,7 +106,7 @@ export async function startWorkers(deps: Deps, opts: { schedules?: boolean } = {
         graceful.catch(() => undefined);
         log.warn({ timeoutMs, queues: Object.values(QueueName) }, 'jobs still active at shutdown; handing them back');
       }
-      connection.disconnect();
+      if (outcome === 'timeout') deps.queues.backend.cutWorkers();
       mailJobs.close();
     },
   };

@@ -1,8 +1,7 @@
-import { QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { loadConfigOrExit, prepareDatabase } from '../bootstrap.js';
+import { UnrecoverableError, type Job } from 'bullmq';
+import { startRuntimeOrExit } from '../bootstrap.js';
 import { createDeps } from '../deps.js';
 import { JobName, QueueName } from '../jobs.js';
-import { createWorkerConnection } from '../platform/queues.js';
 import { createSyncJobs } from '../sync/sync.jobs.js';
 import { type Progress, renderBar } from '../backfill/progress.js';
 
@@ -11,16 +10,15 @@ import { type Progress, renderBar } from '../backfill/progress.js';
  * in this process too, and draws its progress. Interrupt it and run it again: it resumes from the saved page.
  */
 const restart = process.argv.includes('--restart');
-const { config, log } = loadConfigOrExit();
+const { config, log, embedded } = await startRuntimeOrExit('cli');
 if (!config.woo) {
   console.error('woo-companion: backfill needs the shop REST API: set WC_URL, WC_CONSUMER_KEY and WC_CONSUMER_SECRET');
+  await embedded?.stop();
   process.exit(1);
 }
-await prepareDatabase(config, log);
 const deps = createDeps(config, log);
 deps.relay.start();
 const syncJobs = createSyncJobs({ pool: deps.pool, log, services: deps.sync, onIngested: deps.onIngested });
-const connection = createWorkerConnection(config.redisUrl);
 // This worker shares the sync queue with the service's workers: whatever sync job it takes, it must work it (a
 // rejected job would burn one of its attempts), so it handles every sync job the same way the service does.
 const handlers: Record<string, (job: Job) => Promise<unknown>> = {
@@ -30,20 +28,20 @@ const handlers: Record<string, (job: Job) => Promise<unknown>> = {
   [JobName.ReconcileCustomers]: (job) => syncJobs.handleReconcileCustomers(job),
   [JobName.CheckWebhooks]: (job) => syncJobs.handleCheckWebhooks(job),
 };
-const worker = new Worker(
+const worker = deps.queues.backend.worker(
   QueueName.Sync,
   async (job: Job) => {
     const handle = handlers[job.name];
     if (!handle) throw new UnrecoverableError(`unknown job ${job.name} on queue ${QueueName.Sync}`);
     return handle(job);
   },
-  { connection, prefix: config.queuePrefix, concurrency: 1, autorun: false },
+  { concurrency: 1, autorun: false },
 );
 worker.on('error', () => undefined);
 
 const job = await deps.queues.sync.add(JobName.Backfill, { restart }, { deduplication: { id: 'backfill' }, attempts: 5 });
 void worker.run();
-const events = new QueueEvents(QueueName.Sync, { connection: createWorkerConnection(config.redisUrl), prefix: config.queuePrefix });
+const events = deps.queues.backend.events(QueueName.Sync);
 const tty = process.stderr.isTTY;
 let last = '';
 const draw = (p: Progress) => {
@@ -74,8 +72,8 @@ try {
   clearInterval(timer);
   await worker.close();
   await events.close();
-  connection.disconnect();
   await deps.relay.kick();
   await deps.close();
+  await embedded?.stop();
 }
 process.exit(code);

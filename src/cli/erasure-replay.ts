@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { loadConfigOrExit, prepareDatabase } from '../bootstrap.js';
+import { startRuntimeOrExit } from '../bootstrap.js';
+import { loadDotEnv } from '../config.js';
 import { createPool } from '../platform/db.js';
 import { ledgerPath } from '../erasure/ledger.js';
 import { replayLedger } from '../erasure/replay.service.js';
-import { createProducerConnection, createQueues } from '../platform/queues.js';
+import { createQueueBackend, createQueues } from '../platform/queues.js';
 
 /**
  * `npm run erasure:replay`: run after restoring a database backup. Every erasure in DATA_DIR/erasure-ledger.jsonl
@@ -12,13 +13,13 @@ import { createProducerConnection, createQueues } from '../platform/queues.js';
  * finished jobs are cleared (see clearFinishedJobs); `--keep-jobs` skips that.
  */
 const keepJobs = process.argv.includes('--keep-jobs');
-const { config, log } = loadConfigOrExit();
-const file = ledgerPath(config.dataDir);
+loadDotEnv();
+const file = ledgerPath(process.env.DATA_DIR || './data');
 if (!existsSync(file)) {
   console.error(`woo-companion: no erasure ledger at ${file} (nothing was ever erased with this DATA_DIR); nothing to replay`);
   process.exit(0);
 }
-await prepareDatabase(config, log);
+const { config, log, embedded } = await startRuntimeOrExit('cli');
 const pool = createPool(config.databaseUrl, { max: 2 });
 try {
   const settings = { dataDir: config.dataDir, fiscal: { prefix: config.invoicePrefix, years: config.fiscalRetentionYears } };
@@ -32,6 +33,7 @@ try {
   process.exitCode = r.invalidLines.length ? 1 : 0;
 } finally {
   await pool.end();
+  await embedded?.stop();
 }
 
 /**
@@ -40,12 +42,11 @@ try {
  * orphan sweep. Finished jobs describe a history the restored database no longer has, so they go.
  */
 async function clearFinishedJobs(): Promise<void> {
-  const redis = createProducerConnection(config.redisUrl);
-  const queues = createQueues(redis, config.queuePrefix);
+  const queues = createQueues(createQueueBackend({ redisUrl: config.redisUrl, databaseUrl: config.databaseUrl, prefix: config.queuePrefix }));
   try {
     await new Promise((r) => setTimeout(r, 300));
     if (!queues.isReady()) {
-      process.stderr.write('warning: Redis is unreachable; clear finished jobs before starting the service (see README, Backups)\n');
+      process.stderr.write('warning: the job queue (Redis) is unreachable; clear finished jobs before starting the service (see README, Backups)\n');
       return;
     }
     let n = 0;
@@ -53,6 +54,6 @@ async function clearFinishedJobs(): Promise<void> {
     process.stdout.write(`finished jobs cleared from the queues: ${n}\n`);
   } finally {
     await queues.close();
-    redis.disconnect();
+    await queues.backend.close();
   }
 }

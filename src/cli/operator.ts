@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadConfigOrExit, prepareDatabase } from '../bootstrap.js';
+import { startRuntimeOrExit } from '../bootstrap.js';
 import { createPool } from '../platform/db.js';
 import { createOperator, revoke } from '../operators/operators.service.js';
 
@@ -14,8 +14,7 @@ if (!/^[\p{L}\p{N} ._@-]{2,64}$/u.test(name)) {
   console.error('woo-companion: --name is required: 2–64 letters, digits, spaces or . _ @ -');
   process.exit(2);
 }
-const { config, log } = loadConfigOrExit();
-await prepareDatabase(config, log);
+const { config, embedded } = await startRuntimeOrExit('cli');
 const pool = createPool(config.databaseUrl, { max: 1 });
 try {
   if (command === 'create') {
@@ -36,4 +35,5 @@ try {
   }
 } finally {
   await pool.end();
+  await embedded?.stop();
 }

@@ -1,16 +1,16 @@
-import { loadConfigOrExit, prepareDatabase } from '../bootstrap.js';
+import { startRuntimeOrExit } from '../bootstrap.js';
 import { createDeps } from '../deps.js';
 
 /**
  * `npm run setup-webhooks`: registers the webhooks this service needs in the shop (PUBLIC_URL +
  * /webhooks/woocommerce, our secret, API v3), or repairs them (re-activates, resets secret). Safe to run twice.
  */
-const { config, log } = loadConfigOrExit();
+const { config, log, embedded } = await startRuntimeOrExit('cli');
 if (!config.woo || !config.publicUrl) {
   console.error('woo-companion: setup-webhooks needs WC_URL, WC_CONSUMER_KEY, WC_CONSUMER_SECRET and PUBLIC_URL');
+  await embedded?.stop();
   process.exit(1);
 }
-await prepareDatabase(config, log);
 const deps = createDeps(config, log);
 let code = 0;
 try {
@@ -24,5 +24,6 @@ try {
   console.error(`woo-companion: setup-webhooks failed: ${(err as Error).message}`);
 } finally {
   await deps.close();
+  await embedded?.stop();
 }
 process.exit(code);

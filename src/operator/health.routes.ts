@@ -1,29 +1,30 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Pool } from '../platform/db.js';
 import type { Metrics } from '../platform/metrics.js';
+import type { QueueBackend } from '../platform/queues.js';
 import { docs } from '../platform/openapi.js';
 
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), ms).unref())]);
 
 /** Liveness, readiness and Prometheus metrics: no auth, no personal data. */
-export async function healthRoutes(app: FastifyInstance, opts: { pool: Pool; redis: Redis; metrics: Metrics; beforeScrape?: () => Promise<void> }) {
+export async function healthRoutes(app: FastifyInstance, opts: { pool: Pool; queueBackend: QueueBackend; metrics: Metrics; beforeScrape?: () => Promise<void> }) {
   const tags = ['health and metrics'];
   app.get('/healthz', docs({ summary: 'Liveness: the process answers (public)', tags, responses: { 200: { description: 'alive', example: { status: 'ok' } } } }),
     async () => ({ status: 'ok' }));
 
   app.get('/readyz', docs({
-    summary: 'Readiness: Postgres and Redis answer within 2 s (public)', tags,
+    summary: 'Readiness: Postgres and the job queue (Redis; or, without REDIS_URL, "queues" in Postgres) answer within 2 s (public)', tags,
     responses: { 200: { description: 'ready', example: { status: 'ready', checks: { postgres: 'ok', redis: 'ok' } } },
       503: { description: 'a dependency is down', example: { status: 'unavailable', checks: { postgres: 'ok', redis: 'down' } } } },
   }), async (_req, reply) => {
-    const [pg, redis] = await Promise.allSettled([
+    const [pg, queue] = await Promise.allSettled([
       withTimeout(opts.pool.query('SELECT 1'), 2000),
-      withTimeout(opts.redis.ping(), 2000),
+      withTimeout(opts.queueBackend.ping(), 2000),
     ]);
-    const checks = { postgres: pg.status === 'fulfilled' ? 'ok' : 'down', redis: redis.status === 'fulfilled' ? 'ok' : 'down' };
-    const ready = checks.postgres === 'ok' && checks.redis === 'ok';
+    const queueKey = opts.queueBackend.kind === 'redis' ? 'redis' : 'queues';
+    const checks = { postgres: pg.status === 'fulfilled' ? 'ok' : 'down', [queueKey]: queue.status === 'fulfilled' ? 'ok' : 'down' };
+    const ready = pg.status === 'fulfilled' && queue.status === 'fulfilled';
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
   });
 

@@ -1,13 +1,26 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Pool } from './db.js';
 import { withTransaction } from './db.js';
 
 /** Arbitrary constant: every woo-companion process that migrates takes this advisory lock first. */
 const MIGRATION_LOCK = 0x776f6f6d; // "woom"
 
-export const MIGRATIONS_DIR = resolve(process.cwd(), 'migrations');
+/**
+ * The project's migrations/ folder, found upwards from the running script (dist/src/main.js, a CLI, Jest) and then
+ * from the working directory: the service may be started from anywhere (DATA_DIR is relative to the working directory).
+ */
+function findMigrations(): string {
+  for (const start of [process.argv[1] ? dirname(resolve(process.argv[1])) : null, process.cwd()]) {
+    for (let dir = start; dir; dir = dirname(dir) === dir ? null : dirname(dir)) {
+      if (existsSync(join(dir, 'migrations', '0001_intake.sql'))) return join(dir, 'migrations');
+    }
+  }
+  return resolve(process.cwd(), 'migrations');
+}
+
+export const MIGRATIONS_DIR = findMigrations();
 
 interface Migration {
   version: number;

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** A redis-server of the test's own (own port, no persistence), for outage scenarios. */
 
@@ -54,3 +56,14 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
   }
 }
 
+
+/**
+ * Tests that stop and start a redis-server of their own need the binary. On a machine without Redis (the suite then
+ * runs its queues on Postgres) they are skipped, and their title says why.
+ */
+function hasRedisServer(): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, 'redis-server')));
+}
+export const redisServerAvailable = hasRedisServer();
+export const describeWithRedisServer = (title: string, fn: () => void): void =>
+  redisServerAvailable ? describe(title, fn) : describe.skip(`${title} — skipped: needs the redis-server binary (not installed on this machine)`, fn);

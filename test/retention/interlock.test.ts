@@ -1,10 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QueueEvents } from 'bullmq';
 import { createTestContext, type TestContext } from '../setup/context.js';
 import { manualClock } from '../../src/platform/clock.js';
-import { createWorkerConnection } from '../../src/platform/queues.js';
 import { JobName, QueueName } from '../../src/jobs.js';
 import { putState } from '../../src/sync/sync-state.repository.js';
 import { HEALTH_KEY, type HealthReport } from '../../src/shop-webhooks/webhooks.service.js';
@@ -67,8 +65,7 @@ describe('P13 safety interlock: too many due', () => {
   test('when the daily job trips the interlock, then it records a blocked scheduled sweep and erases nothing', async () => {
     await seedOrders(ctx, [anOrderAt(ago(INACTIVE_MS + DAY_MS)), anOrderAt(ago(INACTIVE_MS + 2 * DAY_MS))]);
     const before = await tombstoneCount(ctx);
-    const redis = createWorkerConnection(ctx.config.redisUrl);
-    const events = new QueueEvents(QueueName.Maintenance, { connection: redis, prefix: ctx.config.queuePrefix });
+    const events = ctx.deps.queues.backend.events(QueueName.Maintenance);
     try {
       await events.waitUntilReady();
       const job = await ctx.deps.queues.maintenance.add(JobName.RetentionSweep, {});
@@ -77,7 +74,6 @@ describe('P13 safety interlock: too many due', () => {
       expect(await ctx.deps.retention.get(result.sweepId)).toMatchObject({ trigger: 'schedule', status: 'blocked' });
     } finally {
       await events.close();
-      redis.disconnect();
     }
     expect(await tombstoneCount(ctx)).toBe(before);
   });

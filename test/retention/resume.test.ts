@@ -1,10 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QueueEvents } from 'bullmq';
+import type { QueueEvents } from 'bullmq';
 import { createTestContext, type TestContext } from '../setup/context.js';
 import { manualClock } from '../../src/platform/clock.js';
-import { createWorkerConnection } from '../../src/platform/queues.js';
 import { JobName, QueueName } from '../../src/jobs.js';
 import { createRetentionService, type Progress } from '../../src/retention/sweep.service.js';
 import { readMirrorHealth } from '../../src/retention/mirror-health.js';
@@ -125,15 +124,12 @@ describe('P13 retention sweep: killed half-way and restarted', () => {
 
 describe('P13 retention sweep in the worker', () => {
   let events: QueueEvents;
-  let redis: ReturnType<typeof createWorkerConnection>;
   beforeAll(async () => {
-    redis = createWorkerConnection(ctx.config.redisUrl);
-    events = new QueueEvents(QueueName.Maintenance, { connection: redis, prefix: ctx.config.queuePrefix });
+    events = ctx.deps.queues.backend.events(QueueName.Maintenance);
     await events.waitUntilReady();
   });
   afterAll(async () => {
     await events.close();
-    redis.disconnect();
   });
 
   test('when the job runs an operator sweep, then it reports progress and returns the counts', async () => {

@@ -10,9 +10,16 @@ import { createLogger } from '../../src/platform/logger.js';
 import { createPool, type Pool } from '../../src/platform/db.js';
 import { migrate } from '../../src/platform/migrate.js';
 import { startWorkers } from '../../workers/start.js';
+import { migrateQueueSchema } from '../../src/platform/queues.js';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/woo_companion_test';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/**
+ * Which queue backend the app under test uses: Redis (default), or BullMQ's Postgres backend when TEST_QUEUE_BACKEND
+ * is `postgres` (set by the jest project that re-runs the intake, mirror and retention tests, and by the global setup
+ * when no Redis answers).
+ */
+export const TEST_QUEUE_BACKEND: 'redis' | 'postgres' = process.env.TEST_QUEUE_BACKEND === 'postgres' ? 'postgres' : 'redis';
 export const WEBHOOK_SECRET = 's3cr3t';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const SHOP = 'https://shop.example/';
@@ -77,10 +84,32 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
-/** The real app and workers on real Postgres (own schema) and Redis (own queue prefix). */
+/**
+ * BullMQ's Postgres backend has no key prefix: queues are told apart by the database they live in. Each test context
+ * gets a database of its own for its queues (the app's tables stay in its schema of the test database).
+ */
+async function createQueueDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `woo_q_${randomBytes(6).toString('hex')}`;
+  const admin = createPool(TEST_DATABASE_URL, { max: 1 });
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  await migrateQueueSchema(url.toString());
+  return {
+    url: url.toString(),
+    async drop() {
+      const a = createPool(TEST_DATABASE_URL, { max: 1 });
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => a.end());
+    },
+  };
+}
+
+/** The real app and workers on real Postgres (own schema) and Redis (own queue prefix) or Postgres queues (own database). */
 export async function createTestContext(overrides: Partial<Config> = {}, extra: { wooCa?: string; clock?: Clock } = {}): Promise<TestContext> {
   const { schema, pool } = await createSchema();
-  const config = testConfig(overrides);
+  const queueDb = TEST_QUEUE_BACKEND === 'postgres' && overrides.redisUrl === undefined ? await createQueueDatabase() : null;
+  const config = testConfig(queueDb ? { redisUrl: null, databaseUrl: queueDb.url, ...overrides } : overrides);
   const logs: string[] = [];
   const sink = new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } });
   const log = createLogger('debug', sink);
@@ -111,6 +140,7 @@ export async function createTestContext(overrides: Partial<Config> = {}, extra: 
       await deps.close();
       await pool.end();
       await dropSchema(schema);
+      await queueDb?.drop();
     },
   };
 }

@@ -1,8 +1,62 @@
 // Creates the test database once; each test file then migrates its own schema inside it (test/setup/context.ts).
+// On a machine without the services: no Postgres → the suite runs on an embedded Postgres (the product's own zero-setup
+// code, built first); no Redis → the queues run on BullMQ's Postgres backend. Each fallback is announced.
+const { execFileSync } = require('node:child_process');
+const { mkdtempSync } = require('node:fs');
+const { Socket } = require('node:net');
+const { tmpdir } = require('node:os');
+const { join, resolve } = require('node:path');
 const { Client } = require('pg');
 
+const root = resolve(__dirname, '../..');
+
+async function postgresAnswers(url) {
+  const probe = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await probe.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
+}
+
+function redisAnswers(url) {
+  const { hostname, port } = new URL(url);
+  return new Promise((done) => {
+    const s = new Socket();
+    const finish = (ok) => { s.destroy(); done(ok); };
+    s.setTimeout(1500, () => finish(false));
+    s.once('error', () => finish(false));
+    s.connect(Number(port || 6379), hostname, () => s.write('PING\r\n'));
+    s.once('data', (d) => finish(String(d).startsWith('+PONG')));
+  });
+}
+
+async function startEmbedded() {
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  const { startEmbeddedPostgres } = await import(join(root, 'dist/src/platform/embedded-postgres.js'));
+  const pg = await startEmbeddedPostgres({ dataDir: mkdtempSync(join(tmpdir(), 'woo-test-pg-')) });
+  globalThis.__wooEmbeddedPostgres = pg;
+  return pg.url.replace(/\/woo_companion$/, '/woo_companion_test');
+}
+
 module.exports = async function globalSetup() {
-  const url = new URL(process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/woo_companion_test');
+  const wanted = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/woo_companion_test';
+  const admin = new URL(wanted);
+  admin.pathname = '/postgres';
+  if (!(await postgresAnswers(admin.toString()))) {
+    process.stdout.write(`\nno Postgres answers at ${admin.host}: the suite runs on an embedded Postgres (zero-setup mode)\n`);
+    process.env.TEST_DATABASE_URL = await startEmbedded();
+  }
+  const redisUrl = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
+  if (process.env.TEST_QUEUE_BACKEND !== 'postgres' && !(await redisAnswers(redisUrl))) {
+    process.stdout.write(`no Redis answers at ${new URL(redisUrl).host}: every queue runs on BullMQ's Postgres backend\n`);
+    process.env.TEST_QUEUE_BACKEND = 'postgres';
+  }
+
+  const url = new URL(process.env.TEST_DATABASE_URL || wanted);
   const name = url.pathname.slice(1);
   url.pathname = '/postgres';
   const client = new Client({ connectionString: url.toString() });

@@ -1,0 +1,113 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { aDelivery } from '../builders/webhooks.js';
+import { anOrder } from '../builders/woocommerce.js';
+import { freePort, waitFor } from '../builders/private-redis.js';
+import { queuePoolSize } from '../../src/platform/queues.js';
+
+/**
+ * Zero-setup mode (issue 8): `npm start` with DATABASE_URL and REDIS_URL unset brings up the whole service by itself —
+ * embedded Postgres in DATA_DIR/pg, queues on BullMQ's Postgres backend — and keeps its data across a restart.
+ * The built all-in-one process runs in a temporary directory with a stripped environment, as a new user would run it.
+ */
+const root = resolve(__dirname, '../..');
+const APP_POOL_MAX = 20; // src/deps.ts
+let dir: string;
+let port: number;
+let proc: ChildProcess | null = null;
+let output = '';
+
+beforeAll(() => {
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  dir = mkdtempSync(join(tmpdir(), 'woo-zero-setup-'));
+}, 120_000);
+afterAll(async () => {
+  if (proc && proc.exitCode === null) await stop();
+  rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+function strippedEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!/^(DATABASE_URL|REDIS_URL|NODE_ENV|JEST_.*|TEST_.*)$/.test(k)) env[k] = v;
+  }
+  return { ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
+}
+
+async function start(): Promise<void> {
+  output = '';
+  proc = spawn(process.execPath, [join(root, 'dist/src/main.js')], { cwd: dir, env: strippedEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  proc.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  await waitFor('the service to be ready', async () => {
+    if (proc!.exitCode !== null) throw new Error(`the service exited with ${proc!.exitCode}:\n${output}`);
+    return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.status === 200;
+  }, 90_000);
+}
+
+async function stop(): Promise<number | null> {
+  const exited = new Promise<number | null>((r) => proc!.once('exit', (code) => r(code)));
+  proc!.kill('SIGTERM');
+  return exited;
+}
+
+const secrets = () => JSON.parse(readFileSync(join(dir, 'data/secrets.json'), 'utf8')) as { webhookSecret: string; adminToken: string };
+
+async function post(order: ReturnType<typeof anOrder>): Promise<number> {
+  const d = aDelivery(order, { topic: 'order.created', secret: secrets().webhookSecret });
+  const res = await fetch(`http://127.0.0.1:${port}${d.url}`, { method: 'POST', headers: d.headers, body: d.payload });
+  return res.status;
+}
+
+async function mirrored(wcOrderId: number): Promise<boolean> {
+  const res = await fetch(`http://127.0.0.1:${port}/api/orders/${wcOrderId}`, { headers: { authorization: `Bearer ${secrets().adminToken}` } });
+  return res.status === 200;
+}
+
+/** Client connections to the embedded server, sampled with its own password and port (postmaster.pid line 4). */
+async function connections(): Promise<number> {
+  const { password } = JSON.parse(readFileSync(join(dir, 'data/embedded-postgres.json'), 'utf8')) as { password: string };
+  const pgPort = readFileSync(join(dir, 'data/pg/postmaster.pid'), 'utf8').split('\n')[3];
+  const c = new pg.Client({ host: '127.0.0.1', port: Number(pgPort), user: 'postgres', password, database: 'postgres' });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()");
+    return rows[0]!.n;
+  } finally {
+    await c.end();
+  }
+}
+
+test('with DATABASE_URL and REDIS_URL unset, npm start runs the whole service on embedded Postgres and keeps its data across a restart', async () => {
+  port = await freePort();
+  await start();
+  expect(output).toMatch(/embedded Postgres in \.\/data, queues in Postgres — for production set DATABASE_URL and REDIS_URL/);
+  expect(output).toMatch(/Generated secrets, stored in \.\/data\/secrets\.json/);
+  expect(existsSync(join(dir, 'data/pg/PG_VERSION'))).toBe(true);
+  expect((await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()).checks).toEqual({ postgres: 'ok', queues: 'ok' });
+
+  const orders = Array.from({ length: 40 }, () => anOrder());
+  let peak = 0;
+  const statuses = await Promise.all(orders.map(post));
+  expect(statuses.every((s) => s === 200)).toBe(true);
+  await waitFor('every order to be mirrored', async () => {
+    peak = Math.max(peak, await connections());
+    return (await Promise.all(orders.map((o) => mirrored(o.id)))).every(Boolean);
+  }, 30_000);
+  // The connection budget (README): the application pool plus the one shared queue pool, nothing else.
+  expect(peak).toBeLessThanOrEqual(APP_POOL_MAX + queuePoolSize());
+
+  expect(await stop()).toBe(0);
+  expect(existsSync(join(dir, 'data/pg/postmaster.pid'))).toBe(false); // Postgres was stopped, cleanly, by the service
+
+  await start();
+  expect(output).not.toMatch(/Generated secrets/); // the same secrets, kept in ./data
+  expect((await Promise.all(orders.map((o) => mirrored(o.id)))).every(Boolean)).toBe(true);
+  const later = anOrder();
+  expect(await post(later)).toBe(200);
+  await waitFor('the order after the restart to be mirrored', () => mirrored(later.id), 30_000);
+  expect(await stop()).toBe(0);
+}, 240_000);
