@@ -30,6 +30,7 @@ module.exports = {
         '**/test/mirror/mirror.e2e.test.ts',
         '**/test/retention/*.test.ts',
         '**/test/platform/queue-backend.test.ts',
+        '**/test/operator/queues-dashboard.test.ts',
       ],
       setupFiles: ['<rootDir>/test/setup/postgres-queues.cjs'],
     },

@@ -3,6 +3,7 @@ import { createTestContext, TEST_QUEUE_BACKEND, type TestContext } from '../setu
 import { aDelivery } from '../builders/webhooks.js';
 import { anOrder } from '../builders/woocommerce.js';
 import { queuePoolSize } from '../../src/platform/queues.js';
+import { upsertSchedules } from '../../workers/schedules.js';
 
 /**
  * The queue backend is chosen in one place (src/platform/queues.ts) and runs in both projects: Redis, and BullMQ's
@@ -66,3 +67,14 @@ test(`the app's queues run on the ${TEST_QUEUE_BACKEND} backend and a delivery g
     expect(peak).toBeLessThanOrEqual(queuePoolSize());
   },
 );
+
+test('the scheduled sweeps are registered on this backend as job schedulers, and registering twice changes nothing', async () => {
+  const opts = { sync: false, reconcileEveryMs: 300_000, retentionCron: '0 3 * * *' };
+  await upsertSchedules(ctx.deps.queues, opts);
+  await upsertSchedules(ctx.deps.queues, opts);
+  const maintenance = await ctx.deps.queues.maintenance.getJobSchedulers();
+  expect(maintenance.map((s) => s.key).sort()).toEqual(['purge-inbox-hourly', 'purge-labels-daily', 'purge-privacy-data-daily', 'relay-pushes', 'retention-sweep']);
+  const sweep = maintenance.find((s) => s.key === 'retention-sweep')!;
+  expect(sweep).toMatchObject({ pattern: '0 3 * * *', tz: 'Europe/Amsterdam' });
+  expect(sweep.next).toBeGreaterThan(Date.now());
+});
