@@ -42,9 +42,12 @@ export function benchConfig(queuePrefix: string): Config {
   const env: NodeJS.ProcessEnv = { DATABASE_URL, REDIS_URL, QUEUE_PREFIX: queuePrefix, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
   if (process.env.MIRROR_CONCURRENCY) env.MIRROR_CONCURRENCY = process.env.MIRROR_CONCURRENCY;
   const { rawSecrets: _unused, ...rest } = parseEnv(env);
+  // BENCH_QUEUE_DB (set by bench/queue-db.ts): the queues run on BullMQ's Postgres backend in that database.
+  const queueDb = process.env.BENCH_QUEUE_DB;
   return {
     ...rest,
-    databaseUrl: DATABASE_URL,
+    databaseUrl: queueDb ?? DATABASE_URL,
+    redisUrl: queueDb ? null : rest.redisUrl,
     host: '127.0.0.1',
     port: 0,
     dataDir: '/tmp/woo-companion-bench',

@@ -8,6 +8,7 @@ import { type MirrorResult, runMirrorBench } from './mirror.bench.js';
 import { perUnit } from './cpu.js';
 import { type RetentionResult, retentionPeople, runRetentionBench } from './retention.js';
 import { type ExportResult, runExportBench } from './export.js';
+import { withPostgresQueues } from './queue-db.js';
 
 /**
  * `npm run bench`: the intake and mirror benchmarks of issue #2 and the retention and export benchmarks of issue #9,
@@ -31,7 +32,12 @@ function table(rows: string[][]): string {
   return [line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
 }
 
-function rows(intake: IntakeResult | null, mirror: MirrorResult | null, retention: RetentionResult | null = null, exp: ExportResult | null = null): string[][] {
+interface PostgresQueueResults { intake: IntakeResult | null; mirror: MirrorResult | null }
+
+function rows(
+  intake: IntakeResult | null, mirror: MirrorResult | null, retention: RetentionResult | null = null, exp: ExportResult | null = null,
+  pgq: PostgresQueueResults = { intake: null, mirror: null },
+): string[][] {
   const out = [['metric', 'woo-companion', 'baseline', 'ratio', 'target', 'met?']];
   if (intake) {
     const { app, bare } = intake;
@@ -47,6 +53,21 @@ function rows(intake: IntakeResult | null, mirror: MirrorResult | null, retentio
       ['mirror orders/s', f0(mirror.endToEnd.ordersPerSec), `${f0(mirror.baseline.ordersPerSec)} (batched upsert)`, pct(mirror.ratio), '>= 2,000/s', yes(mirror.met.ordersPerSec)],
       [`mirror ${f0(mirror.orders)} orders (s)`, f1(mirror.endToEnd.seconds), f1(mirror.baseline.seconds), '-', '-', '-'],
       ['mirror orders applied', f0(mirror.endToEnd.outcomes.applied ?? 0), f0(mirror.baseline.orders), '-', f0(mirror.orders), yes(mirror.met.allApplied)],
+    );
+  }
+  // Zero-setup mode's queues (issue 8): reported beside the Redis figures, not targeted.
+  if (pgq.intake) {
+    const { app, bare } = pgq.intake;
+    out.push(
+      ['intake req/s, queues in Postgres', f0(app.requestsPerSec), `${f0(bare.requestsPerSec)} (bare Fastify)`, pct(pgq.intake.ratio), '(reported)', '-'],
+      ['intake p99 (ms), queues in Postgres', f1(app.latencyP99Ms), f1(bare.latencyP99Ms), '-', '(reported)', '-'],
+      ['intake non-2xx / errors, queues in Postgres', `${app.non2xx} / ${app.errors}`, `${bare.non2xx} / ${bare.errors}`, '-', '0 / 0', yes(pgq.intake.met.zeroNon2xx)],
+    );
+  }
+  if (pgq.mirror) {
+    out.push(
+      ['mirror orders/s, queues in Postgres', f0(pgq.mirror.endToEnd.ordersPerSec), `${f0(pgq.mirror.baseline.ordersPerSec)} (batched upsert)`, pct(pgq.mirror.ratio), '(reported)', '-'],
+      ['mirror orders applied, queues in Postgres', f0(pgq.mirror.endToEnd.outcomes.applied ?? 0), f0(pgq.mirror.baseline.orders), '-', f0(pgq.mirror.orders), yes(pgq.mirror.met.allApplied)],
     );
   }
   if (retention) {
@@ -99,14 +120,29 @@ async function main(): Promise<void> {
 
   let intake: IntakeResult | null = null;
   let mirror: MirrorResult | null = null;
+  const pgq: PostgresQueueResults = { intake: null, mirror: null };
+  const backends = (process.env.BENCH_BACKENDS ?? 'redis,postgres').split(',');
   if (settings.only === 'all' || settings.only === 'intake') {
-    console.log(`intake: ${settings.intakeConnections} connections, ${settings.intakeDuration} s, unique signed order bodies` +
-      `${settings.intakeRelay ? ' (relay running, workers stopped)' : ' (relay and workers stopped)'}`);
-    intake = await runIntakeBench();
+    const what = `${settings.intakeConnections} connections, ${settings.intakeDuration} s, unique signed order bodies` +
+      `${settings.intakeRelay ? ' (relay running, workers stopped)' : ' (relay and workers stopped)'}`;
+    if (backends.includes('redis')) {
+      console.log(`intake, queues in Redis: ${what}`);
+      intake = await runIntakeBench();
+    }
+    if (backends.includes('postgres')) {
+      console.log(`intake, queues in Postgres: ${what}`);
+      pgq.intake = await withPostgresQueues(() => runIntakeBench());
+    }
   }
   if (settings.only === 'all' || settings.only === 'mirror') {
-    console.log(`mirror: ${f0(settings.mirrorOrders)} orders`);
-    mirror = await runMirrorBench(mirrorConcurrency);
+    if (backends.includes('redis')) {
+      console.log(`mirror, queues in Redis: ${f0(settings.mirrorOrders)} orders`);
+      mirror = await runMirrorBench(mirrorConcurrency);
+    }
+    if (backends.includes('postgres')) {
+      console.log(`mirror, queues in Postgres: ${f0(settings.mirrorOrders)} orders`);
+      pgq.mirror = await withPostgresQueues(() => runMirrorBench(mirrorConcurrency));
+    }
   }
   let retention: RetentionResult | null = null;
   let exp: ExportResult | null = null;
@@ -121,7 +157,7 @@ async function main(): Promise<void> {
   }
 
   env.loadAverage.end = Number(loadavg()[0]!.toFixed(2));
-  console.log(`\n${table(rows(intake, mirror, retention, exp))}\n`);
+  console.log(`\n${table(rows(intake, mirror, retention, exp, pgq))}\n`);
   if (intake) {
     console.log(`intake: ~${intake.bodyBytesAvg} B bodies; ${f0(intake.app.requestsTotal)} requests measured on the app, ` +
       `${f0(intake.inboxRows)} inbox rows written (warm-up included); max latency app ${f1(intake.app.latencyMaxMs)} ms, bare ${f1(intake.bare.latencyMaxMs)} ms`);
@@ -148,7 +184,7 @@ async function main(): Promise<void> {
   }
   console.log(`load average (1 min): ${env.loadAverage.start} at start, ${env.loadAverage.end} at end, on ${cpus().length} CPUs shared by load generator, servers, Postgres and Redis`);
 
-  const result = { name: settings.name, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), environment: env, settings, intake, mirror, retention, export: exp };
+  const result = { name: settings.name, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), environment: env, settings, intake, mirror, postgresQueues: pgq, retention, export: exp };
   mkdirSync(RESULTS_DIR, { recursive: true });
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const file = `${RESULTS_DIR}${settings.name}-${stamp}.json`;
@@ -160,6 +196,8 @@ async function main(): Promise<void> {
   const failed = [
     intake && !intake.met.zeroNon2xx && `intake answered non-2xx or had connection errors (${JSON.stringify({ app: intake.app.statusCodes, bare: intake.bare.statusCodes })})`,
     mirror && !mirror.met.allApplied && 'mirror did not apply every order',
+    pgq.intake && !pgq.intake.met.zeroNon2xx && 'intake (queues in Postgres) answered non-2xx or had connection errors',
+    pgq.mirror && !pgq.mirror.met.allApplied && 'mirror (queues in Postgres) did not apply every order',
     retention && !retention.met.allErased && 'retention sweep did not erase exactly the due persons',
     exp && !exp.met.complete && 'export package is missing orders or lines',
   ].filter(Boolean);
