@@ -15,6 +15,7 @@ let schema: string;
 const tmpDirs: string[] = [];
 const tmp = (prefix: string) => { const d = mkdtempSync(join(tmpdir(), prefix)); tmpDirs.push(d); return d; };
 beforeAll(async () => {
+  if (!canDump) return;
   dataDir = tmp('woo-replay-');
   ctx = await createTestContext({ dataDir });
   await ctx.startWorkers();
@@ -22,6 +23,7 @@ beforeAll(async () => {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'pipe' }); // for the CLI test: dist/src/cli/erasure-replay.js
 }, 60_000);
 afterAll(async () => {
+  if (!canDump) return;
   await ctx.close();
   for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
 });
@@ -29,6 +31,19 @@ afterAll(async () => {
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const db = new URL(TEST_DATABASE_URL);
 const pgArgs = ['-h', db.hostname, '-p', db.port || '5432', '-U', db.username || 'postgres', '-d', db.pathname.slice(1)];
+if (db.password) process.env.PGPASSWORD = decodeURIComponent(db.password); // the embedded Postgres has one
+
+/** pg_dump refuses a server newer than itself (e.g. Debian's pg_dump 15 and the embedded PostgreSQL 18). */
+function dumpToolsFit(): boolean {
+  try {
+    const server = Number(execFileSync('psql', [...pgArgs, '-XAtc', 'SHOW server_version_num'], { encoding: 'utf8' }).trim());
+    const tool = Number(/(\d+)/.exec(execFileSync('pg_dump', ['--version'], { encoding: 'utf8' }))![1]);
+    return tool >= Math.floor(server / 10000);
+  } catch {
+    return false;
+  }
+}
+const canDump = dumpToolsFit();
 const settings = () => ({ dataDir, fiscal: { prefix: ctx.config.invoicePrefix, years: ctx.config.fiscalRetentionYears } });
 const replay = (dir = dataDir) => replayLedger({ pool: ctx.pool, settings: { ...settings(), dataDir: dir }, log: ctx.deps.log });
 const q = async (sql: string, params: unknown[] = []) => (await ctx.pool.query(sql, params)).rows;
@@ -76,7 +91,7 @@ function expectErased(p: { status: string; first_name: string; account_email: st
   expect(p).toMatchObject({ status: 'erased', first_name: '[deleted]', account_email: null });
 }
 
-describe('P14b erasure:replay after restoring a pre-erasure dump', () => {
+(canDump ? describe : describe.skip)(`P14b erasure:replay after restoring a pre-erasure dump${canDump ? '' : ' — skipped: no pg_dump/psql as new as the server (the embedded Postgres is 18)'}`, () => {
   test('when a dump from before an erasure is restored, then the person comes back and erasure:replay erases them again with the same tombstone', async () => {
     const fenna = await mirrorPerson('replay');
     const other = await mirrorPerson('unrelated');

@@ -204,7 +204,15 @@ describe('graceful shutdown: the workers', () => {
     await ctx.drained(15_000);
     await expectMirroredOnce(orders);
     const counts = await ctx.deps.queues.mirror.getJobCounts('completed', 'failed', 'waiting');
-    expect(counts).toEqual({ completed: jobsTotal - handedBack.length, failed: 0, waiting: 0 });
+    if (ctx.config.redisUrl) {
+      // Redis: the cut connection left the stuck jobs' locks to lapse; they are not completed by the old worker.
+      expect(counts).toEqual({ completed: jobsTotal - handedBack.length, failed: 0, waiting: 0 });
+    } else {
+      // Postgres backend: the pool stays open until deps close, so a released stuck job may still complete itself.
+      expect(counts).toMatchObject({ failed: 0, waiting: 0 });
+      expect(counts.completed).toBeGreaterThanOrEqual(jobsTotal - handedBack.length);
+      expect(counts.completed).toBeLessThanOrEqual(jobsTotal);
+    }
 
     // When a handed-back job runs again, it finds its recorded outcome and changes nothing.
     const stuck = await Promise.all(handedBack.map((id) => ctx.deps.queues.mirror.getJob(id)));
