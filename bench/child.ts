@@ -1,9 +1,13 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { createDeps } from '../src/deps.js';
-import { buildApp } from '../src/app.js';
-import { createLogger } from '../src/platform/logger.js';
-import { startWorkers } from '../workers/start.js';
-import { type ChildMessage, benchConfig, schemaPool } from './common.js';
+import type { ChildMessage } from './common.js';
+
+/** The service's modules, loaded only by the modes that run it: the bare process stays bare (its RSS is a baseline). */
+async function service() {
+  const [{ createDeps }, { buildApp }, { createLogger }, { startWorkers }, { benchConfig, schemaPool }] = await Promise.all([
+    import('../src/deps.js'), import('../src/app.js'), import('../src/platform/logger.js'), import('../workers/start.js'), import('./common.js'),
+  ]);
+  return { createDeps, buildApp, createLogger, startWorkers, benchConfig, schemaPool };
+}
 
 /**
  * The processes under test, started by bench/run.ts with fork() so the load generator never shares their event
@@ -47,6 +51,7 @@ async function bare(): Promise<void> {
 }
 
 async function api(): Promise<void> {
+  const { createDeps, buildApp, createLogger, benchConfig, schemaPool } = await service();
   const config = benchConfig(prefix);
   const log = createLogger(config.logLevel);
   const pool = schemaPool(schema, 20);
@@ -62,6 +67,7 @@ async function api(): Promise<void> {
 }
 
 async function worker(): Promise<void> {
+  const { createDeps, createLogger, startWorkers, benchConfig, schemaPool } = await service();
   const config = benchConfig(prefix);
   const log = createLogger(config.logLevel);
   const pool = schemaPool(schema, 20);

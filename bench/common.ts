@@ -21,7 +21,7 @@ const int = (name: string, fallback: number): number => {
 
 export const settings = {
   name: process.env.BENCH_NAME ?? 'bench',
-  only: process.env.BENCH_ONLY ?? 'all', // all | intake | mirror | retention | export
+  only: process.env.BENCH_ONLY ?? 'all', // all | intake | mirror | retention | export | footprint
   /** `npm run bench -- --quick` or BENCH_QUICK=1: smoke sizes (retention: 20,000 people). */
   quick: process.argv.includes('--quick') || process.env.BENCH_QUICK === '1',
   retentionPeople: int('BENCH_RETENTION_PEOPLE', 1_000_000),

@@ -9,6 +9,7 @@ import { perUnit } from './cpu.js';
 import { type RetentionResult, retentionPeople, runRetentionBench } from './retention.js';
 import { type ExportResult, runExportBench } from './export.js';
 import { withPostgresQueues } from './queue-db.js';
+import { type FootprintResult, runFootprintBench } from './footprint.js';
 
 /**
  * `npm run bench`: the intake and mirror benchmarks of issue #2 and the retention and export benchmarks of issue #9,
@@ -37,6 +38,7 @@ interface PostgresQueueResults { intake: IntakeResult | null; mirror: MirrorResu
 function rows(
   intake: IntakeResult | null, mirror: MirrorResult | null, retention: RetentionResult | null = null, exp: ExportResult | null = null,
   pgq: PostgresQueueResults = { intake: null, mirror: null },
+  fp: FootprintResult | null = null,
 ): string[][] {
   const out = [['metric', 'woo-companion', 'baseline', 'ratio', 'target', 'met?']];
   if (intake) {
@@ -78,6 +80,16 @@ function rows(
       ['retention persons/s', f0(r.sweep.personsPerSec), f0(r.baseline.personsPerSec), '-', '-', '-'],
       ['retention peak RSS (MB)', f0(r.peakRssMb), '-', '-', '<= 256 MB', yes(r.met.rss)],
       ['retention persons erased', f0(Number(r.sweep.counts.personsErased ?? 0)), f0(r.baseline.persons), '-', f0(r.due.persons), yes(r.met.allErased)],
+    );
+  }
+  if (fp) {
+    const b = fp.bare;
+    out.push(
+      ['footprint RSS idle (MB), all-in-one', f0(fp.services.idleRssMb), `${f0(b.idleRssMb)} (bare Fastify)`, '-', '(reported)', '-'],
+      ['footprint RSS under intake load (MB)', f0(fp.services.peakRssMb), f0(b.peakRssMb), '-', '(reported)', '-'],
+      ['footprint RSS idle (MB), zero-setup node + postgres', `${f0(fp.zeroSetup.idleRssMb)} + ${f0(fp.zeroSetup.postgresIdleRssMb ?? 0)}`, f0(b.idleRssMb), '-', '(reported)', '-'],
+      ['footprint RSS under load (MB), zero-setup node + postgres', `${f0(fp.zeroSetup.peakRssMb)} + ${f0(fp.zeroSetup.postgresPeakRssMb ?? 0)}`, f0(b.peakRssMb), '-', '(reported)', '-'],
+      ['footprint req/s under load (services / zero-setup)', `${f0(fp.services.load.requestsPerSec)} / ${f0(fp.zeroSetup.load.requestsPerSec)}`, f0(b.load.requestsPerSec), '-', '0 non-2xx', yes(fp.met.zeroNon2xx)],
     );
   }
   if (exp) {
@@ -151,13 +163,18 @@ async function main(): Promise<void> {
     mkdirSync(RESULTS_DIR, { recursive: true });
     retention = await runRetentionBench(RESULTS_DIR);
   }
+  let fp: FootprintResult | null = null;
+  if (settings.only === 'all' || settings.only === 'footprint') {
+    console.log(`footprint: RSS of the all-in-one process idle and under ${settings.intakeDuration} s of intake load, vs bare Fastify`);
+    fp = await runFootprintBench();
+  }
   if (settings.only === 'all' || settings.only === 'export') {
     console.log('export: one person with 1,000 orders, loadSubjectData + buildExport vs one json_agg');
     exp = await runExportBench();
   }
 
   env.loadAverage.end = Number(loadavg()[0]!.toFixed(2));
-  console.log(`\n${table(rows(intake, mirror, retention, exp, pgq))}\n`);
+  console.log(`\n${table(rows(intake, mirror, retention, exp, pgq, fp))}\n`);
   if (intake) {
     console.log(`intake: ~${intake.bodyBytesAvg} B bodies; ${f0(intake.app.requestsTotal)} requests measured on the app, ` +
       `${f0(intake.inboxRows)} inbox rows written (warm-up included); max latency app ${f1(intake.app.latencyMaxMs)} ms, bare ${f1(intake.bare.latencyMaxMs)} ms`);
@@ -178,13 +195,17 @@ async function main(): Promise<void> {
       `in ${f1(g.seconds)} s (two schemas in parallel); due ${f0(retention.due.persons)} persons, ${f0(retention.due.orders)} orders, ` +
       `${f0(retention.due.emails)} emails; sweep counts ${JSON.stringify(retention.sweep.counts)}; ${f1(retention.freeDiskGb)} GB free`);
   }
+  if (fp) {
+    console.log(`footprint: load generator (autocannon in the bench process) used ${pct(fp.loadGeneratorCpuShare)} of the machine's CPU ` +
+      `during the all-in-one run; RSS from /proc (node: VmRSS; the embedded Postgres: PSS of its processes, shared buffers counted once)`);
+  }
   if (exp) {
     console.log(`export: ${exp.runs} runs; ${f0(exp.orders)} orders, ${f0(exp.lines)} lines, package ${f0(exp.packageBytes / 1024)} KiB; ` +
       `p50 load ${f1(exp.figure.loadP50Ms)} ms + build ${f1(exp.figure.buildP50Ms)} ms; max ${f1(exp.figure.maxMs)} ms`);
   }
   console.log(`load average (1 min): ${env.loadAverage.start} at start, ${env.loadAverage.end} at end, on ${cpus().length} CPUs shared by load generator, servers, Postgres and Redis`);
 
-  const result = { name: settings.name, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), environment: env, settings, intake, mirror, postgresQueues: pgq, retention, export: exp };
+  const result = { name: settings.name, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), environment: env, settings, intake, mirror, postgresQueues: pgq, retention, export: exp, footprint: fp };
   mkdirSync(RESULTS_DIR, { recursive: true });
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const file = `${RESULTS_DIR}${settings.name}-${stamp}.json`;
@@ -200,6 +221,7 @@ async function main(): Promise<void> {
     pgq.mirror && !pgq.mirror.met.allApplied && 'mirror (queues in Postgres) did not apply every order',
     retention && !retention.met.allErased && 'retention sweep did not erase exactly the due persons',
     exp && !exp.met.complete && 'export package is missing orders or lines',
+    fp && !fp.met.zeroNon2xx && 'footprint: the intake load got non-2xx answers or connection errors',
   ].filter(Boolean);
   if (failed.length) {
     console.error(`bench: FAILED: ${failed.join('; ')}`);
