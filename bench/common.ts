@@ -19,17 +19,20 @@ const int = (name: string, fallback: number): number => {
   return n;
 };
 
+/** `npm run bench -- --quick` or BENCH_QUICK=1: a smoke run of about a minute (smaller sizes, shorter loads). */
+const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+
 export const settings = {
   name: process.env.BENCH_NAME ?? 'bench',
   only: process.env.BENCH_ONLY ?? 'all', // all | intake | mirror | retention | export | footprint
-  /** `npm run bench -- --quick` or BENCH_QUICK=1: smoke sizes (retention: 20,000 people). */
-  quick: process.argv.includes('--quick') || process.env.BENCH_QUICK === '1',
+  /** Quick sizes: intake 3 s after 1 s warm-up, 3,000 mirror orders, retention 20,000 people. */
+  quick,
   retentionPeople: int('BENCH_RETENTION_PEOPLE', 1_000_000),
   intakeConnections: int('BENCH_CONNECTIONS', 50),
-  intakeDuration: int('BENCH_DURATION', 10),
-  intakeWarmup: int('BENCH_WARMUP', 2),
+  intakeDuration: int('BENCH_DURATION', quick ? 3 : 10),
+  intakeWarmup: int('BENCH_WARMUP', quick ? 1 : 2),
   intakeRelay: process.env.BENCH_INTAKE_RELAY !== '0',
-  mirrorOrders: int('BENCH_ORDERS', 20_000),
+  mirrorOrders: int('BENCH_ORDERS', quick ? 3_000 : 20_000),
   /** BENCH_PROFILE=1 runs the server/worker processes with --cpu-prof (profiles in bench/results/profiles). */
   profile: process.env.BENCH_PROFILE === '1',
 };

@@ -33,6 +33,24 @@ function table(rows: string[][]): string {
   return [line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
 }
 
+/**
+ * The bench process is the load generator (autocannon for the intake and footprint; the data generator and driver
+ * of the other parts) and shares the 2 cores with what it measures: each part's wall time and the share of the
+ * machine's CPU this process used during it are reported beside the figures.
+ */
+const parts: { part: string; seconds: number; loadGeneratorCpuShare: number }[] = [];
+async function part<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const cpu0 = process.cpuUsage();
+  const t0 = Date.now();
+  try {
+    return await fn();
+  } finally {
+    const used = process.cpuUsage(cpu0);
+    const seconds = (Date.now() - t0) / 1000;
+    parts.push({ part: name, seconds, loadGeneratorCpuShare: (used.user + used.system) / 1e6 / (seconds * cpus().length) });
+  }
+}
+
 interface PostgresQueueResults { intake: IntakeResult | null; mirror: MirrorResult | null }
 
 function rows(
@@ -139,21 +157,21 @@ async function main(): Promise<void> {
       `${settings.intakeRelay ? ' (relay running, workers stopped)' : ' (relay and workers stopped)'}`;
     if (backends.includes('redis')) {
       console.log(`intake, queues in Redis: ${what}`);
-      intake = await runIntakeBench();
+      intake = await part('intake, queues in Redis', () => runIntakeBench());
     }
     if (backends.includes('postgres')) {
       console.log(`intake, queues in Postgres: ${what}`);
-      pgq.intake = await withPostgresQueues(() => runIntakeBench());
+      pgq.intake = await part('intake, queues in Postgres', () => withPostgresQueues(() => runIntakeBench()));
     }
   }
   if (settings.only === 'all' || settings.only === 'mirror') {
     if (backends.includes('redis')) {
       console.log(`mirror, queues in Redis: ${f0(settings.mirrorOrders)} orders`);
-      mirror = await runMirrorBench(mirrorConcurrency);
+      mirror = await part('mirror, queues in Redis', () => runMirrorBench(mirrorConcurrency));
     }
     if (backends.includes('postgres')) {
       console.log(`mirror, queues in Postgres: ${f0(settings.mirrorOrders)} orders`);
-      pgq.mirror = await withPostgresQueues(() => runMirrorBench(mirrorConcurrency));
+      pgq.mirror = await part('mirror, queues in Postgres', () => withPostgresQueues(() => runMirrorBench(mirrorConcurrency)));
     }
   }
   let retention: RetentionResult | null = null;
@@ -161,16 +179,16 @@ async function main(): Promise<void> {
   if (settings.only === 'all' || settings.only === 'retention') {
     console.log(`retention: ${f0(retentionPeople())} people${settings.quick ? ' (quick)' : ''}, 30 % due, sweep vs one set-based statement`);
     mkdirSync(RESULTS_DIR, { recursive: true });
-    retention = await runRetentionBench(RESULTS_DIR);
+    retention = await part('retention', () => runRetentionBench(RESULTS_DIR));
   }
   let fp: FootprintResult | null = null;
   if (settings.only === 'all' || settings.only === 'footprint') {
     console.log(`footprint: RSS of the all-in-one process idle and under ${settings.intakeDuration} s of intake load, vs bare Fastify`);
-    fp = await runFootprintBench();
+    fp = await part('footprint', () => runFootprintBench());
   }
   if (settings.only === 'all' || settings.only === 'export') {
     console.log('export: one person with 1,000 orders, loadSubjectData + buildExport vs one json_agg');
-    exp = await runExportBench();
+    exp = await part('export', () => runExportBench());
   }
 
   env.loadAverage.end = Number(loadavg()[0]!.toFixed(2));
@@ -203,9 +221,15 @@ async function main(): Promise<void> {
     console.log(`export: ${exp.runs} runs; ${f0(exp.orders)} orders, ${f0(exp.lines)} lines, package ${f0(exp.packageBytes / 1024)} KiB; ` +
       `p50 load ${f1(exp.figure.loadP50Ms)} ms + build ${f1(exp.figure.buildP50Ms)} ms; max ${f1(exp.figure.maxMs)} ms`);
   }
+  for (const p of parts) {
+    console.log(`part "${p.part}": ${f1(p.seconds)} s wall; the bench process (load generator) used ${pct(p.loadGeneratorCpuShare)} of the machine's CPU`);
+  }
+  const totalSeconds = (Date.now() - startedAt.getTime()) / 1000;
+  const cap = settings.quick ? 60 : 15 * 60;
+  console.log(`whole bench: ${f1(totalSeconds)} s (${settings.quick ? 'quick: aim 1 minute' : 'aim: under 15 minutes'}${totalSeconds > cap ? ' — OVER' : ''})`);
   console.log(`load average (1 min): ${env.loadAverage.start} at start, ${env.loadAverage.end} at end, on ${cpus().length} CPUs shared by load generator, servers, Postgres and Redis`);
 
-  const result = { name: settings.name, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), environment: env, settings, intake, mirror, postgresQueues: pgq, retention, export: exp, footprint: fp };
+  const result = { name: settings.name, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), environment: env, settings, intake, mirror, postgresQueues: pgq, retention, export: exp, footprint: fp, parts };
   mkdirSync(RESULTS_DIR, { recursive: true });
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const file = `${RESULTS_DIR}${settings.name}-${stamp}.json`;

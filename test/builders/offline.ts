@@ -1,4 +1,4 @@
-import { Writable } from 'node:stream';
+import { captureLogs } from '../setup/log-capture.js';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { createDeps, type Deps } from '../../src/deps.js';
@@ -24,7 +24,7 @@ export interface OfflineApp {
 export async function createOfflineApp(o: { redisDown?: boolean } = {}): Promise<OfflineApp> {
   const config = testConfig(o.redisDown ? { redisUrl: CLOSED_REDIS_URL } : {});
   const logs: string[] = [];
-  const log = createLogger('debug', new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } }));
+  const log = createLogger('debug', captureLogs(logs));
   const pool = createPool(CLOSED_POSTGRES_URL, { max: 2 });
   const deps = createDeps(config, log, { pool });
   const app = await buildApp(deps);

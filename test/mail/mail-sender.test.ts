@@ -1,4 +1,4 @@
-import { Writable } from 'node:stream';
+import { captureLogs } from '../setup/log-capture.js';
 import { createSchema, dropSchema } from '../setup/context.js';
 import { startSmtpServer, type FakeSmtp } from '../fakes/smtp.js';
 import { createLogger } from '../../src/platform/logger.js';
@@ -13,7 +13,7 @@ let pool: Pool;
 let schema: string;
 let smtp: FakeSmtp;
 const logs: string[] = [];
-const log = createLogger('debug', new Writable({ write(chunk, _e, cb) { logs.push(String(chunk)); cb(); } }));
+const log = createLogger('debug', captureLogs(logs));
 // Starts at the real time, so mails queued with the database's now() are due on this clock too.
 const START = new Date(Math.floor(Date.now() / 1000) * 1000);
 const clock = manualClock(START);

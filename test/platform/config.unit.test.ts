@@ -31,6 +31,12 @@ describe('configuration from the environment', () => {
     expect(errorOf({ ...base, PORT: 'eighty' }).message).toMatch(/PORT/);
     expect(errorOf({ ...base, RAW_PAYLOAD_RETENTION_DAYS: '0' }).message).toMatch(/RAW_PAYLOAD_RETENTION_DAYS/);
     expect(errorOf({ ...base, REDIS_URL: 'http://x' }).message).toMatch(/REDIS_URL/);
+    expect(errorOf({ ...base, QUEUE_PREFIX: 'woo:{x' }).message).toMatch(/QUEUE_PREFIX/);
+  });
+
+  test('QUEUE_PREFIX may be a Redis Cluster hash tag, so every key of every queue lands in one slot', () => {
+    expect(parseEnv({ ...base, QUEUE_PREFIX: '{woo}' }).queuePrefix).toBe('{woo}');
+    expect(parseEnv({ ...base, QUEUE_PREFIX: 'shop-2' }).queuePrefix).toBe('shop-2');
   });
 
   test('P4: when NODE_ENV=production, then the three secrets are required from the environment', () => {

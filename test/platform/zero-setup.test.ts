@@ -7,6 +7,7 @@ import { aDelivery } from '../builders/webhooks.js';
 import { anOrder } from '../builders/woocommerce.js';
 import { freePort, waitFor } from '../builders/private-redis.js';
 import { queuePoolSize } from '../../src/platform/queues.js';
+import { keepProcessOutput } from '../setup/log-capture.js';
 
 /**
  * Zero-setup mode (issue 8): `npm start` with DATABASE_URL and REDIS_URL unset brings up the whole service by itself —
@@ -19,6 +20,7 @@ let dir: string;
 let port: number;
 let proc: ChildProcess | null = null;
 let output = '';
+let allOutput = ''; // both runs, for the suite-wide personal-data search
 
 beforeAll(() => {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
@@ -26,7 +28,8 @@ beforeAll(() => {
 }, 120_000);
 afterAll(async () => {
   if (proc && proc.exitCode === null) await stop();
-  rmSync(dir, { recursive: true, force: true });
+  keepProcessOutput('zero-setup', allOutput);
+  if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
 function strippedEnv(): NodeJS.ProcessEnv {
@@ -40,8 +43,9 @@ function strippedEnv(): NodeJS.ProcessEnv {
 async function start(): Promise<void> {
   output = '';
   proc = spawn(process.execPath, [join(root, 'dist/src/main.js')], { cwd: dir, env: strippedEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  proc.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  const keep = (c: Buffer) => { output += c.toString(); allOutput += c.toString(); };
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
   await waitFor('the service to be ready', async () => {
     if (proc!.exitCode !== null) throw new Error(`the service exited with ${proc!.exitCode}:\n${output}`);
     return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.status === 200;

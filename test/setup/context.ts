@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../src/config.js';
 import type { Clock } from '../../src/platform/clock.js';
@@ -11,6 +10,7 @@ import { createPool, type Pool } from '../../src/platform/db.js';
 import { migrate } from '../../src/platform/migrate.js';
 import { startWorkers } from '../../workers/start.js';
 import { migrateQueueSchema } from '../../src/platform/queues.js';
+import { captureLogs } from './log-capture.js';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/woo_companion_test';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -111,8 +111,7 @@ export async function createTestContext(overrides: Partial<Config> = {}, extra: 
   const queueDb = TEST_QUEUE_BACKEND === 'postgres' && overrides.redisUrl === undefined ? await createQueueDatabase() : null;
   const config = testConfig(queueDb ? { redisUrl: null, databaseUrl: queueDb.url, ...overrides } : overrides);
   const logs: string[] = [];
-  const sink = new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } });
-  const log = createLogger('debug', sink);
+  const log = createLogger('debug', captureLogs(logs));
   const deps = createDeps(config, log, { pool, wooCa: extra.wooCa, clock: extra.clock });
   const app = await buildApp(deps);
   await app.ready();

@@ -43,6 +43,8 @@ async function startEmbedded() {
 }
 
 module.exports = async function globalSetup() {
+  // Every captured log line of the run lands here; the global teardown searches it for the fixtures' personal data.
+  process.env.WOO_TEST_LOG_DIR = mkdtempSync(join(tmpdir(), 'woo-test-logs-'));
   const wanted = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/woo_companion_test';
   const admin = new URL(wanted);
   admin.pathname = '/postgres';
