@@ -54,31 +54,32 @@ function password(dataDir: string): string {
   return pw;
 }
 
-/** A server already running on this data directory: its pid and port (postmaster.pid lines 1 and 4), and whether it was orphaned. */
-function running(pgDir: string): { pid: number; port: number; orphan: boolean } | null {
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * A server already running on this data directory: its pid and port (postmaster.pid lines 1 and 4), and whether it
+ * was orphaned — the process that started it (its pid kept in DATA_DIR/embedded-postgres.owner) is gone.
+ */
+function running(pgDir: string, ownerFile: string): { pid: number; port: number; orphan: boolean } | null {
   const pidFile = join(pgDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return null;
   const lines = readFileSync(pidFile, 'utf8').split('\n');
   const pid = Number(lines[0]);
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return null; // stale file: Postgres removes it itself on start
-  }
-  let ppid = 0;
-  try {
-    ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
-  } catch { /* not Linux: treat as owned by a live process */ }
-  return { pid, port: Number(lines[3]), orphan: ppid === 1 };
+  if (!alive(pid)) return null; // stale file: Postgres removes it itself on start
+  const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : 0;
+  return { pid, port: Number(lines[3]), orphan: !(owner > 0 && owner !== process.pid && alive(owner)) };
 }
 
 async function waitUntilExited(pid: number, timeoutMs: number): Promise<boolean> {
   for (const until = Date.now() + timeoutMs; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return true;
-    }
+    if (!alive(pid)) return true;
   }
   return false;
 }
@@ -133,7 +134,8 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; attach?: bo
   const pw = password(dataDir);
   const urlFor = (port: number) => `postgres://postgres:${encodeURIComponent(pw)}@127.0.0.1:${port}/${DB_NAME}`;
 
-  const live = running(pgDir);
+  const ownerFile = join(dataDir, 'embedded-postgres.owner');
+  const live = running(pgDir, ownerFile);
   if (live && !live.orphan) {
     if (opts.attach) return { url: urlFor(live.port), dataDir: pgDir, notes, stop: async () => undefined };
     throw new Error(`another process already runs the embedded Postgres in ${pgDir} (pid ${live.pid}): stop the other woo-companion first`);
@@ -164,6 +166,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; attach?: bo
     '-c', 'log_error_verbosity=terse', '-c', 'log_min_error_statement=panic', '-c', 'max_connections=100'];
   const child = spawn(bin.postgres, args, { stdio: ['ignore', logFd, logFd], ...(who ? { uid: who.uid, gid: who.gid } : {}), env: { ...process.env, LC_ALL: 'C' } });
   closeSync(logFd);
+  writeFileSync(ownerFile, String(process.pid));
   // Safety net for an abnormal exit: the server must not outlive us (the orderly path has stopped it already).
   const onExit = () => child.kill('SIGINT');
   process.once('exit', onExit);

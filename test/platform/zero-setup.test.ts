@@ -115,3 +115,20 @@ test('with DATABASE_URL and REDIS_URL unset, npm start runs the whole service on
   await waitFor('the order after the restart to be mirrored', () => mirrored(later.id), 30_000);
   expect(await stop()).toBe(0);
 }, 240_000);
+
+test('when the service is killed (SIGKILL) and its Postgres is left running, then the next start stops that server cleanly and carries on with the data', async () => {
+  await start();
+  const order = anOrder();
+  expect(await post(order)).toBe(200);
+  await waitFor('the order to be mirrored', () => mirrored(order.id), 30_000);
+  const pgPid = Number(readFileSync(join(dir, 'data/pg/postmaster.pid'), 'utf8').split('\n')[0]);
+  const killed = new Promise((r) => proc!.once('exit', r));
+  proc!.kill('SIGKILL');
+  await killed;
+  expect(() => process.kill(pgPid, 0)).not.toThrow(); // the orphaned server is still running
+
+  await start();
+  expect(output).toMatch(new RegExp(`stopped an embedded Postgres left running by an earlier process \\(pid ${pgPid}\\)`));
+  expect(await mirrored(order.id)).toBe(true);
+  expect(await stop()).toBe(0);
+}, 120_000);
