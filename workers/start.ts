@@ -74,16 +74,24 @@ export async function startWorkers(deps: Deps, opts: { schedules?: boolean } = {
   });
   observeWorkers(workers, deps.metrics);
   // Schedules need Redis; if it is down at start-up, keep retrying in the background rather than block the API.
+  // They are upserted again every 10 minutes (idempotent): a Redis that comes back without its data has lost them.
   let scheduleTimer: NodeJS.Timeout | undefined;
+  let closed = false;
+  const later = (ms: number) => {
+    if (!closed) scheduleTimer = setTimeout(trySchedules, ms).unref();
+  };
   const trySchedules = (): void => {
+    if (closed) return;
     if (!deps.queues.isReady()) {
-      scheduleTimer = setTimeout(trySchedules, 2000);
+      later(2000);
       return;
     }
-    upsertSchedules(deps.queues, { sync: deps.sync !== null, reconcileEveryMs: config.reconcileEveryMs, retentionCron: config.retention.cron }).catch((err) => {
-      log.warn({ err: safeError(err) }, 'could not upsert schedules yet; retrying');
-      scheduleTimer = setTimeout(trySchedules, 10_000);
-    });
+    upsertSchedules(deps.queues, { sync: deps.sync !== null, reconcileEveryMs: config.reconcileEveryMs, retentionCron: config.retention.cron })
+      .then(() => later(10 * 60_000))
+      .catch((err) => {
+        log.warn({ err: safeError(err) }, 'could not upsert schedules yet; retrying');
+        later(10_000);
+      });
   };
   if (opts.schedules !== false) trySchedules();
   log.info({ queues: Object.values(QueueName), prefix: config.queuePrefix }, 'workers started');
@@ -95,6 +103,7 @@ export async function startWorkers(deps: Deps, opts: { schedules?: boolean } = {
      * their locks lapse and BullMQ's stalled check gives them to a worker again (a rerun finds the recorded outcome).
      */
     async close(timeoutMs = config.shutdownTimeoutMs) {
+      closed = true;
       clearTimeout(scheduleTimer);
       const graceful = Promise.all(workers.map((w) => w.close())).then(() => mirrorJobs.flushed());
       let timer: NodeJS.Timeout | undefined;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { z } from 'zod';
-import type { Pool } from '../platform/db.js';
+import { checkout, type Pool } from '../platform/db.js';
 import type { Clock } from '../platform/clock.js';
 import { MAX_TRIES, codeMatches, hashOf } from './verification.js';
 import type { RequestsService } from './requests.service.js';
@@ -73,7 +73,7 @@ export async function verifyRoutes(app: FastifyInstance, opts: { pool: Pool; clo
     const b = codeBody.safeParse(req.body ?? {});
     if (!p.success) return answer(404, 'not_found', page('Niet gevonden / Not found', '<p>Deze link is ongeldig. / This link is not valid.</p>'));
     if (!b.success) return answer(400, 'invalid_code', form(p.data.token, '<p><strong>Vul 6 cijfers in. / Enter 6 digits.</strong></p>'));
-    const client = await opts.pool.connect();
+    const client = await checkout(opts.pool);
     let verifiedRequest: string | null = null;
     try {
       await client.query('BEGIN');

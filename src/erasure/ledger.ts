@@ -3,7 +3,7 @@ import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import type { Pool } from '../platform/db.js';
+import { checkout, type Pool } from '../platform/db.js';
 import { markLedgered, unledgeredTombstones } from './erasure.repository.js';
 
 /**
@@ -69,7 +69,7 @@ export async function* readLedger(dataDir: string): AsyncGenerator<{ line: numbe
  * only repeats a line (replay reads each id once). One writer at a time (advisory lock).
  */
 export async function writeLedger(pool: Pool, dataDir: string, batch = 5000): Promise<number> {
-  const db = await pool.connect(); // one connection for the lock and the reads (the bootstrap pool has only one)
+  const db = await checkout(pool); // one connection for the lock and the reads (the bootstrap pool has only one)
   try {
     // Writers take turns (short): a writer that skipped could miss a tombstone committed after the other's last read.
     await db.query(`SELECT pg_advisory_lock(hashtext('erasure-ledger'))`);

@@ -28,9 +28,30 @@ export function createPool(url: string, opts: PoolOptions = {}): pg.Pool {
   return pool;
 }
 
+/**
+ * A client checked out of the pool that survives its connection being killed (Postgres restart, failover,
+ * pg_terminate_backend): pg-pool drops its own error listener while a client is checked out, so without one here the
+ * client's 'error' event would crash the process. The query in flight still rejects; release() then discards the
+ * broken client instead of returning it to the pool. Every checkout in this service goes through here.
+ */
+export async function checkout(pool: pg.Pool): Promise<pg.PoolClient> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (err: Error) => {
+    broken = err;
+  };
+  client.on('error', onError);
+  const release = client.release.bind(client);
+  client.release = (err?: Error | boolean) => {
+    client.removeListener('error', onError);
+    release(err ?? broken);
+  };
+  return client;
+}
+
 /** Runs fn in one transaction: every multi-row change in this service goes through here. */
 export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const client = await checkout(pool);
   try {
     await client.query('BEGIN');
     const result = await fn(client);
@@ -73,7 +94,7 @@ export async function ensureDatabase(url: string): Promise<void> {
 
 /** A session advisory lock on its own connection around fn; `wait: false` gives up at once (returns null). */
 async function sessionLock<T>(pool: pg.Pool, key: string, wait: boolean, fn: () => Promise<T>): Promise<T | null> {
-  const client = await pool.connect();
+  const client = await checkout(pool);
   try {
     if (wait) await client.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
     else if (!(await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [key])).rows[0]!.ok) return null;

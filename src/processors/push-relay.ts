@@ -4,13 +4,19 @@ import { withTransaction } from '../platform/db.js';
 import type { Queues } from '../platform/queues.js';
 import { safeError } from '../platform/logger.js';
 import { JobName, jobId } from '../jobs.js';
-import { claimUnqueued } from './sync.repository.js';
+import { claimUnqueued, enqueuedPending, setJobIds, unqueue } from './sync.repository.js';
 import type { ProcessorId } from './types.js';
 
 /**
  * The outbox of pushes: sync records are written in the mirror's transaction; this moves pending ones into their
  * processor's queue (claim and enqueue in one transaction: Redis down → nothing claimed, retried next pass).
  * Kicked after each mirror batch and run every minute by the scheduler, so nothing waits for long.
+ *
+ * A queue may lose jobs it had accepted (Redis back without its data: no persistence, a failover to a lagging
+ * replica). So each record remembers its job id, and at most once a minute the records queued longer than
+ * `lostAfterMs` ago and still pending are checked: a job that is gone, or finished while its record is still pending,
+ * is lost, and the record goes back to the relay. A push done twice is harmless (each push looks up before it
+ * creates), a push never done is not.
  */
 
 const JOB: Record<ProcessorId, typeof JobName.PushSnelstart | typeof JobName.PushPostnl | typeof JobName.PushReviews> = {
@@ -19,25 +25,45 @@ const JOB: Record<ProcessorId, typeof JobName.PushSnelstart | typeof JobName.Pus
 
 export const PUSH_ATTEMPTS = 10;
 
-export function createPushRelay(deps: { pool: Pool; queues: Queues; log: Logger; now?: () => Date }) {
+export function createPushRelay(deps: { pool: Pool; queues: Queues; log: Logger; now?: () => Date; lostAfterMs?: number }) {
   const now = deps.now ?? (() => new Date());
+  const lostAfterMs = deps.lostAfterMs ?? 10 * 60_000;
   let running: Promise<number> | null = null;
   let again = false;
+  let lastLostCheck = 0;
+
+  /** Hands records whose job the queue no longer holds back to the relay; returns how many. */
+  async function requeueLost(minAgeMs = lostAfterMs): Promise<number> {
+    const lost: { id: number; jobId: string | null }[] = [];
+    for (const r of await enqueuedPending(deps.pool, minAgeMs, 500)) {
+      const job = r.jobId ? await deps.queues.push[r.processor].getJob(r.jobId) : undefined;
+      const state = job ? await job.getState() : 'missing';
+      if (state === 'missing' || state === 'unknown' || state === 'completed' || state === 'failed') lost.push(r);
+    }
+    const n = await unqueue(deps.pool, lost);
+    if (n) deps.log.warn({ records: n }, 'push jobs lost by the queue; their records are queued again');
+    return n;
+  }
 
   async function pass(): Promise<number> {
     if (!deps.queues.isReady()) return 0;
+    if (Date.now() - lastLostCheck > 60_000) {
+      lastLostCheck = Date.now();
+      await requeueLost();
+    }
     let total = 0;
     for (;;) {
       const n = await withTransaction(deps.pool, async (db) => {
         const claimed = await claimUnqueued(db, 500);
         for (const p of ['snelstart', 'postnl', 'reviews'] as const) {
-          const mine = claimed.filter((c) => c.processor === p);
+          const mine = claimed.filter((c) => c.processor === p).map((c) => ({ ...c, jobId: jobId.push(c.id, Date.now()) }));
           if (!mine.length) continue;
+          await setJobIds(db, mine);
           await deps.queues.push[p].addBulk(mine.map((c) => ({
             name: JOB[p],
             data: { syncId: c.id },
             opts: {
-              jobId: jobId.push(c.id, Date.now()),
+              jobId: c.jobId,
               delay: Math.max(0, c.runAt.getTime() - now().getTime()),
               attempts: PUSH_ATTEMPTS,
               backoff: { type: 'push' },
@@ -74,6 +100,7 @@ export function createPushRelay(deps: { pool: Pool; queues: Queues; log: Logger;
   return {
     pass,
     kick,
+    requeueLost,
     async idle(): Promise<void> {
       while (running) await running;
     },

@@ -60,6 +60,36 @@ export async function claimUnqueued(db: Queryable, limit: number): Promise<{ id:
   return rows.map((r) => ({ id: Number(r.id), processor: r.processor, runAt: r.run_at }));
 }
 
+/* $1 ids, $2 job ids */
+const SET_JOB_IDS = /* sql */ `
+  UPDATE processor_syncs s SET job_id = x.job_id FROM unnest($1::bigint[], $2::text[]) AS x(id, job_id) WHERE s.id = x.id`;
+
+export async function setJobIds(db: Queryable, rows: { id: number; jobId: string }[]): Promise<void> {
+  if (rows.length) await db.query(SET_JOB_IDS, [rows.map((r) => r.id), rows.map((r) => r.jobId)]);
+}
+
+/* $1 min age (ms), $2 limit — pending records handed to the queue a while ago: is their job still there? */
+const ENQUEUED_PENDING = /* sql */ `
+  SELECT id, processor, job_id FROM processor_syncs
+  WHERE status = 'pending' AND enqueued_at IS NOT NULL AND enqueued_at < now() - make_interval(secs => $1::float8 / 1000)
+  ORDER BY enqueued_at LIMIT $2`;
+
+export async function enqueuedPending(db: Queryable, minAgeMs: number, limit: number): Promise<{ id: number; processor: ProcessorId; jobId: string | null }[]> {
+  const { rows } = await db.query(ENQUEUED_PENDING, [minAgeMs, limit]);
+  return rows.map((r) => ({ id: Number(r.id), processor: r.processor, jobId: r.job_id }));
+}
+
+/* $1 ids, $2 the job ids they were checked against — hands them back to the relay unless re-queued meanwhile */
+const UNQUEUE = /* sql */ `
+  UPDATE processor_syncs s SET enqueued_at = NULL, job_id = NULL, updated_at = now()
+  FROM unnest($1::bigint[], $2::text[]) AS x(id, job_id)
+  WHERE s.id = x.id AND s.status = 'pending' AND s.job_id IS NOT DISTINCT FROM x.job_id`;
+
+export async function unqueue(db: Queryable, rows: { id: number; jobId: string | null }[]): Promise<number> {
+  if (!rows.length) return 0;
+  return (await db.query(UNQUEUE, [rows.map((r) => r.id), rows.map((r) => r.jobId)])).rowCount ?? 0;
+}
+
 export interface SyncRecord {
   id: number;
   orderId: number;
