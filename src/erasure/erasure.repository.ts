@@ -19,8 +19,8 @@ const LOCK_OPEN_PERSONS = /* sql */ `
   SELECT p.id, p.wc_customer_id,
     EXISTS (SELECT 1 FROM person_emails e JOIN legal_holds h ON h.subject_key = e.subject_key
             WHERE e.person_id = p.id AND h.released_at IS NULL AND (h.until IS NULL OR h.until > $2)) AS held,
-    COALESCE((SELECT array_agg(e.subject_key ORDER BY e.added_at, e.email) FROM person_emails e
-              WHERE e.person_id = p.id AND e.subject_key IS NOT NULL), '{}') AS subject_keys
+    (SELECT json_agg(encode(e.subject_key, 'hex') ORDER BY e.added_at, e.email) FROM person_emails e
+     WHERE e.person_id = p.id AND e.subject_key IS NOT NULL) AS subject_keys
   FROM persons p WHERE p.id = ANY($1::bigint[]) AND p.status <> 'erased'
   ORDER BY p.id FOR UPDATE OF p`;
 
@@ -31,11 +31,15 @@ export interface OpenPerson {
   subjectKeys: Buffer[];
 }
 
+/** Keys travel as JSON arrays of hex: node-postgres parses a bytea[] character by character, JSON natively. */
+const fromHex = (keys: string[] | null): Buffer[] => (keys ?? []).map((k) => Buffer.from(k, 'hex'));
+
 export async function lockOpenPersons(db: Queryable, personIds: number[], now: Date): Promise<OpenPerson[]> {
-  const { rows } = await db.query<{ id: string; wc_customer_id: string | null; held: boolean; subject_keys: Buffer[] }>(
+  const { rows } = await db.query<{ id: string; wc_customer_id: string | null; held: boolean; subject_keys: string[] | null }>(
     LOCK_OPEN_PERSONS, [personIds, now]);
   return rows.map((r) => ({
-    id: Number(r.id), wcCustomerId: r.wc_customer_id === null ? null : Number(r.wc_customer_id), held: r.held, subjectKeys: r.subject_keys,
+    id: Number(r.id), wcCustomerId: r.wc_customer_id === null ? null : Number(r.wc_customer_id), held: r.held,
+    subjectKeys: fromHex(r.subject_keys),
   }));
 }
 
@@ -161,30 +165,6 @@ export async function keyUnappliedRows(db: Queryable, rows: { id: number; keys: 
   const literal = (keys: Buffer[]) => `{${keys.map((k) => `"\\\\x${k.toString('hex')}"`).join(',')}}`;
   await db.query(KEY_UNAPPLIED, [rows.map((r) => r.id), rows.map((r) => literal(r.keys))]);
   await db.query(SCRUB_IF_ERASED, [rows.map((r) => r.id)]);
-}
-
-/* $1 limit */
-const UNLEDGERED = /* sql */ `
-  SELECT t.id, t.wc_customer_id, t.erased_at, t.reason, t.reason_ref, t.categories,
-    COALESCE((SELECT array_agg(k.subject_key ORDER BY k.subject_key) FROM erasure_subject_keys k WHERE k.tombstone_id = t.id), '{}') AS keys
-  FROM erasure_tombstones t WHERE t.ledgered_at IS NULL ORDER BY t.erased_at, t.id LIMIT $1`;
-/* $1 ids */
-const MARK_LEDGERED = /* sql */ `UPDATE erasure_tombstones SET ledgered_at = now() WHERE id = ANY($1::uuid[])`;
-
-export interface UnledgeredTombstone {
-  id: string; wcCustomerId: number | null; erasedAt: Date; reason: string; ref: string | null; categories: string[]; subjectKeys: Buffer[];
-}
-
-export async function unledgeredTombstones(db: Queryable, limit: number): Promise<UnledgeredTombstone[]> {
-  const { rows } = await db.query(UNLEDGERED, [limit]);
-  return rows.map((r) => ({
-    id: r.id, wcCustomerId: r.wc_customer_id === null ? null : Number(r.wc_customer_id), erasedAt: r.erased_at, reason: r.reason,
-    ref: r.reason_ref, categories: r.categories, subjectKeys: r.keys,
-  }));
-}
-
-export async function markLedgered(db: Queryable, ids: string[]): Promise<void> {
-  if (ids.length) await db.query(MARK_LEDGERED, [ids]);
 }
 
 /* $1 person ids — persons whose review invitation went out: the review site holds their name and email */

@@ -33,7 +33,7 @@ export const INVOICED = /* sql */ `(o.status IN ('processing', 'completed', 'ref
   OR o.date_paid_gmt IS NOT NULL OR o.date_completed_gmt IS NOT NULL)`;
 
 /* The invoice copy of each selected order; `scope` picks the orders ($1), `conflict` says what a second copy does. */
-const archiveInvoicesSql = (scope: string, conflict: string) => /* sql */ `
+export const archiveInvoicesSql = (scope: string, conflict: string): string => /* sql */ `
   INSERT INTO fiscal_archive (order_id, wc_order_id, invoice_number, invoice_date, currency, prices_include_tax,
     amounts, lines, credit_notes, billing_name, billing_company, billing_address, retain_until, anonymised_at)
   SELECT o.id, o.wc_order_id, $2 || o.number, d.invoice_date, o.currency, o.prices_include_tax,

@@ -5,14 +5,14 @@ import type { Clock } from '../platform/clock.js';
 import type { Metrics } from '../platform/metrics.js';
 import { safeError } from '../platform/logger.js';
 import { purgeProcessed } from '../intake/inbox.repository.js';
-import { type ErasureSettings, eraseBatch } from '../erasure/erasure.service.js';
+import type { ErasureSettings } from '../erasure/erasure.service.js';
 import { writeLedger } from '../erasure/ledger.js';
 import type { FanOutItem } from '../processors/erasure-fanout.js';
 import { type MirrorHealth, amsterdamDate, cutoffOf, interlockReasons } from './sweep-plan.js';
 import {
-  type SweepRow, advanceSweep, anonymiseFiscalPastTerm, clearEndedHolds, finishSweep, getSweep, insertSweep, nextDuePersons,
-  previewCounts, runningSweep,
+  type SweepRow, advanceSweep, anonymiseFiscalPastTerm, clearEndedHolds, finishSweep, getSweep, insertSweep, previewCounts, runningSweep,
 } from './sweep.repository.js';
+import { sweepPersons } from './sweep-persons.js';
 
 /**
  * The retention sweep (P13): erases everyone inactive since the cutoff, anonymises fiscal rows past their term
@@ -34,7 +34,15 @@ export interface RetentionDeps {
   afterErasure?: () => Promise<void>;
   /** Processors that received an erased person's data are asked to erase it too (Art. 19). */
   fanOut?: (items: FanOutItem[]) => Promise<unknown>;
+  /**
+   * Persons per batch (one transaction each). A batch costs ~10 ms of fixed overhead (measured: 30,000 persons in
+   * batches of 250, 1,000 and 4,000 took 9.8, 9.3 and 8.6 CPU-seconds), so 1,000 loses ~3 % while keeping a batch's
+   * advisory identity locks (one per email and customer id) a small part of Postgres's shared lock table and the
+   * mirror's deliveries for those persons waiting only briefly.
+   */
   batchSize?: number;
+  /** Batches working at once (they still commit in order); 2 uses both cores of a small server. */
+  concurrency?: number;
 }
 
 export type Progress = { phase: string; done: number; total: number };
@@ -46,6 +54,7 @@ export const COUNT_KINDS = [
 
 export function createRetentionService(deps: RetentionDeps) {
   const batchSize = deps.batchSize ?? 1000;
+  const concurrency = deps.concurrency ?? 2;
 
   /** What a sweep would do now; changes nothing. */
   async function preview() {
@@ -107,26 +116,16 @@ export function createRetentionService(deps: RetentionDeps) {
     let done = Number(sweep.counts.personsErased ?? 0) + Number(sweep.counts.personsHeld ?? 0);
     try {
       if (sweep.phase === 'persons') {
-        for (let cursor = Number(sweep.cursor); ;) {
-          const ids = await nextDuePersons(deps.pool, sweep.cutoff, now, cursor, batchSize);
-          if (!ids.length) break;
-          const last = ids[ids.length - 1]!;
-          const r = await withTransaction(deps.pool, async (db) => {
-            await db.query('SET LOCAL synchronous_commit = off'); // resumable: a lost tail is redone
-            const r = await eraseBatch(db, deps.erasure, ids, { reason: 'retention', ref: id, erasedAt: now });
-            await advanceSweep(db, id, 'persons', last, {
-              personsErased: r.erased.length, personsHeld: r.held.length, ordersAnonymised: r.counts.orders ?? 0,
-              fiscalArchived: r.counts['fiscal-archive'] ?? 0, inboxScrubbed: r.counts['webhook-inbox'] ?? 0,
-            });
-            return r;
-          });
-          if (r.erased.length) await writeLedger(deps.pool, deps.erasure.dataDir);
-          if (r.fanOut.length && deps.fanOut) await deps.fanOut(r.fanOut);
-          deps.metrics.erasures.inc({ reason: 'retention' }, r.erased.length);
-          cursor = last;
-          done += ids.length;
-          await onProgress?.({ phase: 'persons', done, total });
-        }
+        await sweepPersons({
+          pool: deps.pool, log: deps.log, erasure: deps.erasure, sweepId: id, cutoff: sweep.cutoff, now, batchSize, concurrency,
+          afterCommit: async (r, ids) => {
+            if (r.erased.length) await writeLedger(deps.pool, deps.erasure.dataDir, r.erased.map((e) => e.tombstoneId));
+            if (r.fanOut.length && deps.fanOut) await deps.fanOut(r.fanOut);
+            deps.metrics.erasures.inc({ reason: 'retention' }, r.erased.length);
+            done += ids.length;
+            await onProgress?.({ phase: 'persons', done, total });
+          },
+        });
         // Finished jobs are scanned once per sweep, not per batch (each scan reads every finished job).
         await deps.afterErasure?.().catch((err) => deps.log.warn({ err: safeError(err) }, 'finished-job cleanup failed; the next erasure retries it'));
         await advanceSweep(deps.pool, id, 'fiscal', 0, {});
