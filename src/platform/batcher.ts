@@ -6,6 +6,12 @@ export interface BatcherOptions<I, O> {
   maxSize: number;
   /** Batches running at once; callers arriving meanwhile form the next batch. */
   concurrency: number;
+  /**
+   * While a batch is running, another starts only once this many items wait (default 1). Under load, items that
+   * trickle in one I/O turn at a time then form one batch instead of many tiny ones; an idle batcher still starts
+   * at once, so a lone item is never delayed.
+   */
+  minBatch?: number;
   run: (items: I[]) => Promise<O[]>;
 }
 
@@ -14,10 +20,11 @@ export function createBatcher<I, O>(opts: BatcherOptions<I, O>) {
   let running = 0;
   let scheduled = false;
   const idle: (() => void)[] = [];
+  const minBatch = opts.minBatch ?? 1;
 
   function drain(): void {
     scheduled = false;
-    while (running < opts.concurrency && pending.length) {
+    while (running < opts.concurrency && pending.length && (running === 0 || pending.length >= minBatch)) {
       const batch = pending.slice(0, opts.maxSize);
       pending = pending.slice(batch.length);
       running++;

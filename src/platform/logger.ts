@@ -1,4 +1,5 @@
-import pino, { type Logger } from 'pino';
+import pino, { type Bindings, type ChildLoggerOptions, type Logger } from 'pino';
+import type { FastifyBaseLogger } from 'fastify';
 
 /**
  * Keys that may hold personal data anywhere in a logged object. Logs must never carry an email, name,
@@ -61,4 +62,59 @@ export function safeError(err: unknown): Record<string, unknown> {
     stack: e.stack?.split('\n').slice(1, 8).join('\n'),
     [SAFE]: true,
   };
+}
+
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+type LogCall = (...args: unknown[]) => void;
+
+/**
+ * A request's child logger that pino only builds when the request logs at an enabled level. pino's child() runs the
+ * redaction above over the request-id binding on every request (~5 % of a webhook request's CPU in the intake
+ * profile), while a healthy delivery logs nothing at `warn`. Once it logs, it is pino's own child: same bindings,
+ * same redaction, same output. For Fastify's `childLoggerFactory` route option.
+ */
+export function lazyRequestLogger(parent: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions): FastifyBaseLogger {
+  const p = parent as Partial<Logger>;
+  // Laziness needs the parent's level to stand for the child's: a route with its own level or serializers gets pino's child.
+  if (typeof p.isLevelEnabled !== 'function' || (opts.level !== undefined && opts.level !== parent.level) || opts.serializers) {
+    return parent.child(bindings, opts);
+  }
+  return new LazyChildLogger(parent as Logger, bindings, opts);
+}
+
+class LazyChildLogger implements FastifyBaseLogger {
+  #real: FastifyBaseLogger | null = null;
+
+  constructor(
+    private readonly parent: Logger,
+    private readonly bindings: Bindings,
+    private readonly opts: ChildLoggerOptions,
+  ) {}
+
+  get level(): string {
+    return this.#real?.level ?? this.parent.level;
+  }
+  set level(level: string) {
+    this.real().level = level;
+  }
+  fatal(...args: unknown[]): void { this.log('fatal', args); }
+  error(...args: unknown[]): void { this.log('error', args); }
+  warn(...args: unknown[]): void { this.log('warn', args); }
+  info(...args: unknown[]): void { this.log('info', args); }
+  debug(...args: unknown[]): void { this.log('debug', args); }
+  trace(...args: unknown[]): void { this.log('trace', args); }
+  silent(): void {}
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.real().child(bindings, options);
+  }
+
+  private real(): FastifyBaseLogger {
+    this.#real ??= this.parent.child(this.bindings, this.opts);
+    return this.#real;
+  }
+  private log(level: Level, args: unknown[]): void {
+    if (this.#real === null && !this.parent.isLevelEnabled(level)) return;
+    const real = this.real();
+    (real[level] as LogCall).apply(real, args);
+  }
 }
