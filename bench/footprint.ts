@@ -114,7 +114,7 @@ async function allInOne(mode: 'services' | 'zero-setup', src: ReturnType<typeof 
   proc.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   try {
     await waitReady(port, proc).catch((err: Error) => { throw new Error(`${err.message}\n${stderr}`); });
-    await new Promise((r) => setTimeout(r, 5000)); // settle: schedulers registered, first GC
+    await new Promise((r) => setTimeout(r, settings.quick ? 1000 : 5000)); // settle: schedulers registered, first GC
     const pgRss = () => (mode === 'zero-setup' ? postgresRssMb(join(dir, 'data')) : 0);
     const idle = rssMb(proc.pid!);
     const pgIdle = pgRss();
@@ -146,7 +146,7 @@ export async function runFootprintBench(): Promise<FootprintResult> {
   let bare: FootprintResult['bare'];
   try {
     const { port } = await bareChild.next('listening');
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, settings.quick ? 500 : 2000));
     const idle = rssMb(bareChild.proc.pid!);
     const { result, peak } = await sampling(() => rssMb(bareChild.proc.pid!), () => load(`http://127.0.0.1:${port}/webhooks/woocommerce`, settings.intakeDuration, src));
     bare = { idleRssMb: idle, peakRssMb: peak, load: result };

@@ -146,6 +146,7 @@ export async function runRetentionBench(resultsDir: string): Promise<RetentionRe
       return retention.run(sweep.id);
     });
     const done = s.value;
+    // The process's peak so far: run.ts runs this part first, so nothing before it inflates the figure.
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
     const left = (await dueCounts(sweepPool, cutoff, now)).persons;
     const tombstones = (await sweepPool.query<{ n: number }>('SELECT count(*)::int AS n FROM erasure_tombstones')).rows[0]!.n;

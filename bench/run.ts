@@ -148,6 +148,14 @@ async function main(): Promise<void> {
   console.log(`  database ${env.databaseUrl} (fresh schema per part, dropped afterwards), redis ${env.redisUrl}`);
   console.log(`  code ${env.code.commit ?? '?'}${env.code.uncommitted.length ? ` + uncommitted ${env.code.uncommitted.join(', ')}` : ''}\n`);
 
+  // First: its peak RSS is the process's (maxRSS), which the intake's prepared bodies would otherwise inflate.
+  let retention: RetentionResult | null = null;
+  let exp: ExportResult | null = null;
+  if (settings.only === 'all' || settings.only === 'retention') {
+    console.log(`retention: ${f0(retentionPeople())} people${settings.quick ? ' (quick)' : ''}, 30 % due, sweep vs one set-based statement`);
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    retention = await part('retention', () => runRetentionBench(RESULTS_DIR));
+  }
   let intake: IntakeResult | null = null;
   let mirror: MirrorResult | null = null;
   const pgq: PostgresQueueResults = { intake: null, mirror: null };
@@ -173,13 +181,6 @@ async function main(): Promise<void> {
       console.log(`mirror, queues in Postgres: ${f0(settings.mirrorOrders)} orders`);
       pgq.mirror = await part('mirror, queues in Postgres', () => withPostgresQueues(() => runMirrorBench(mirrorConcurrency)));
     }
-  }
-  let retention: RetentionResult | null = null;
-  let exp: ExportResult | null = null;
-  if (settings.only === 'all' || settings.only === 'retention') {
-    console.log(`retention: ${f0(retentionPeople())} people${settings.quick ? ' (quick)' : ''}, 30 % due, sweep vs one set-based statement`);
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    retention = await part('retention', () => runRetentionBench(RESULTS_DIR));
   }
   let fp: FootprintResult | null = null;
   if (settings.only === 'all' || settings.only === 'footprint') {
