@@ -1,4 +1,4 @@
-import { type FaultWorld, startFaultWorld } from './harness/world.js';
+import { useFaultWorld } from './harness/world.js';
 import { paidOrders, resendUnanswered, stream } from './harness/stream.js';
 import { proveExactlyOnce } from './harness/proof.js';
 
@@ -10,14 +10,10 @@ import { proveExactlyOnce } from './harness/proof.js';
  * (as docker-compose's restart policy would) and counted; the second test says whether any did.
  */
 
-let w: FaultWorld;
-let failed = true;
-beforeAll(async () => {
-  w = await startFaultWorld();
-}, 60_000);
-afterAll(async () => w?.close(failed), 60_000);
+const fault = useFaultWorld();
 
 test('when Postgres backends are terminated while the worker runs, then after recovery every delivery is mirrored once and every order pushed once', async () => {
+  const { w } = fault;
   const api = await w.start('api', 'api');
   await w.start('worker', 'worker');
 
@@ -43,11 +39,12 @@ test('when Postgres backends are terminated while the worker runs, then after re
   const proof = await proveExactlyOnce(w, sent);
   expect(proof.orders).toBe(400);
   console.log('postgres-terminate', JSON.stringify({ ...proof, terminated, refused: refused.length, crashes: w.crashes }));
-  failed = false;
+  fault.passed();
 });
 
 // Every checkout of a pool client carries an 'error' listener (src/platform/db.ts checkout()): a terminated backend
 // fails the statement in flight, never the process.
 test('when Postgres backends are terminated, then no process crashes (lost connections are replaced)', () => {
+  const { w } = fault;
   expect(w.crashes).toEqual([]);
 });

@@ -1,4 +1,4 @@
-import { type FaultWorld, startFaultWorld } from './harness/world.js';
+import { useFaultWorld } from './harness/world.js';
 import { paidOrders, stream } from './harness/stream.js';
 import { proveExactlyOnce } from './harness/proof.js';
 
@@ -10,16 +10,12 @@ import { proveExactlyOnce } from './harness/proof.js';
  */
 
 const HANGS = 6;
-let w: FaultWorld;
-let failed = true;
-beforeAll(async () => {
-  w = await startFaultWorld({ env: { PROCESSOR_TIMEOUT_MS: '1000' } });
-}, 60_000);
-afterAll(async () => w?.close(failed), 60_000);
+const fault = useFaultWorld({ env: { PROCESSOR_TIMEOUT_MS: '1000' } });
 
-const bookingPosts = () => w.snelstart.requests.filter((r) => r.method === 'POST' && r.path === '/v2/verkoopboekingen').length;
+const bookingPosts = () => fault.w.snelstart.requests.filter((r) => r.method === 'POST' && r.path === '/v2/verkoopboekingen').length;
 
 test('when Snelstart and PostNL time out after accepting, then each order is booked once and shipped as one parcel', async () => {
+  const { w } = fault;
   const app = await w.start('all', 'all-in-one');
 
   // PostNL: the next HANGS label calls store the parcel and never answer.
@@ -54,5 +50,5 @@ test('when Snelstart and PostNL time out after accepting, then each order is boo
     FROM processor_syncs`);
   expect(retried).toEqual({ snelstart: HANGS, postnl: HANGS });
   console.log('processor-timeouts', JSON.stringify({ ...proof, retried }));
-  failed = false;
+  fault.passed();
 });

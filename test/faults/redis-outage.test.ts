@@ -1,4 +1,4 @@
-import { type FaultWorld, startFaultWorld } from './harness/world.js';
+import { useFaultWorld } from './harness/world.js';
 import { paidOrders, stream } from './harness/stream.js';
 import { proveExactlyOnce } from './harness/proof.js';
 
@@ -9,14 +9,10 @@ import { proveExactlyOnce } from './harness/proof.js';
  */
 
 const OUTAGE_MS = 30_000;
-let w: FaultWorld;
-let failed = true;
-beforeAll(async () => {
-  w = await startFaultWorld();
-}, 60_000);
-afterAll(async () => w?.close(failed), 60_000);
+const fault = useFaultWorld();
 
 test('when Redis is down for 30 s during a steady stream, then every delivery is answered 200 and mirrored once, and every order pushed once', async () => {
+  const { w } = fault;
   const api = await w.start('api', 'api');
   await w.start('worker', 'worker');
 
@@ -59,5 +55,5 @@ test('when Redis is down for 30 s during a steady stream, then every delivery is
   const proof = await proveExactlyOnce(w, sent);
   expect(proof.orders).toBe(375);
   console.log('redis-outage', JSON.stringify({ ...proof, recoveredInMs, completedAfterRestart }));
-  failed = false;
+  fault.passed();
 });

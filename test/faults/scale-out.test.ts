@@ -1,4 +1,4 @@
-import { type FaultWorld, startFaultWorld } from './harness/world.js';
+import { useFaultWorld } from './harness/world.js';
 import { paidOrders, post, stream } from './harness/stream.js';
 import { proveExactlyOnce } from './harness/proof.js';
 
@@ -8,14 +8,10 @@ import { proveExactlyOnce } from './harness/proof.js';
  * both APIs at once, as a load balancer retrying after a slow answer would send them.
  */
 
-let w: FaultWorld;
-let failed = true;
-beforeAll(async () => {
-  w = await startFaultWorld();
-}, 60_000);
-afterAll(async () => w?.close(failed), 60_000);
+const fault = useFaultWorld();
 
 test('when two APIs and two workers share Redis and Postgres, then every delivery answered 200 is mirrored once and pushed once', async () => {
+  const { w } = fault;
   const [apiA, apiB] = await Promise.all([w.start('api', 'api-a'), w.start('api', 'api-b')]);
   await Promise.all([w.start('worker', 'worker-a'), w.start('worker', 'worker-b')]);
 
@@ -45,5 +41,5 @@ test('when two APIs and two workers share Redis and Postgres, then every deliver
   const lost = { ...all[0]!, wcOrderId: 999_999, answer: 'accepted' };
   await expect(proveExactlyOnce(w, [...all, lost])).rejects.toThrow(); // a delivery answered 200 but never mirrored
   await expect(proveExactlyOnce(w, all)).resolves.toEqual(proof);
-  failed = false;
+  fault.passed();
 });

@@ -1,4 +1,4 @@
-import { type FaultWorld, startFaultWorld } from './harness/world.js';
+import { useFaultWorld } from './harness/world.js';
 import { paidOrders, stream } from './harness/stream.js';
 import { proveExactlyOnce } from './harness/proof.js';
 
@@ -9,20 +9,16 @@ import { proveExactlyOnce } from './harness/proof.js';
  * lands while Snelstart and PostNL have accepted a push whose answer the dead worker never saw.
  */
 
-let w: FaultWorld;
-let failed = true;
-beforeAll(async () => {
-  w = await startFaultWorld();
-}, 60_000);
-afterAll(async () => w?.close(failed), 60_000);
+const fault = useFaultWorld();
 
 const ACTIVE = ['mirror', 'push-snelstart', 'push-postnl'];
-const bookingRequests = () => w.snelstart.requests.filter((r) => r.method === 'POST' && r.path === '/v2/verkoopboekingen');
-const labelRequests = () => w.postnl.requests.filter((r) => r.path === '/shipment/v2_2/label');
+const bookingRequests = () => fault.w.snelstart.requests.filter((r) => r.method === 'POST' && r.path === '/v2/verkoopboekingen');
+const labelRequests = () => fault.w.postnl.requests.filter((r) => r.path === '/shipment/v2_2/label');
 const bookingPosts = () => bookingRequests().length;
 const labelCalls = () => labelRequests().length;
 
 test('when a worker is killed mid-batch, then another worker takes over its stalled jobs and every delivery is mirrored once and pushed once', async () => {
+  const { w } = fault;
   const api = await w.start('api', 'api');
   const first = await w.start('worker', 'worker-1');
   const redis = w.redis.client();
@@ -75,5 +71,5 @@ test('when a worker is killed mid-batch, then another worker takes over its stal
   // The unanswered booking was found by its invoice number instead of being posted again.
   expect(bookingRequests().filter((r) => (r.body as { factuurnummer?: string }).factuurnummer === hung.invoice)).toHaveLength(1);
   console.log('worker-kill', JSON.stringify({ ...proof, atKill, recoveredInMs }));
-  failed = false;
+  fault.passed();
 });

@@ -119,3 +119,25 @@ export async function startFaultWorld(o: { env?: Record<string, string> } = {}):
     },
   };
 }
+
+/**
+ * One fault world per test file: started before its tests, closed after them. Its processes' logs are kept (and
+ * their folder printed) unless every test reached `passed()`.
+ */
+export function useFaultWorld(o: { env?: Record<string, string> } = {}): { readonly w: FaultWorld; passed(): void } {
+  let world: FaultWorld | undefined;
+  let failed = true;
+  beforeAll(async () => {
+    world = await startFaultWorld(o);
+  }, 60_000);
+  afterAll(async () => world?.close(failed), 60_000);
+  return {
+    get w() {
+      if (!world) throw new Error('the fault world did not start');
+      return world;
+    },
+    passed() {
+      failed = false;
+    },
+  };
+}
