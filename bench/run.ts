@@ -66,6 +66,7 @@ function rows(
       ['intake latency p50 (ms)', f1(app.latencyP50Ms), f1(bare.latencyP50Ms), '-', '-', '-'],
       ['intake latency p99 (ms)', f1(app.latencyP99Ms), f1(bare.latencyP99Ms), '-', '<= 25 ms', yes(intake.met.p99)],
       ['intake non-2xx / errors', `${app.non2xx} / ${app.errors}`, `${bare.non2xx} / ${bare.errors}`, '-', '0 / 0', yes(intake.met.zeroNon2xx)],
+      ['intake inbox rows / answers 200', `${f0(intake.inboxRows)} / ${f0(intake.answered200)}`, '-', '-', 'rows >= 200s', yes(intake.met.allCommitted)],
     );
   }
   if (mirror) {
@@ -240,6 +241,8 @@ async function main(): Promise<void> {
   console.log(`results: ${file.replace(`${process.cwd()}/`, '')} (and bench/results/latest.json)`);
 
   const failed = [
+    intake && !intake.met.allCommitted && 'intake answered 200 for more deliveries than the inbox holds',
+    pgq.intake && !pgq.intake.met.allCommitted && 'intake (queues in Postgres) answered 200 for more deliveries than the inbox holds',
     intake && !intake.met.zeroNon2xx && `intake answered non-2xx or had connection errors (${JSON.stringify({ app: intake.app.statusCodes, bare: intake.bare.statusCodes })})`,
     mirror && !mirror.met.allApplied && 'mirror did not apply every order',
     pgq.intake && !pgq.intake.met.zeroNon2xx && 'intake (queues in Postgres) answered non-2xx or had connection errors',
