@@ -5,17 +5,8 @@
  * Postgres and the Postgres backend (test/setup/global-setup.cjs). The fault suite has its own config.
  */
 const base = {
-  testEnvironment: 'node',
+  ...require('./test/setup/jest-base.cjs'),
   roots: ['<rootDir>/test'],
-  transform: {
-    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
-    // cookie@2 (via light-my-request, fastify.inject) is ESM-only; Jest 30 on Node 20 cannot require it untransformed.
-    '^.+\\.js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
-  },
-  // cookie@2 is ESM-only and @fastify/cookie imports it dynamically: both go through swc (import() → require).
-  // content-disposition@3 (via @fastify/static, under bull-board and swagger-ui) is ESM-only too.
-  transformIgnorePatterns: ['/node_modules/(?!(cookie|@fastify/cookie|content-disposition)/)'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/'],
 };
 

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { freePort } from '../src/platform/free-port.js';
 import { DATABASE_URL, REDIS_URL, settings } from './common.js';
 import { SHOP, WEBHOOK_SECRET } from './fixtures.js';
 import { bodySource, load, type LoadResult } from './intake.bench.js';
@@ -68,15 +68,6 @@ function postgresRssMb(dataDir: string): number {
 }
 const processIds = (dir: string) => readdirSync(dir).filter((e) => /^\d+$/.test(e));
 
-async function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-  });
-}
 
 async function waitReady(port: number, proc: ChildProcess): Promise<void> {
   for (const until = Date.now() + 120_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
+import { freePort } from './free-port.js';
 import { ensurePostgresUser, ensureReachable, handOver, isRoot, type RunAs } from './postgres-user.js';
 
 /**
@@ -36,15 +36,6 @@ async function binaries(): Promise<{ postgres: string; initdb: string }> {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer().once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => ok(port));
-    });
-  });
-}
 
 function password(dataDir: string): string {
   const file = join(dataDir, 'embedded-postgres.json');

@@ -1,20 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** A redis-server of the test's own (own port, no persistence), for outage scenarios. */
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../src/platform/free-port.js';
 
 /** A private, non-persistent redis-server; resolves once it accepts connections. */
 export async function startRedis(port: number): Promise<ChildProcess> {

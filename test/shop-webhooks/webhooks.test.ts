@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from '../builders/private-redis.js';
 import type { Job } from 'bullmq';
 import { ADMIN_TOKEN, WEBHOOK_SECRET, createTestContext, type TestContext, METRICS_TOKEN } from '../setup/context.js';
 import { anOrder } from '../builders/woocommerce.js';
@@ -17,18 +17,9 @@ let publicUrl: string;
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** PUBLIC_URL must be known before the app is built: reserve a free port, then listen on it. */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
 beforeAll(async () => {
   fake = await startFakeWooCommerce();
-  const port = await freePort();
+  const port = await freePort(); // PUBLIC_URL must be known before the app is built: reserve a port, listen on it later
   publicUrl = `http://127.0.0.1:${port}`;
   ctx = await createTestContext({
     woo: { url: fake.url, consumerKey: fake.consumerKey, consumerSecret: fake.consumerSecret, caFile: null, timeoutMs: 10_000 },
