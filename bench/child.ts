@@ -15,6 +15,7 @@ async function service() {
  *   app    — the real API (buildApp + createDeps) on 127.0.0.1:<random>; no workers; the relay runs as in start:api
  *            unless BENCH_INTAKE_RELAY=0.
  *   bare   — a bare Fastify route that reads the same body as raw bytes and answers 200.
+ *   naive, floor — the reference servers of bench/intake-references.ts.
  *   worker — relay + BullMQ worker(s) as `npm run start:worker` runs them, started when the parent says "go".
  * Each reports over IPC and shuts down gracefully on "stop".
  */
@@ -84,7 +85,21 @@ async function worker(): Promise<void> {
   await pool.end();
 }
 
-const run = { app: api, bare, worker }[mode ?? ''];
+async function reference(kind: 'naive' | 'floor'): Promise<void> {
+  const { naiveServer, floorServer } = await import('./intake-references.js');
+  const { schemaPool } = await import('./common.js');
+  const pool = schemaPool(schema, 20);
+  const naive = kind === 'naive' ? naiveServer(prefix) : null;
+  const app = naive ? naive.app : await floorServer(pool);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  send({ type: 'listening', port: (app.server.address() as { port: number }).port });
+  await onceMessage('stop');
+  await app.close();
+  await naive?.close();
+  await pool.end();
+}
+
+const run = { app: api, bare, worker, naive: () => reference('naive'), floor: () => reference('floor') }[mode ?? ''];
 if (!run) {
   console.error(`bench/child: unknown mode "${mode}"`);
   process.exit(2);

@@ -32,6 +32,10 @@ export const settings = {
   intakeDuration: int('BENCH_DURATION', quick ? 3 : 10),
   intakeWarmup: int('BENCH_WARMUP', quick ? 1 : 2),
   intakeRelay: process.env.BENCH_INTAKE_RELAY !== '0',
+  /** BENCH_RATE=n: a fixed load of n req/s instead of as fast as possible, to compare CPU per request between builds. */
+  intakeRate: int('BENCH_RATE', 0),
+  /** BENCH_REFERENCES=0 skips the naive and floor reference servers (bench/intake-references.ts). */
+  intakeReferences: process.env.BENCH_REFERENCES !== '0',
   mirrorOrders: int('BENCH_ORDERS', quick ? 3_000 : 20_000),
   /** BENCH_PROFILE=1 runs the server/worker processes with --cpu-prof (profiles in bench/results/profiles). */
   profile: process.env.BENCH_PROFILE === '1',

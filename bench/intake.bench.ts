@@ -41,6 +41,11 @@ export interface IntakeResult {
   /** Answers 200 counted by the load generator (warm-up + measured). */
   answered200: number;
   ratio: number;
+  /**
+   * Reference servers measured in the same run (bench/intake-references.ts), each with its share of bare: the issue's
+   * naive verify-parse-queue.add, and the least intake that still commits to Postgres before its 200.
+   */
+  references: { naive: LoadResult & { ratio: number }; floor: LoadResult & { ratio: number }; appOfFloor: number } | null;
   target: { minRatio: number; maxP99Ms: number };
   /** allCommitted: every answer 200 is an inbox row (a 200 means committed to Postgres). */
   met: { ratio: boolean; p99: boolean; zeroNon2xx: boolean; allCommitted: boolean };
@@ -114,6 +119,7 @@ export async function load(url: string, durationSec: number, src: ReturnType<typ
     connections,
     pipelining: 1,
     duration: durationSec,
+    ...(settings.intakeRate ? { overallRate: settings.intakeRate } : {}),
     setupClient: (client) => install(client, lists[next++]!),
   });
   const statusCodes = Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => [k, v?.count ?? 0]));
@@ -133,7 +139,7 @@ export async function load(url: string, durationSec: number, src: ReturnType<typ
   };
 }
 
-async function measure(mode: 'bare' | 'app', env: Record<string, string>, src: ReturnType<typeof bodySource>) {
+async function measure(mode: 'bare' | 'app' | 'floor' | 'naive', env: Record<string, string>, src: ReturnType<typeof bodySource>) {
   const child = startChild(mode, env);
   const meterPool = schemaPool(env.BENCH_SCHEMA!, 1);
   try {
@@ -153,13 +159,14 @@ async function measure(mode: 'bare' | 'app', env: Record<string, string>, src: R
   }
 }
 
-export async function runIntakeBench(): Promise<IntakeResult> {
+export async function runIntakeBench(opts: { references?: boolean } = {}): Promise<IntakeResult> {
   const schema = await createBenchSchema('intake');
   const prefix = uniqueName('bench-intake').replace(/_/g, '-');
   const env = { BENCH_SCHEMA: schema, BENCH_QUEUE_PREFIX: prefix, BENCH_INTAKE_RELAY: settings.intakeRelay ? '1' : '0' };
   try {
     const src = bodySource();
     const bare = await measure('bare', env, src);
+    const references = opts.references ? { naive: (await measure('naive', env, src)).result, floor: (await measure('floor', env, src)).result } : null;
     const app = await measure('app', env, src);
 
     const pool = schemaPool(schema, 1);
@@ -174,6 +181,7 @@ export async function runIntakeBench(): Promise<IntakeResult> {
     }
 
     const ratio = app.result.requestsPerSec / bare.result.requestsPerSec;
+    const ofBare = (r: LoadResult) => r.requestsPerSec / bare.result.requestsPerSec;
     const target = { minRatio: 0.4, maxP99Ms: 25 };
     return {
       connections: settings.intakeConnections,
@@ -186,6 +194,11 @@ export async function runIntakeBench(): Promise<IntakeResult> {
       inboxRows,
       answered200: counted,
       ratio,
+      references: references && {
+        naive: { ...references.naive, ratio: ofBare(references.naive) },
+        floor: { ...references.floor, ratio: ofBare(references.floor) },
+        appOfFloor: app.result.requestsPerSec / references.floor.requestsPerSec,
+      },
       target,
       met: {
         ratio: ratio >= target.minRatio,

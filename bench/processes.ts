@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { ChildMessage } from './common.js';
 import { settings } from './common.js';
 
+export type ChildMode = 'app' | 'bare' | 'worker' | 'naive' | 'floor';
+
 const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
 export const PROFILE_DIR = fileURLToPath(new URL('../../bench/results/profiles/', import.meta.url));
 
@@ -16,7 +18,7 @@ export interface Child {
   stop(timeoutMs?: number): Promise<void>;
 }
 
-export function startChild(mode: 'app' | 'bare' | 'worker', env: Record<string, string>): Child {
+export function startChild(mode: ChildMode, env: Record<string, string>): Child {
   const execArgv = [...process.execArgv];
   if (settings.profile) {
     mkdirSync(PROFILE_DIR, { recursive: true });

@@ -63,6 +63,11 @@ function rows(
     const { app, bare } = intake;
     out.push(
       ['intake req/s', f0(app.requestsPerSec), `${f0(bare.requestsPerSec)} (bare Fastify)`, pct(intake.ratio), '>= 40 % of bare', yes(intake.met.ratio)],
+      ...(intake.references ? [
+        ['  reference: naive verify-parse-queue.add', f0(intake.references.naive.requestsPerSec), `${f0(bare.requestsPerSec)} (bare Fastify)`, pct(intake.references.naive.ratio), '(issue: ~26 %)', '-'],
+        ['  reference: floor (verify, parse, commit)', f0(intake.references.floor.requestsPerSec), `${f0(bare.requestsPerSec)} (bare Fastify)`, pct(intake.references.floor.ratio), '(reported)', '-'],
+        ['  intake req/s vs the floor', f0(app.requestsPerSec), `${f0(intake.references.floor.requestsPerSec)} (floor)`, pct(intake.references.appOfFloor), '(reported)', '-'],
+      ] : []),
       ['intake latency p50 (ms)', f1(app.latencyP50Ms), f1(bare.latencyP50Ms), '-', '-', '-'],
       ['intake latency p99 (ms)', f1(app.latencyP99Ms), f1(bare.latencyP99Ms), '-', '<= 25 ms', yes(intake.met.p99)],
       ['intake non-2xx / errors', `${app.non2xx} / ${app.errors}`, `${bare.non2xx} / ${bare.errors}`, '-', '0 / 0', yes(intake.met.zeroNon2xx)],
@@ -166,7 +171,7 @@ async function main(): Promise<void> {
       `${settings.intakeRelay ? ' (relay running, workers stopped)' : ' (relay and workers stopped)'}`;
     if (backends.includes('redis')) {
       console.log(`intake, queues in Redis: ${what}`);
-      intake = await part('intake, queues in Redis', () => runIntakeBench());
+      intake = await part('intake, queues in Redis', () => runIntakeBench({ references: settings.intakeReferences }));
     }
     if (backends.includes('postgres')) {
       console.log(`intake, queues in Postgres: ${what}`);
@@ -198,7 +203,8 @@ async function main(): Promise<void> {
   if (intake) {
     console.log(`intake: ~${intake.bodyBytesAvg} B bodies; ${f0(intake.app.requestsTotal)} requests measured on the app, ` +
       `${f0(intake.inboxRows)} inbox rows written (warm-up included); max latency app ${f1(intake.app.latencyMaxMs)} ms, bare ${f1(intake.bare.latencyMaxMs)} ms`);
-    for (const [label, r] of [['app', intake.app], ['bare', intake.bare]] as const) {
+    const refs = intake.references ? [['naive', intake.references.naive], ['floor', intake.references.floor]] as const : [];
+    for (const [label, r] of [['app', intake.app], ['bare', intake.bare], ...refs] as const) {
       if (r.cpu) console.log(`  CPU per request, ${label}: ${perUnit(r.cpu, r.requestsTotal, 'server')}`);
     }
   }

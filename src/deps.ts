@@ -41,7 +41,7 @@ export function createDeps(
   const queues = createQueues(createQueueBackend({ redisUrl: config.redisUrl, databaseUrl: config.databaseUrl, prefix: config.queuePrefix }));
   const relay = createRelay({ pool, queues, log: log.child({ component: 'relay' }), metrics });
   const onIngested = () => void relay.kick();
-  const intake = createIntakeService({ pool, metrics, onCommitted: onIngested });
+  const intake = createIntakeService({ pool, metrics, onCommitted: (ids) => relay.relayClaimed(ids) });
   const sync = createSyncServices(config, log, { pool, metrics, onIngested, ca: overrides.wooCa });
   const processors = createProcessorServices(config, log, { pool, queues, clock, overrides: overrides.processorClients });
   const mirror = createMirrorService({

@@ -20,17 +20,18 @@ const INSERT_COLUMNS = 8;
 /*
  * One multi-row VALUES with a parameter per value: bodies travel as binary Buffers (an unnest of bytea[] would send
  * them as hex text, twice the bytes, parsed as an array literal). Per row: source, topic, webhook id, sha256, body,
- * origin, resource, resource id.
+ * origin, resource, resource id. `claimed` rows are written already marked relayed: the inserting process hands
+ * their ids to the queue itself (see relay.ts), so no relay pass has to find and mark them again.
  */
-function insertMany(rows: number): string {
+function insertMany(rows: number, claimed: boolean): string {
   const values = Array.from({ length: rows }, (_, r) => {
     const p = (i: number) => `$${r * INSERT_COLUMNS + i}`;
-    return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}::bigint)`;
+    return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}::bigint${claimed ? ', now()' : ''})`;
   });
-  return `INSERT INTO webhook_inbox (source, topic, webhook_id, body_sha256, body, origin, resource, resource_id)
+  return `INSERT INTO webhook_inbox (source, topic, webhook_id, body_sha256, body, origin, resource, resource_id${claimed ? ', enqueued_at' : ''})
   VALUES ${values.join(', ')}
   ON CONFLICT ON CONSTRAINT webhook_inbox_dedupe DO NOTHING
-  RETURNING source, topic, body_sha256`;
+  RETURNING id, source, topic, body_sha256`;
 }
 
 /**
@@ -39,34 +40,37 @@ function insertMany(rows: number): string {
  * 28 → 21 µs per row at 50 rows). Larger chunks (backfill, reconciliation) are rare enough to plan each time.
  */
 const PREPARED_MAX_ROWS = 200;
-const insertSql: string[] = [];
-function insertQuery(rows: number, values: unknown[]): { text: string; values: unknown[]; name?: string } {
-  if (rows > PREPARED_MAX_ROWS) return { text: insertMany(rows), values };
-  insertSql[rows] ??= insertMany(rows);
-  return { name: `inbox_insert_${rows}`, text: insertSql[rows], values };
+const insertSql = { claimed: [] as string[], unclaimed: [] as string[] };
+function insertQuery(rows: number, claimed: boolean, values: unknown[]): { text: string; values: unknown[]; name?: string } {
+  if (rows > PREPARED_MAX_ROWS) return { text: insertMany(rows, claimed), values };
+  const kind = claimed ? 'claimed' : 'unclaimed';
+  insertSql[kind][rows] ??= insertMany(rows, claimed);
+  return { name: `inbox_insert_${kind}_${rows}`, text: insertSql[kind][rows]!, values };
 }
 
 /**
- * Inserts a micro-batch of deliveries in one statement (one commit). Returns, per input, whether it was new.
- * Deliveries repeated inside the batch count as duplicates after the first.
+ * Inserts a micro-batch of deliveries in one statement (one commit). Returns, per input, the new inbox id, or null
+ * for a duplicate. Deliveries repeated inside the batch count as duplicates after the first. With `claimed`, the
+ * caller promises to hand the new ids to the relay once committed (Relay.relayClaimed).
  */
-export async function insertDeliveries(db: Queryable, batch: NewDelivery[]): Promise<boolean[]> {
+export async function insertDeliveries(db: Queryable, batch: NewDelivery[], opts: { claimed?: boolean } = {}): Promise<(number | null)[]> {
   // latin1 maps each hash byte to one char: a unique key at half the length of hex, built once per row.
   const key = (source: string, topic: string, sha: Buffer) => `${source}\u0000${topic}\u0000${sha.toString('latin1')}`;
   const keys = batch.map((d) => key(d.source, d.topic, d.bodySha256));
   const firstIndex = new Map<string, number>();
   keys.forEach((k, i) => firstIndex.has(k) || firstIndex.set(k, i));
   const unique = [...firstIndex.values()].map((i) => batch[i]!);
-  const inserted = new Set<string>();
+  const inserted = new Map<string, number>();
   for (let i = 0; i < unique.length; i += 1000) { // bind parameters are limited to 65,535 per statement
     const chunk = unique.slice(i, i + 1000);
     const params = chunk.flatMap((d) => [
       d.source, d.topic, d.webhookId, d.bodySha256, d.body, d.origin ?? 'webhook', d.topic.split('.')[0], d.resourceId ?? null,
     ]);
-    const { rows } = await db.query<{ source: string; topic: string; body_sha256: Buffer }>(insertQuery(chunk.length, params));
-    for (const r of rows) inserted.add(key(r.source, r.topic, r.body_sha256));
+    const { rows } = await db.query<{ id: string; source: string; topic: string; body_sha256: Buffer }>(
+      insertQuery(chunk.length, opts.claimed ?? false, params));
+    for (const r of rows) inserted.set(key(r.source, r.topic, r.body_sha256), Number(r.id));
   }
-  return keys.map((k, i) => firstIndex.get(k) === i && inserted.has(k));
+  return keys.map((k, i) => (firstIndex.get(k) === i ? inserted.get(k) ?? null : null));
 }
 
 /* $1 limit — claims and marks in one statement; the relay's transaction rolls the mark back if the queue add fails */
@@ -89,6 +93,14 @@ export async function claimUnrelayed(db: Queryable, limit: number): Promise<numb
 
 export async function markRelayed(db: Queryable, ids: number[]): Promise<void> {
   await db.query(MARK_RELAYED, [ids]);
+}
+
+/* $1 ids */
+const UNCLAIM = /* sql */ `UPDATE webhook_inbox SET enqueued_at = NULL WHERE id = ANY($1::bigint[]) AND processed_at IS NULL`;
+
+/** Rows claimed at insert whose ids could not be handed to the queue: back to unrelayed, for any relay pass. */
+export async function unclaim(db: Queryable, ids: number[]): Promise<void> {
+  if (ids.length) await db.query(UNCLAIM, [ids]);
 }
 
 /* $1 minimum age in seconds since the row was relayed, $2 id cursor, $3 limit; rows being applied are skipped */

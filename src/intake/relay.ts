@@ -5,11 +5,19 @@ import type { Metrics } from '../platform/metrics.js';
 import { safeError } from '../platform/logger.js';
 import type { Queues } from '../platform/queues.js';
 import { JobName, MIRROR_BATCH_SIZE, jobId } from '../jobs.js';
-import { backlog, claimRelayedUnprocessed, claimUnrelayed, markRelayed } from './inbox.repository.js';
+import { backlog, claimRelayedUnprocessed, claimUnrelayed, markRelayed, unclaim } from './inbox.repository.js';
 
 /**
  * Moves committed inbox rows into BullMQ in bulk (transactional outbox). Intake never waits for Redis:
  * if Redis is down the rows wait here and the relay retries with backoff. Job ids make a repeated pass harmless.
+ *
+ * Two ways in. Webhook intake writes its rows already claimed (enqueued_at set in the INSERT) and hands the new ids
+ * to `relayClaimed` after the commit: no relay pass has to find and re-write every row (that UPDATE was a quarter of
+ * Postgres's work per delivery). Rows written unclaimed (backfill, reconciliation, re-fetch) are found and claimed by
+ * a pass over the unrelayed index, on `kick()` and every idle interval. Claimed ids the queue will not take (it is
+ * down) are unclaimed again, so they wait in the inbox like any unrelayed row; only a process killed in the few
+ * milliseconds between its commit and the hand-over leaves claimed rows behind, and the orphan sweep below relays
+ * them (late, never lost).
  *
  * Redis may also lose jobs it had accepted (a restart without persistence, the last second of an AOF
  * `everysec`, a failover). Rows relayed but still unprocessed are therefore relayed again: all of them as soon
@@ -45,6 +53,8 @@ export function createRelay(o: RelayOptions) {
   let again = false;
   let stopped = true;
   let failures = 0;
+  /** Committed, claimed at insert, not in the queue yet (oldest first). */
+  let held: number[] = [];
 
   /**
    * `pass` is empty on the first relay; a re-relay uses a suffix of its own, because the first job may still be
@@ -84,6 +94,34 @@ export function createRelay(o: RelayOptions) {
     });
   }
 
+  /** Hands the held ids to the queue, oldest first. Throws (keeping what is left) if the queue fails. */
+  async function flushHeld(): Promise<number> {
+    let total = 0;
+    while (held.length) {
+      const ids = held.slice(0, batchSize).sort((a, b) => a - b);
+      await enqueue(ids);
+      held = held.slice(ids.length);
+      o.metrics.relayedJobs.inc(ids.length);
+      total += ids.length;
+    }
+    return total;
+  }
+
+  /**
+   * The queue is unreachable: held ids are unclaimed, so the rows wait in the inbox for a pass that reaches the queue
+   * (in this process or any other) instead of in this process's memory. Kept if Postgres is unreachable too.
+   */
+  async function releaseHeld(): Promise<void> {
+    if (!held.length) return;
+    const ids = held;
+    held = [];
+    try {
+      await unclaim(o.pool, ids);
+    } catch {
+      held = ids.concat(held);
+    }
+  }
+
   /** Relays again every row relayed at least minAgeMs ago and not processed yet. Returns how many. */
   async function requeueRelayed(minAgeMs: number): Promise<number> {
     let afterId = 0;
@@ -109,6 +147,8 @@ export function createRelay(o: RelayOptions) {
     do {
       again = false;
       try {
+        if (!o.queues.isReady()) throw new Error('queue connection not ready');
+        await flushHeld();
         let moved: number;
         do {
           moved = await passOnce();
@@ -125,6 +165,7 @@ export function createRelay(o: RelayOptions) {
         failures = 0;
       } catch (err) {
         failures++;
+        await releaseHeld();
         o.metrics.relayErrors.inc();
         if (failures === 1 || failures % 30 === 0) o.log.warn({ err: safeError(err), failures }, 'relay cannot reach the queue; deliveries wait in the inbox');
       }
@@ -160,14 +201,23 @@ export function createRelay(o: RelayOptions) {
       void kick();
     },
     kick,
+    /** Ids this process committed already claimed (insertDeliveries with `claimed`): queued on the next pass. */
+    relayClaimed(ids: number[]): void {
+      for (const id of ids) held.push(id);
+      void kick();
+    },
+    /** Claimed ids not in the queue yet (this process). */
+    held: () => held.length,
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
       await running;
+      // Hand over what this process still holds; if the queue cannot take them they are unclaimed for the next relay.
+      if (held.length) await flushHeld().catch(releaseHeld);
     },
     async refreshBacklogGauge() {
       const b = await backlog(o.pool);
-      o.metrics.inboxBacklog.set({ stage: 'unrelayed' }, b.unrelayed);
+      o.metrics.inboxBacklog.set({ stage: 'unrelayed' }, b.unrelayed + held.length);
       o.metrics.inboxBacklog.set({ stage: 'unprocessed' }, b.unprocessed);
     },
   };

@@ -22,5 +22,5 @@ export async function ingestResources(db: Queryable, resource: 'order' | 'custom
       };
     }),
   );
-  return fresh.filter(Boolean).length;
+  return fresh.filter((id) => id !== null).length;
 }

@@ -80,8 +80,7 @@ describe('graceful shutdown: the workers', () => {
       expect(res.json()).toEqual({ status: 'accepted' });
     }
     ctx.deps.relay.start();
-    await waitFor('the relay to queue every delivery', async () =>
-      (await ctx.pool.query('SELECT 1 FROM webhook_inbox WHERE enqueued_at IS NULL LIMIT 1')).rowCount === 0);
+    await waitFor('the relay to queue every delivery', async () => (await deliveriesIn(['waiting'])) === n);
     // Deliveries relayed together share a job (up to 50); every delivery is in exactly one waiting job.
     expect(await deliveriesIn(['waiting'])).toBe(n);
     return orders;

@@ -37,7 +37,8 @@ describeWithRedisServer('nothing accepted is lost: Redis down at start-up', () =
     expect(Date.now() - started).toBeLessThan(3000); // a hung Redis call would wait forever
     expect((await ctx.app.inject({ url: '/readyz' })).statusCode).toBe(503);
     const { rows: waiting } = await ctx.pool.query('SELECT count(*)::int AS n FROM webhook_inbox WHERE enqueued_at IS NULL');
-    expect(waiting[0].n).toBe(orders.length);
+    expect(waiting[0].n).toBe(orders.length); // claimed at intake, given back when the queue could not take them
+    expect(ctx.deps.relay.held()).toBe(0); // waiting in the inbox, not in this process's memory
 
     redis = await startRedis(port);
     await waitFor('the producer connection', () => ctx.deps.queues.isReady(), 20_000);

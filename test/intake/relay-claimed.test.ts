@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { createTestContext, type TestContext } from '../setup/context.js';
+import { aDelivery } from '../builders/webhooks.js';
+import { anOrder } from '../builders/woocommerce.js';
+import { insertDeliveries } from '../../src/intake/inbox.repository.js';
+
+/**
+ * Intake writes its rows already claimed and hands their ids to the relay after the commit, so no relay pass has to
+ * find and re-write each row. What that must not cost: a delivery whose hand-over never happened (the process died
+ * between commit and hand-over) is still relayed, by the orphan sweep.
+ */
+let ctx: TestContext;
+beforeEach(async () => {
+  ctx = await createTestContext();
+});
+afterEach(async () => ctx.close());
+
+type JobData = { inboxId?: number; inboxIds?: number[] };
+async function queuedInboxIds(): Promise<number[]> {
+  const jobs = await ctx.deps.queues.mirror.getJobs(['waiting', 'active', 'completed'], 0, -1);
+  return jobs.flatMap((j) => (j.data as JobData).inboxIds ?? [(j.data as JobData).inboxId!]).sort((a, b) => a - b);
+}
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('relay of deliveries claimed at intake', () => {
+  test('when deliveries are accepted, then their rows are written relayed and every one is in the queue exactly once', async () => {
+    ctx.deps.relay.start();
+    const orders = Array.from({ length: 30 }, () => anOrder());
+    const answers = await Promise.all(orders.map((o) => ctx.app.inject(aDelivery(o, { topic: 'order.created' }))));
+    expect(answers.map((r) => r.json())).toEqual(orders.map(() => ({ status: 'accepted' })));
+
+    // Claimed in the INSERT itself: no row ever waits in the unrelayed index for a claiming pass.
+    const { rows } = await ctx.pool.query<{ id: number; enqueued_at: Date | null }>('SELECT id, enqueued_at FROM webhook_inbox ORDER BY id');
+    expect(rows).toHaveLength(orders.length);
+    expect(rows.filter((r) => r.enqueued_at === null)).toEqual([]);
+    await waitFor('every accepted delivery in the queue', async () => (await queuedInboxIds()).length >= orders.length);
+    expect(await queuedInboxIds()).toEqual(rows.map((r) => r.id));
+    expect(ctx.deps.relay.held()).toBe(0);
+  });
+
+  test('when a process died after committing claimed rows but before handing them over, then the orphan sweep relays them and they are mirrored', async () => {
+    const orders = [anOrder(), anOrder()];
+    const bodies = orders.map((o) => Buffer.from(JSON.stringify(o)));
+    // What a process killed right after its commit leaves behind: rows claimed, no job, ids nowhere in memory.
+    const ids = await insertDeliveries(ctx.pool, bodies.map((body, i) => ({
+      source: 'https://shop.example', topic: 'order.created', webhookId: null, body,
+      bodySha256: createHash('sha256').update(body).digest(), resourceId: orders[i]!.id,
+    })), { claimed: true });
+    expect(ids.every((id) => id !== null)).toBe(true);
+    await ctx.pool.query("UPDATE webhook_inbox SET enqueued_at = now() - interval '16 minutes'");
+    expect(await queuedInboxIds()).toEqual([]);
+
+    await ctx.startWorkers(); // the relay's first pass includes the orphan sweep (rows relayed over 15 minutes ago)
+    await ctx.drained();
+    const { rows } = await ctx.pool.query('SELECT count(*)::int AS n FROM orders WHERE wc_order_id = ANY($1::bigint[])', [orders.map((o) => o.id)]);
+    expect(rows[0].n).toBe(orders.length);
+  });
+});
