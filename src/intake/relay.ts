@@ -53,6 +53,7 @@ export function createRelay(o: RelayOptions) {
   let again = false;
   let stopped = true;
   let failures = 0;
+  let outageSince = 0;
   /** Committed, claimed at insert, not in the queue yet (oldest first). */
   let held: number[] = [];
 
@@ -155,8 +156,9 @@ export function createRelay(o: RelayOptions) {
           if (moved) o.metrics.relayedJobs.inc(moved);
         } while (moved === batchSize && !stopped);
         if (failures || Date.now() - lastSweepAt >= sweepEveryMs) {
-          // After an outage Redis may have come back without the jobs it held: relay every unprocessed row again.
-          const requeued = await requeueRelayed(failures ? 0 : orphanAgeMs);
+          // After an outage Redis may have come back without the jobs it held: relay again every unprocessed row
+          // relayed before the outage began (rows relayed since then went to the queue as it is now).
+          const requeued = await requeueRelayed(failures ? Math.max(0, Date.now() - outageSince) : orphanAgeMs);
           lastSweepAt = Date.now();
           if (requeued) o.metrics.relayedJobs.inc(requeued);
           if (failures) o.log.info({ failures, requeued }, 'relay reached the queue again');
@@ -164,6 +166,7 @@ export function createRelay(o: RelayOptions) {
         }
         failures = 0;
       } catch (err) {
+        if (!failures) outageSince = Date.now();
         failures++;
         await releaseHeld();
         o.metrics.relayErrors.inc();
