@@ -20,7 +20,6 @@ beforeAll(async () => {
   ctx = await createTestContext({ dataDir });
   await ctx.startWorkers();
   schema = (await ctx.pool.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]!.s;
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'pipe' }); // for the CLI test: dist/src/cli/erasure-replay.js
 }, 60_000);
 afterAll(async () => {
   if (!canDump) return;

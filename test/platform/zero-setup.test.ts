@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -23,9 +23,8 @@ let output = '';
 let allOutput = ''; // both runs, for the suite-wide personal-data search
 
 beforeAll(() => {
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
-  dir = mkdtempSync(join(tmpdir(), 'woo-zero-setup-'));
-}, 120_000);
+  dir = mkdtempSync(join(tmpdir(), 'woo-zero-setup-')); // dist/ is built by the global setup
+});
 afterAll(async () => {
   if (proc && proc.exitCode === null) await stop();
   keepProcessOutput('zero-setup', allOutput);

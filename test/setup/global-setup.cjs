@@ -35,7 +35,6 @@ function redisAnswers(url) {
 }
 
 async function startEmbedded() {
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
   const { startEmbeddedPostgres } = await import(join(root, 'dist/src/platform/embedded-postgres.js'));
   const pg = await startEmbeddedPostgres({ dataDir: mkdtempSync(join(tmpdir(), 'woo-test-pg-')) });
   globalThis.__wooEmbeddedPostgres = pg;
@@ -43,6 +42,9 @@ async function startEmbedded() {
 }
 
 module.exports = async function globalSetup() {
+  // dist/ is built once, here, before any test runs: tests that spawn the built service or a CLI must never race a
+  // rebuild (tsc truncates each file before writing it, and a process starting meanwhile reads an empty module).
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
   // Every captured log line of the run lands here; the global teardown searches it for the fixtures' personal data.
   process.env.WOO_TEST_LOG_DIR = mkdtempSync(join(tmpdir(), 'woo-test-logs-'));
   const wanted = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/woo_companion_test';
