@@ -90,8 +90,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', async (_req, reply) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
   // Deliveries already accepted are committed before their 200, but a batch may still be in flight at close.
   app.addHook('onClose', async () => deps.intake.flushed());

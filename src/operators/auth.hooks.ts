@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { Pool } from '../platform/db.js';
 import type { Clock } from '../platform/clock.js';
 import { AppError } from '../platform/errors.js';
@@ -87,9 +87,8 @@ export function installAuth(app: FastifyInstance, deps: {
 
   app.decorateRequest('principal', null);
   app.decorateRequest('csrf', null);
-  app.addHook('onRequest', async (req, reply) => {
-    const url = req.routeOptions.url;
-    if (!url) return; // no such route: the 404 handler answers
+  const authenticate: onRequestAsyncHookHandler = async (req, reply) => {
+    const url = req.routeOptions.url!;
     const access = accessFor(req.method, url);
     if (access.kind === 'public') return;
     if (access.kind === 'metrics') {
@@ -108,10 +107,17 @@ export function installAuth(app: FastifyInstance, deps: {
       throw new AppError(denied.status, denied.status === 401 ? 'unauthorized' : 'forbidden', denied.message);
     }
     req.principal = p;
+  };
+  // Attached per route as it is registered, from the access policy: a public route (the webhook intake above all)
+  // runs no authentication or audit hook at all. Auth comes first among the route's own hooks.
+  app.addHook('onRoute', (route) => {
+    if ([route.method].flat().every((m) => accessFor(m, route.url).kind === 'public')) return;
+    route.onRequest = [authenticate, ...[route.onRequest ?? []].flat()];
+    route.onSend = [auditSuccess, ...[route.onSend ?? []].flat()];
   });
 
   // Before the answer leaves (onSend): once an operator sees success, the audit entry exists.
-  app.addHook('onSend', async (req, reply, payload) => {
+  async function auditSuccess(req: FastifyRequest, reply: FastifyReply, payload: unknown) {
     const url = req.routeOptions.url;
     const p = req.principal;
     if (!url || !p || reply.statusCode >= 400) return payload;
@@ -122,5 +128,5 @@ export function installAuth(app: FastifyInstance, deps: {
       detail: { status: reply.statusCode, via: p.via, params: req.params ?? {} },
     }).catch(() => undefined);
     return payload;
-  });
+  }
 }
