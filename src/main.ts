@@ -31,6 +31,7 @@ closeWithGrace({ delay: config.shutdownTimeoutMs + 5000 }, async ({ signal, err 
   if (err) log.error({ err: safeError(err) }, 'shutting down after an error');
   else log.info({ signal }, 'shutting down');
   await app.close(); // stop accepting; in-flight requests finish; pending inbox inserts commit
+  await deps.relay.stop(); // hands the last commits' ids to the queue (or back to the inbox) before the long wait below
   await workers?.close();
   await deps.close();
   await embedded?.stop(); // last: everything above still needed the database

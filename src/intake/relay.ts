@@ -4,7 +4,7 @@ import { withTransaction } from '../platform/db.js';
 import type { Metrics } from '../platform/metrics.js';
 import { safeError } from '../platform/logger.js';
 import type { Queues } from '../platform/queues.js';
-import { JobName, MIRROR_BATCH_SIZE, jobId } from '../jobs.js';
+import { QueueUnavailable, enqueueMirror } from './relay-enqueue.js';
 import { backlog, claimRelayedUnprocessed, claimUnrelayed, markRelayed, unclaim } from './inbox.repository.js';
 
 /**
@@ -37,7 +37,6 @@ export interface RelayOptions {
   orphanAgeMs?: number;
 }
 
-const ENQUEUE_TIMEOUT_MS = 5000;
 const COALESCE_MS = 20;
 /** A sweep re-relays at most this many batches; new deliveries are relayed between sweeps. */
 const MAX_REQUEUE_ROUNDS = 5;
@@ -53,38 +52,13 @@ export function createRelay(o: RelayOptions) {
   let again = false;
   let stopped = true;
   let failures = 0;
+  /** When the queue, once reached, stopped answering (0: no outage, or never reached since start). */
   let outageSince = 0;
+  let reachedQueue = false;
   /** Committed, claimed at insert, not in the queue yet (oldest first). */
   let held: number[] = [];
 
-  /**
-   * `pass` is empty on the first relay; a re-relay uses a suffix of its own, because the first job may still be
-   * kept in the failed set (14 days) under the plain id, and BullMQ ignores an add whose id exists.
-   */
-  async function enqueue(ids: number[], pass = ''): Promise<void> {
-    if (!o.queues.isReady()) throw new Error('queue connection not ready');
-    const groups: number[][] = [];
-    for (let i = 0; i < ids.length; i += MIRROR_BATCH_SIZE) groups.push(ids.slice(i, i + MIRROR_BATCH_SIZE));
-    const add = o.queues.mirror.addBulk(
-      groups.map((g) =>
-        g.length === 1
-          ? { name: JobName.MirrorDelivery, data: { inboxId: g[0]! }, opts: { jobId: jobId.mirrorDelivery(g[0]!, pass) } }
-          : { name: JobName.MirrorBatch, data: { inboxIds: g }, opts: { jobId: jobId.mirrorBatch(g, pass) } },
-      ),
-    );
-    // Never hold the claimed rows' transaction open on a hung Redis call. If the add lands after the timeout, the
-    // rows stay unrelayed and the next pass re-adds the same job ids, which BullMQ ignores.
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('queue add timed out')), ENQUEUE_TIMEOUT_MS);
-    });
-    add.catch(() => undefined);
-    try {
-      await Promise.race([add, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
+  const enqueue = (ids: number[], pass = '') => enqueueMirror(o.queues, ids, pass);
 
   async function passOnce(): Promise<number> {
     return withTransaction(o.pool, async (db) => {
@@ -148,33 +122,38 @@ export function createRelay(o: RelayOptions) {
     do {
       again = false;
       try {
-        if (!o.queues.isReady()) throw new Error('queue connection not ready');
+        if (!o.queues.isReady()) throw new QueueUnavailable('queue connection not ready');
         await flushHeld();
         let moved: number;
         do {
           moved = await passOnce();
           if (moved) o.metrics.relayedJobs.inc(moved);
         } while (moved === batchSize && !stopped);
-        if (failures || Date.now() - lastSweepAt >= sweepEveryMs) {
-          // After an outage Redis may have come back without the jobs it held: relay again every unprocessed row
-          // relayed before the outage began (rows relayed since then went to the queue as it is now).
-          const requeued = await requeueRelayed(failures ? Math.max(0, Date.now() - outageSince) : orphanAgeMs);
+        // After an outage Redis may have come back without the jobs it held: relay again every unprocessed row
+        // relayed before the outage began (rows relayed since then went to the queue as it is now). A queue not yet
+        // ready at start is no outage: what earlier processes relayed is the orphan sweep's.
+        const afterOutage = failures > 0 && outageSince > 0;
+        if (afterOutage || Date.now() - lastSweepAt >= sweepEveryMs) {
+          const requeued = await requeueRelayed(afterOutage ? Math.max(0, Date.now() - outageSince) : orphanAgeMs);
           lastSweepAt = Date.now();
           if (requeued) o.metrics.relayedJobs.inc(requeued);
-          if (failures) o.log.info({ failures, requeued }, 'relay reached the queue again');
+          if (afterOutage) o.log.info({ failures, requeued }, 'relay reached the queue again');
           else if (requeued) o.log.warn({ requeued }, 'relayed deliveries again that were not processed in time');
         }
         failures = 0;
+        outageSince = 0;
+        reachedQueue = true;
       } catch (err) {
-        if (!failures) outageSince = Date.now();
+        if (err instanceof QueueUnavailable && reachedQueue && !outageSince) outageSince = Date.now();
         failures++;
         await releaseHeld();
         o.metrics.relayErrors.inc();
         if (failures === 1 || failures % 30 === 0) o.log.warn({ err: safeError(err), failures }, 'relay cannot reach the queue; deliveries wait in the inbox');
       }
-      // Under load every intake commit kicks the relay; waiting a moment lets one pass carry the whole burst.
-      if (again && !stopped) await new Promise((r) => setTimeout(r, COALESCE_MS));
-    } while (again && !stopped);
+      // Under load every intake commit kicks the relay; waiting a moment lets one pass carry the whole burst. After
+      // a failed pass the back-off timer decides when to try again.
+      if (again && !stopped && !failures) await new Promise((r) => setTimeout(r, COALESCE_MS));
+    } while (again && !stopped && !failures);
   }
 
   function schedule(delay: number): void {
@@ -207,7 +186,8 @@ export function createRelay(o: RelayOptions) {
     /** Ids this process committed already claimed (insertDeliveries with `claimed`): queued on the next pass. */
     relayClaimed(ids: number[]): void {
       for (const id of ids) held.push(id);
-      void kick();
+      // While the queue is down the back-off timer hands held ids back to the inbox; a commit does not wake the loop.
+      if (!failures || o.queues.isReady()) void kick();
     },
     /** Claimed ids not in the queue yet (this process). */
     held: () => held.length,

@@ -3,6 +3,8 @@ import { createTestContext, type TestContext } from '../setup/context.js';
 import { aDelivery } from '../builders/webhooks.js';
 import { anOrder } from '../builders/woocommerce.js';
 import { insertDeliveries } from '../../src/intake/inbox.repository.js';
+import { createRelay } from '../../src/intake/relay.js';
+import { pino } from 'pino';
 
 /**
  * Intake writes its rows already claimed and hands their ids to the relay after the commit, so no relay pass has to
@@ -60,5 +62,27 @@ describe('relay of deliveries claimed at intake', () => {
     await ctx.drained();
     const { rows } = await ctx.pool.query('SELECT count(*)::int AS n FROM orders WHERE wc_order_id = ANY($1::bigint[])', [orders.map((o) => o.id)]);
     expect(rows[0].n).toBe(orders.length);
+  });
+
+  test('when a process starts before its queue connection is ready, then rows relayed by the previous process are not sent again', async () => {
+    ctx.deps.relay.start();
+    const orders = [anOrder(), anOrder(), anOrder()];
+    for (const o of orders) expect((await ctx.app.inject(aDelivery(o, { topic: 'order.created' }))).json()).toEqual({ status: 'accepted' });
+    await waitFor('the first process to queue them', async () => (await queuedInboxIds()).length === orders.length);
+    await ctx.deps.relay.stop();
+
+    // The next process: its first pass finds the queue connection still connecting. That is no outage after which
+    // Redis may have lost jobs, so nothing relayed before is re-sent (it would make a second job per delivery).
+    let ready = false;
+    const queues = { ...ctx.deps.queues, isReady: () => ready };
+    const next = createRelay({ pool: ctx.pool, queues, log: pino({ level: 'silent' }), metrics: ctx.deps.metrics });
+    next.start();
+    await next.kick();
+    ready = true;
+    await next.kick();
+    await next.stop();
+    const ids = await queuedInboxIds();
+    expect(ids).toHaveLength(orders.length);
+    expect(new Set(ids).size).toBe(orders.length);
   });
 });
