@@ -88,15 +88,15 @@ async function worker(): Promise<void> {
 async function reference(kind: 'naive' | 'floor'): Promise<void> {
   const { naiveServer, floorServer } = await import('./intake-references.js');
   const { schemaPool } = await import('./common.js');
-  const pool = schemaPool(schema, 20);
+  const pool = kind === 'floor' ? schemaPool(schema, 20) : null;
   const naive = kind === 'naive' ? naiveServer(prefix) : null;
-  const app = naive ? naive.app : await floorServer(pool);
+  const app = naive ? naive.app : await floorServer(pool!);
   await app.listen({ port: 0, host: '127.0.0.1' });
   send({ type: 'listening', port: (app.server.address() as { port: number }).port });
   await onceMessage('stop');
   await app.close();
   await naive?.close();
-  await pool.end();
+  await pool?.end();
 }
 
 const run = { app: api, bare, worker, naive: () => reference('naive'), floor: () => reference('floor') }[mode ?? ''];

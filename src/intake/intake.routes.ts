@@ -7,7 +7,7 @@ import type { IntakeService } from './intake.service.js';
 import { isPing, mediaKind } from './ping.js';
 import { isValidSignature, signingKey } from './signature.js';
 import { deliveryFingerprint } from './delivery-key.js';
-import { scanJson } from './json-scan.js';
+import { readJson } from './json-scan.js';
 import { docs } from '../platform/openapi.js';
 import { lazyRequestLogger } from '../platform/logger.js';
 
@@ -20,14 +20,6 @@ export interface IntakeRouteOptions {
 
 const BODY_LIMIT = 10 * 1024 * 1024;
 const resourceIdOf = (id: unknown): number | null => (typeof id === 'number' && Number.isSafeInteger(id) && id > 0 ? id : null);
-const parsesAsJson = (body: Buffer) => {
-  try {
-    JSON.parse(body.toString('utf8'));
-    return true;
-  } catch {
-    return false;
-  }
-};
 const header = (req: FastifyRequest, name: string) => {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
@@ -99,9 +91,8 @@ export async function intakeRoutes(app: FastifyInstance, opts: IntakeRouteOption
     if (!isValidSignature(body, header(req, 'x-wc-webhook-signature'), secret)) {
       throw reject(401, 'invalid_signature', 'missing or invalid X-WC-Webhook-Signature', 'signature');
     }
-    // Scanned, not parsed (see json-scan.ts); JSON.parse has the last word before a 400 is ever sent.
-    const scanned = scanJson(body);
-    if (!scanned.valid && !parsesAsJson(body)) throw reject(400, 'invalid_json', 'body is not valid JSON', 'json');
+    const json = readJson(body); // scanned, not parsed: see json-scan.ts
+    if (!json.valid) throw reject(400, 'invalid_json', 'body is not valid JSON', 'json');
     const topic = header(req, 'x-wc-webhook-topic')?.trim().toLowerCase();
     if (!topic) throw reject(400, 'missing_topic', 'missing X-WC-Webhook-Topic header', 'topic');
 
@@ -113,7 +104,7 @@ export async function intakeRoutes(app: FastifyInstance, opts: IntakeRouteOption
     try {
       status = await opts.intake.record({
         source, topic, webhookId: header(req, 'x-wc-webhook-id') ?? null, bodySha256: deliveryFingerprint(body, topic, header(req, 'x-wc-webhook-delivery-id')), body,
-        resourceId: resourceIdOf(scanned.valid ? scanned.id : JSON.parse(body.toString('utf8'))?.id),
+        resourceId: resourceIdOf(json.id),
       });
     } catch (err) {
       req.log.error({ err }, 'inbox insert failed');

@@ -5,8 +5,8 @@
  *
  * It accepts exactly what `JSON.parse(bytes.toString('utf8'))` accepts (a property test holds it to that): RFC 8259
  * grammar, whitespace of space/tab/LF/CR only, any byte ≥ 0x20 inside strings (invalid UTF-8 decodes to U+FFFD there),
- * no raw control characters, escapes `\" \\ \/ \b \f \n \r \t \uXXXX`, any depth. The caller still runs JSON.parse
- * before answering 400, so a disagreement could only ever let through a body the mirror then records as failed.
+ * no raw control characters, escapes `\" \\ \/ \b \f \n \r \t \uXXXX`, any depth. readJson() still runs JSON.parse
+ * before the intake answers 400, so a disagreement could only ever let through a body the mirror records as failed.
  */
 export interface JsonScan {
   valid: boolean;
@@ -138,6 +138,21 @@ export function scanJson(b: Buffer): JsonScan {
         atTopLevelId = false;
       }
     }
+  }
+}
+
+/**
+ * The intake's reading of a body: the scan, and JSON.parse only when the scan says invalid, so a 400 is only ever
+ * sent for a body JSON.parse rejects too.
+ */
+export function readJson(b: Buffer): JsonScan {
+  const scanned = scanJson(b);
+  if (scanned.valid) return scanned;
+  try {
+    const id: unknown = (JSON.parse(b.toString('utf8')) as { id?: unknown } | null)?.id;
+    return { valid: true, id: typeof id === 'number' ? id : null };
+  } catch {
+    return INVALID;
   }
 }
 

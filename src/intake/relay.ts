@@ -70,16 +70,13 @@ export function createRelay(o: RelayOptions) {
   }
 
   /** Hands the held ids to the queue, oldest first. Throws (keeping what is left) if the queue fails. */
-  async function flushHeld(): Promise<number> {
-    let total = 0;
+  async function flushHeld(): Promise<void> {
     while (held.length) {
       const ids = held.slice(0, batchSize).sort((a, b) => a - b);
       await enqueue(ids);
       held = held.slice(ids.length);
       o.metrics.relayedJobs.inc(ids.length);
-      total += ids.length;
     }
-    return total;
   }
 
   /**
@@ -183,7 +180,10 @@ export function createRelay(o: RelayOptions) {
       void kick();
     },
     kick,
-    /** Ids this process committed already claimed (insertDeliveries with `claimed`): queued on the next pass. */
+    /**
+     * Ids this process committed already claimed (insertDeliveries with `claimed`): queued on the next pass. Every
+     * process that takes webhooks runs its relay from start to shutdown (after the intake's last commit).
+     */
     relayClaimed(ids: number[]): void {
       for (const id of ids) held.push(id);
       // While the queue is down the back-off timer hands held ids back to the inbox; a commit does not wake the loop.
