@@ -57,6 +57,8 @@ export function createRelay(o: RelayOptions) {
   let reachedQueue = false;
   /** Committed, claimed at insert, not in the queue yet (oldest first). */
   let held: number[] = [];
+  /** Ids committed while stopped, being unclaimed; a pass waits for it so it can claim them. */
+  let giveBack: Promise<void> = Promise.resolve();
 
   const enqueue = (ids: number[], pass = '') => enqueueMirror(o.queues, ids, pass);
 
@@ -120,6 +122,7 @@ export function createRelay(o: RelayOptions) {
       again = false;
       try {
         if (!o.queues.isReady()) throw new QueueUnavailable('queue connection not ready');
+        await giveBack;
         await flushHeld();
         let moved: number;
         do {
@@ -185,6 +188,12 @@ export function createRelay(o: RelayOptions) {
      * process that takes webhooks runs its relay from start to shutdown (after the intake's last commit).
      */
     relayClaimed(ids: number[]): void {
+      if (stopped) {
+        // Nothing would hand them over (a process that takes webhooks without its relay, or a commit after stop):
+        // back to the inbox for any relay, instead of claimed rows only the 15-minute orphan sweep would find.
+        giveBack = giveBack.then(() => unclaim(o.pool, ids)).catch(() => { held.push(...ids); });
+        return;
+      }
       for (const id of ids) held.push(id);
       // While the queue is down the back-off timer hands held ids back to the inbox; a commit does not wake the loop.
       if (!failures || o.queues.isReady()) void kick();
@@ -195,9 +204,12 @@ export function createRelay(o: RelayOptions) {
       stopped = true;
       if (timer) clearTimeout(timer);
       await running;
+      await giveBack;
       // Hand over what this process still holds; if the queue cannot take them they are unclaimed for the next relay.
       if (held.length) await flushHeld().catch(releaseHeld);
     },
+    /** Resolves once ids committed while stopped are back in the inbox. */
+    givenBack: () => giveBack,
     async refreshBacklogGauge() {
       const b = await backlog(o.pool);
       o.metrics.inboxBacklog.set({ stage: 'unrelayed' }, b.unrelayed + held.length);

@@ -64,6 +64,19 @@ describe('relay of deliveries claimed at intake', () => {
     expect(rows[0].n).toBe(orders.length);
   });
 
+  test('when deliveries are committed while the relay is not running, then they wait in the inbox, not in memory, and the next relay sends them', async () => {
+    const orders = [anOrder(), anOrder(), anOrder()];
+    for (const o of orders) expect((await ctx.app.inject(aDelivery(o, { topic: 'order.created' }))).json()).toEqual({ status: 'accepted' });
+    await ctx.deps.relay.givenBack();
+    expect(ctx.deps.relay.held()).toBe(0);
+    const { rows } = await ctx.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM webhook_inbox WHERE enqueued_at IS NULL');
+    expect(rows[0]!.n).toBe(orders.length); // unclaimed: any process's relay pass takes them
+
+    await ctx.startWorkers();
+    await ctx.drained();
+    expect(await queuedInboxIds()).toHaveLength(orders.length);
+  });
+
   test('when a process starts before its queue connection is ready, then rows relayed by the previous process are not sent again', async () => {
     ctx.deps.relay.start();
     const orders = [anOrder(), anOrder(), anOrder()];
