@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Pool } from '../platform/db.js';
+import { type Pool, withTransaction } from '../platform/db.js';
 import { AppError, notFound } from '../platform/errors.js';
 import { parseInput } from '../platform/validate.js';
 import { identifyingEmail } from '../mirror/identity.js';
 import type { SubjectKeyOf } from '../erasure/subject-key.js';
-import { syncsOfOrder } from './sync.repository.js';
+import { reviveInvitationsOf, syncsOfOrder } from './sync.repository.js';
 import { retryPush } from './push-retry.js';
 import type { PushRelay } from './push-relay.js';
 import type { ProcessorEntry } from './register.js';
@@ -82,7 +82,8 @@ export async function processorsRoutes(
   });
 
   app.post('/consents', docs({
-    summary: 'Record a consent (granted or withdrawn) for review invitations, with its source; the history is kept', tags: ['consents'],
+    summary: 'Record a consent (granted or withdrawn) for review invitations, with its source; the history is kept. A grant '
+      + 'revives the person\'s invitations skipped for want of consent that were not due yet', tags: ['consents'],
     body: consentBody, examples: { body: { email: 'jan@example.com', purpose: 'review_invitation', granted: true, source: 'operator' } },
     responses: { 201: { description: 'the recorded consent', example: CONSENT },
       404: { description: 'no such person', example: { error: 'not_found', message: 'no person with this email in the mirror', reqId: 'req-1' } } },
@@ -91,7 +92,12 @@ export async function processorsRoutes(
     const email = identifyingEmail(body.email)!;
     const person = (await opts.pool.query<{ person_id: string }>(PERSON_BY_KEY, [opts.subjectKey(email)])).rows[0];
     if (!person) throw notFound('no person with this email in the mirror');
-    const { rows } = await opts.pool.query(RECORD_CONSENT, [person.person_id, body.granted, body.source]);
+    // A grant also revives the person's invitations skipped for want of it that are not due yet (P10).
+    const { rows, revived } = await withTransaction(opts.pool, async (db) => ({
+      rows: (await db.query(RECORD_CONSENT, [person.person_id, body.granted, body.source])).rows,
+      revived: body.granted ? await reviveInvitationsOf(db, Number(person.person_id)) : 0,
+    }));
+    if (revived) opts.relay.kick();
     await audit(opts.pool, { actor: req.principal?.name ?? 'operator', action: body.granted ? 'consent.granted' : 'consent.withdrawn', subjectKey: opts.subjectKey(email), detail: { purpose: body.purpose, source: body.source } });
     return reply.status(201).send({ id: Number(rows[0].id), purpose: body.purpose, granted: body.granted, source: body.source, recordedAt: rows[0].recorded_at.toISOString() });
   });

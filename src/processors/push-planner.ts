@@ -1,7 +1,7 @@
 import type { PoolClient, Queryable } from '../platform/db.js';
 import type { Clock } from '../platform/clock.js';
 import { planPushes } from './triggers.js';
-import { insertSyncs, loadPlanningState, skipSyncs } from './sync.repository.js';
+import { insertSyncs, loadPlanningState, reviveSyncs, skipSyncs } from './sync.repository.js';
 import type { ProcessorId } from './types.js';
 
 /**
@@ -36,12 +36,14 @@ export function createPushPlanner(s: PlannerSettings) {
     const settings = { startAt, skipMethods: s.skipMethods, reviewDelayMs: s.reviewDelayMs, now: s.clock.now(), enabled: s.enabled };
     const creates = [];
     const drops = [];
+    const revive = [];
     for (const { order, existing } of await loadPlanningState(db, applied)) {
       const plan = planPushes(order, existing, settings);
       creates.push(...plan.create.map((p) => ({ ...p, orderId: order.orderId })));
       drops.push(...plan.drop);
+      revive.push(...plan.revive);
     }
     await skipSyncs(db, drops);
-    return insertSyncs(db, creates);
+    return (await insertSyncs(db, creates)) + (await reviveSyncs(db, revive));
   };
 }

@@ -9,8 +9,11 @@ const PLANNING_STATE = /* sql */ `
   SELECT o.id, o.wc_order_id, o.status, o.date_modified_gmt,
     COALESCE((SELECT array_agg(l.code) FROM order_lines l WHERE l.order_id = o.id AND l.kind = 'shipping' AND l.code IS NOT NULL), '{}') AS methods,
     COALESCE((SELECT array_agg(l.wc_line_id) FROM order_lines l WHERE l.order_id = o.id AND l.kind = 'refund' AND l.wc_line_id IS NOT NULL), '{}') AS refunds,
-    COALESCE((SELECT jsonb_agg(jsonb_build_object('id', s.id, 'processor', s.processor, 'kind', s.kind, 'ref', s.ref, 'status', s.status))
-              FROM processor_syncs s WHERE s.order_id = o.id), '[]') AS syncs
+    COALESCE((SELECT jsonb_agg(jsonb_build_object('id', s.id, 'processor', s.processor, 'kind', s.kind, 'ref', s.ref, 'status', s.status,
+                'reason', s.reason, 'runAt', s.run_at))
+              FROM processor_syncs s WHERE s.order_id = o.id), '[]') AS syncs,
+    COALESCE((SELECT c.granted FROM consents c WHERE c.person_id = o.person_id AND c.purpose = 'review_invitation'
+              ORDER BY c.recorded_at DESC, c.id DESC LIMIT 1), o.review_consent, false) AS review_consent
   FROM orders o WHERE o.wc_order_id = ANY($1::bigint[])`;
 
 export async function loadPlanningState(db: Queryable, applied: { wcOrderId: number; origin: string }[]) {
@@ -20,23 +23,45 @@ export async function loadPlanningState(db: Queryable, applied: { wcOrderId: num
     order: {
       orderId: Number(r.id), status: r.status as string, dateModified: (r.date_modified_gmt as Date | null)?.toISOString() ?? null,
       origin: origin.get(Number(r.wc_order_id)) ?? 'webhook', shippingMethodIds: r.methods as string[], refundIds: (r.refunds as string[]).map(Number),
+      reviewConsent: r.review_consent as boolean,
     } satisfies OrderForPlanning,
     existing: r.syncs as ExistingSync[],
   }));
 }
 
-/* $1 order ids, $2 processors, $3 kinds, $4 refs, $5 run at */
+/* $1 order ids, $2 processors, $3 kinds, $4 refs, $5 run at, $6 skip reasons (null: pending) */
 const INSERT_SYNCS = /* sql */ `
-  INSERT INTO processor_syncs (order_id, processor, kind, ref, run_at)
-  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+  INSERT INTO processor_syncs (order_id, processor, kind, ref, run_at, status, reason)
+  SELECT x.order_id, x.processor, x.kind, x.ref, x.run_at, CASE WHEN x.skipped IS NULL THEN 'pending' ELSE 'skipped' END, x.skipped
+  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[]) AS x(order_id, processor, kind, ref, run_at, skipped)
   ON CONFLICT (order_id, processor, kind, ref) DO NOTHING`;
 
 export async function insertSyncs(db: Queryable, rows: (PlannedPush & { orderId: number })[]): Promise<number> {
   if (!rows.length) return 0;
   const r = await db.query(INSERT_SYNCS, [
     rows.map((p) => p.orderId), rows.map((p) => p.processor), rows.map((p) => p.kind), rows.map((p) => p.ref), rows.map((p) => p.runAt),
+    rows.map((p) => p.skipped ?? null),
   ]);
   return r.rowCount ?? 0;
+}
+
+/* $1 ids — only what is still skipped for want of consent */
+const REVIVE = /* sql */ `
+  UPDATE processor_syncs SET status = 'pending', reason = NULL, enqueued_at = NULL, job_id = NULL, updated_at = now()
+  WHERE id = ANY($1::bigint[]) AND status = 'skipped' AND reason = 'no_consent'`;
+
+export async function reviveSyncs(db: Queryable, ids: number[]): Promise<number> {
+  return ids.length ? (await db.query(REVIVE, [ids])).rowCount ?? 0 : 0;
+}
+
+/* $1 person id — consent granted: their invitations skipped for want of it and not due yet go again (P10) */
+const REVIVE_PERSON = /* sql */ `
+  UPDATE processor_syncs s SET status = 'pending', reason = NULL, enqueued_at = NULL, job_id = NULL, updated_at = now()
+  FROM orders o WHERE o.id = s.order_id AND o.person_id = $1 AND o.status = 'completed'
+    AND s.processor = 'reviews' AND s.kind = 'invitation' AND s.status = 'skipped' AND s.reason = 'no_consent' AND s.run_at > now()`;
+
+export async function reviveInvitationsOf(db: Queryable, personId: number): Promise<number> {
+  return (await db.query(REVIVE_PERSON, [personId])).rowCount ?? 0;
 }
 
 /* $1 ids, $2 reasons — only what has not gone yet */

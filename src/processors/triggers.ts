@@ -16,6 +16,8 @@ export interface OrderForPlanning {
   origin: string;
   shippingMethodIds: string[];
   refundIds: number[];
+  /** P10: consent to a review invitation as it stands now (the API's latest record, else the checkout checkbox). */
+  reviewConsent: boolean;
 }
 
 export interface ExistingSync {
@@ -24,6 +26,9 @@ export interface ExistingSync {
   kind: PushKind;
   ref: string;
   status: string;
+  reason?: string | null;
+  /** When the push was (or would have been) due. */
+  runAt?: string;
 }
 
 export interface TriggerSettings {
@@ -40,24 +45,28 @@ export interface PlannedPush {
   kind: PushKind;
   ref: string;
   runAt: Date;
+  /** Recorded as skipped with this reason instead of queued (an invitation without consent). */
+  skipped?: string;
 }
 
 export interface Plan {
   create: PlannedPush[];
   /** Pending or held invitations of an order cancelled or refunded before they went. */
   drop: { id: number; reason: string }[];
+  /** Invitations skipped for want of consent that is given now, while they are not due yet: pending again. */
+  revive: number[];
 }
 
 const PAID = new Set(['processing', 'completed']);
 const CANCELLED = new Set(['cancelled', 'refunded', 'failed', 'trash']);
 
 export function planPushes(o: OrderForPlanning, existing: ExistingSync[], s: TriggerSettings): Plan {
-  const plan: Plan = { create: [], drop: [] };
+  const plan: Plan = { create: [], drop: [], revive: [] };
   if (o.origin === 'backfill') return plan;
   if (!o.dateModified || Date.parse(o.dateModified) < s.startAt.getTime()) return plan;
   const has = (processor: ProcessorId, kind: PushKind, ref = '') => existing.some((e) => e.processor === processor && e.kind === kind && e.ref === ref);
-  const add = (processor: ProcessorId, kind: PushKind, ref = '', runAt = s.now) => {
-    if (s.enabled.has(processor) && !has(processor, kind, ref)) plan.create.push({ processor, kind, ref, runAt });
+  const add = (processor: ProcessorId, kind: PushKind, ref = '', runAt = s.now, skipped?: string) => {
+    if (s.enabled.has(processor) && !has(processor, kind, ref)) plan.create.push({ processor, kind, ref, runAt, ...(skipped && { skipped }) });
   };
 
   const booked = has('snelstart', 'booking');
@@ -66,7 +75,17 @@ export function planPushes(o: OrderForPlanning, existing: ExistingSync[], s: Tri
     const shipped = o.shippingMethodIds.some((m) => !s.skipMethods.includes(m));
     if (shipped) add('postnl', 'shipment');
   }
-  if (o.status === 'completed') add('reviews', 'invitation', '', new Date(s.now.getTime() + s.reviewDelayMs));
+  if (o.status === 'completed') {
+    // P10: no consent now → skipped at once, visibly; consent given before the invitation would have gone revives it.
+    // The step checks consent again when it runs, so a consent withdrawn meanwhile stops it.
+    add('reviews', 'invitation', '', new Date(s.now.getTime() + s.reviewDelayMs), o.reviewConsent ? undefined : 'no_consent');
+    if (o.reviewConsent) {
+      for (const e of existing) {
+        const notDueYet = e.runAt !== undefined && Date.parse(e.runAt) > s.now.getTime();
+        if (e.processor === 'reviews' && e.kind === 'invitation' && e.status === 'skipped' && e.reason === 'no_consent' && notDueYet) plan.revive.push(e.id);
+      }
+    }
+  }
   // A credit booking needs the invoice it corrects (booked now or before).
   const willBook = booked || plan.create.some((p) => p.processor === 'snelstart' && p.kind === 'booking');
   if (willBook) for (const id of o.refundIds) add('snelstart', 'credit', String(id));

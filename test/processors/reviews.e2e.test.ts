@@ -139,6 +139,26 @@ describe('P10 REVIEW_INVITE_DELAY_DAYS=1: the invitation waits, and an order can
     expect(ownRequestsOf(w, order)).toEqual([]);
     expect(ownInvitationsOf(w, order)).toEqual([]);
   });
+
+  test('when an order is completed without consent, then the invitation shows skipped no_consent at once; consent given before it is due queues it again', async () => {
+    const order = completedOrder();
+    await w.deliver(order, 'order.created');
+    await w.ctx.drained();
+    expect((await w.sync(order.id)).find((s) => s.processor === 'reviews')).toMatchObject({ status: 'skipped', reason: 'no_consent' });
+
+    const res = await w.ctx.app.inject({
+      method: 'POST', url: '/api/consents', headers: auth, payload: { email: order.billing.email, purpose: 'review_invitation', granted: true },
+    });
+    expect(res.statusCode).toBe(201);
+    const { job } = await delayedInvitation(order.id);
+    expect(await job.getState()).toBe('delayed');
+    expect((await w.sync(order.id)).find((s) => s.processor === 'reviews')).toMatchObject({ status: 'pending', reason: null });
+
+    await job.promote();
+    const [sync] = await reviewSync(w, order.id);
+    expect(sync).toMatchObject({ status: 'done' });
+    expect(ownInvitationsOf(w, order)).toHaveLength(1);
+  });
 });
 
 describe('P7 review invitations through Kiyoh', () => {

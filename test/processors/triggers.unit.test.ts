@@ -12,7 +12,8 @@ const settings = (o: Partial<TriggerSettings> = {}): TriggerSettings => ({
   enabled: new Set(ALL), ...o,
 });
 const order = (o: Partial<OrderForPlanning> = {}): OrderForPlanning => ({
-  orderId: 1, status: 'processing', dateModified: '2025-02-01T10:00:00.000Z', origin: 'webhook', shippingMethodIds: ['flat_rate'], refundIds: [], ...o,
+  orderId: 1, status: 'processing', dateModified: '2025-02-01T10:00:00.000Z', origin: 'webhook', shippingMethodIds: ['flat_rate'], refundIds: [],
+  reviewConsent: true, ...o,
 });
 let nextSyncId = 1;
 const sync = (processor: ProcessorId, kind: ExistingSync['kind'], status = 'done', ref = ''): ExistingSync => ({ id: nextSyncId++, processor, kind, ref, status });
@@ -62,6 +63,23 @@ describe('P10 completed orders: one delayed review invitation', () => {
     const existing = [sync('snelstart', 'booking'), sync('postnl', 'shipment')];
     const p = planPushes(order({ status: 'completed' }), existing, settings({ reviewDelayMs: 3 * DAY }));
     expect(p.create).toEqual([{ processor: 'reviews', kind: 'invitation', ref: '', runAt: new Date(NOW.getTime() + 3 * DAY) }]);
+  });
+
+  test('when the order is completed without consent, then the invitation is recorded skipped with no_consent at once, not queued', () => {
+    const p = planPushes(order({ status: 'completed', reviewConsent: false }), [sync('snelstart', 'booking'), sync('postnl', 'shipment')], settings());
+    expect(p.create).toEqual([{ processor: 'reviews', kind: 'invitation', ref: '', runAt: new Date(NOW.getTime() + 7 * DAY), skipped: 'no_consent' }]);
+  });
+
+  test('when consent arrives before a skipped invitation would have gone, then it is revived; after that, or without consent, it stays skipped', () => {
+    const skipped = (runAt: Date, reason = 'no_consent') => ({ ...sync('reviews', 'invitation', 'skipped'), reason, runAt: runAt.toISOString() });
+    const notDue = skipped(new Date(NOW.getTime() + DAY));
+    const due = skipped(new Date(NOW.getTime() - 1));
+    const cancelled = skipped(new Date(NOW.getTime() + DAY), 'order cancelled before the invitation went');
+    expect(planPushes(order({ status: 'completed' }), [notDue], settings()).revive).toEqual([notDue.id]);
+    expect(planPushes(order({ status: 'completed' }), [due], settings()).revive).toEqual([]);
+    expect(planPushes(order({ status: 'completed' }), [cancelled], settings()).revive).toEqual([]);
+    expect(planPushes(order({ status: 'completed', reviewConsent: false }), [notDue], settings()).revive).toEqual([]);
+    expect(planPushes(order({ status: 'refunded' }), [notDue], settings()).revive).toEqual([]);
   });
 
   test('when the delay is 0, then the invitation runs now', () => {
@@ -114,13 +132,13 @@ describe('P9 refunds: one credit booking per refund id, only against a booking',
 describe('P8 P9 P10 what never triggers', () => {
   test('when the delivery came from a backfill, then nothing is planned or dropped', () => {
     const p = planPushes(order({ origin: 'backfill', status: 'refunded', refundIds: [1] }), [sync('snelstart', 'booking'), sync('reviews', 'invitation', 'pending')], settings());
-    expect(p).toEqual({ create: [], drop: [] });
+    expect(p).toEqual({ create: [], drop: [], revive: [] });
   });
 
   test('when the order was last modified before PROCESSORS_START_AT, then nothing; at the start itself, it counts', () => {
     const s = settings({ startAt: new Date('2025-02-01T10:00:00.000Z') });
-    expect(planPushes(order({ status: 'completed', dateModified: '2025-02-01T09:59:59.999Z' }), [], s)).toEqual({ create: [], drop: [] });
-    expect(planPushes(order({ status: 'completed', dateModified: null }), [], s)).toEqual({ create: [], drop: [] });
+    expect(planPushes(order({ status: 'completed', dateModified: '2025-02-01T09:59:59.999Z' }), [], s)).toEqual({ create: [], drop: [], revive: [] });
+    expect(planPushes(order({ status: 'completed', dateModified: null }), [], s)).toEqual({ create: [], drop: [], revive: [] });
     expect(created(planPushes(order({ status: 'completed', dateModified: '2025-02-01T10:00:00.000Z' }), [], s))).toHaveLength(3);
   });
 
