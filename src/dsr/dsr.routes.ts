@@ -65,7 +65,7 @@ export async function dsrRoutes(app: FastifyInstance, opts: { pool: Pool; clock:
     description: 'The deadline is one month from receipt; the requester is mailed a verification link and code unless an operator verifies.',
     tags, body: fileBody,
     examples: { body: { type: 'access', email: 'jan@example.com', lang: 'nl', note: 'asked by phone' }, invalid: { body: { type: 'delete', email: 'jan@example.com' } } },
-    responses: { 201: { description: 'the filed request', example: { ...REQUEST, status: 'awaiting_verification', verifiedAt: null, verification: null } } },
+    responses: { 201: { description: 'the receipt: the request as filed (a known address then awaits verification: GET shows it)', example: { ...REQUEST, status: 'received', verifiedAt: null, verification: null } } },
   }), async (req, reply) => {
     const body = parseInput(fileBody, req.body);
     const { request, linked } = await opts.requests.file({

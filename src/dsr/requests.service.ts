@@ -83,10 +83,10 @@ export function createRequestsService(deps: RequestsDeps) {
         await audit(db, { actor: input.actor, action: 'privacy_request.linked', subjectKey: key, requestId: linked.id, detail: { type: input.type, linkedTo: open.id } });
         return { request: linked, linked: true };
       }
-      // A known address gets a one-time code at that address; an unknown one waits for an operator's review.
-      const status = known !== null ? 'awaiting_verification' : 'received';
+      // Filed as received (the 201 is that receipt). A known address then gets a one-time code at that address and the
+      // request awaits verification, in the same transaction; an unknown one stays received until an operator's review.
       const request = await insertRequest(db, {
-        type: input.type, status, email, subjectKey: key, personId: known, lang: input.lang, receivedAt: now, dueAt: dueAtOf(now),
+        type: input.type, status: 'received', email, subjectKey: key, personId: known, lang: input.lang, receivedAt: now, dueAt: dueAtOf(now),
         linkedTo: null, changes: input.changes, filedBy: input.actor, note: input.note,
       });
       await addStep(db, request.id, input.actor, 'received', input.note);
@@ -96,6 +96,7 @@ export function createRequestsService(deps: RequestsDeps) {
       });
       if (known !== null) {
         await sendVerification(db, request);
+        await updateRequest(db, request.id, { status: 'awaiting_verification' });
         await addStep(db, request.id, 'system', 'verification_sent', 'one-time code sent to the known address');
       }
       await audit(db, { actor: input.actor, action: 'privacy_request.filed', subjectKey: key, requestId: request.id, detail: { type: input.type, known: known !== null } });

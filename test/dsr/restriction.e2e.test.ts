@@ -51,7 +51,8 @@ describe('P19 restriction: every push holds until the restriction is lifted', ()
 
     const filed = await w.fileRequest('restriction', email, { lang: 'en' });
     expect(filed.status).toBe(201);
-    expect(filed.body).toMatchObject({ type: 'restriction', status: 'awaiting_verification' });
+    expect(filed.body).toMatchObject({ type: 'restriction', status: 'received' }); // the receipt
+    expect((await w.api('GET', `/api/privacy-requests/${filed.body.id}`)).body).toMatchObject({ status: 'awaiting_verification' });
     const [verification] = await w.waitForMails(email, 1, (m) => /confirm/i.test(m.subject));
     const { code, token } = w.codeAndToken(verification!.text);
     expect((await w.verifyByCode(token, code)).status).toBe(200);
