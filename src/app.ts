@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Deps } from './deps.js';
-import { registerErrorHandling } from './platform/errors.js';
+import { notFoundRoute, registerErrorHandling } from './platform/errors.js';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import { installAuth } from './operators/auth.hooks.js';
@@ -40,7 +40,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(cookie);
   // Security headers; the desk's pages are server-rendered with their own inline-free CSS and forms.
   await app.register(helmet, { global: true });
-  installAuth(app, {
+  const auth = installAuth(app, {
     pool: deps.pool, clock: deps.clock, adminToken: config.secrets.adminToken, fiscalToken: config.secrets.fiscalToken,
     metricsToken: config.secrets.metricsToken,
   });
@@ -55,6 +55,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
 
   await app.register(async (api) => {
+    // An action without options (`/complete`, `/lift`) may come with a JSON content type and no body: that is no body,
+    // not a 400. Anything else goes through Fastify's own parser (prototype-poisoning checks included).
+    const json = api.getDefaultJsonParser('error', 'error');
+    api.removeContentTypeParser('application/json');
+    api.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
+      (body.length === 0 ? done(null, undefined) : json(req, body.toString(), done)));
     await api.register(customersRoutes, { pool: deps.pool });
     await api.register(syncRoutes, { services: deps.sync, queues: deps.queues });
     await api.register(erasureRoutes, { eraseSubject: deps.eraseSubject });
@@ -62,6 +68,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     await api.register(retentionRoutes, { retention: deps.retention, queues: deps.queues, pool: deps.pool });
     await api.register(processorsRoutes, { pool: deps.pool, relay: deps.processors.relay, subjectKey: deps.subjectKey, register: deps.register });
     await api.register(dsrRoutes, { pool: deps.pool, clock: deps.clock, requests: deps.requests, rights: deps.rights });
+    api.setNotFoundHandler({ preHandler: auth.signedIn }, notFoundRoute);
   }, { prefix: '/api' });
   await app.register(queuesDashboard, { prefix: '/admin/queues', queues: deps.queues.all });
   // The privacy desk: server-rendered pages for operators (sign-in and assets are public by the policy).

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Config, ConfigError, loadDotEnv, parseEnv, type ParsedEnv } from './config.js';
 import { createLogger } from './platform/logger.js';
 import { resolveSecrets } from './platform/secrets.js';
@@ -92,7 +94,10 @@ export function startupBanner(config: Config, embedded: EmbeddedPostgres | null,
     `  API        ${base}/api                    (Authorization: Bearer ADMIN_TOKEN; docs at ${base}/docs)`,
     `  dashboard  ${base}/admin/queues`,
     `  desk       ${base}/desk`,
-    `  secrets    generated ones are in ${config.dataDir}/secrets.json (WC_WEBHOOK_SECRET, ADMIN_TOKEN, …)`,
+    // Only when some were generated: with every secret from the environment there is no such file.
+    ...(existsSync(join(config.dataDir, 'secrets.json'))
+      ? [`  secrets    generated ones are in ${config.dataDir}/secrets.json (ADMIN_TOKEN as "adminToken", WC_WEBHOOK_SECRET as "webhookSecret", …)`]
+      : []),
     '',
   ].join('\n');
 }

@@ -37,5 +37,10 @@ closeWithGrace({ delay: config.shutdownTimeoutMs + 5000 }, async ({ signal, err 
   await embedded?.stop(); // last: everything above still needed the database
 });
 
-const address = await app.listen({ port: config.port, host: config.host });
+const address = await app.listen({ port: config.port, host: config.host }).catch((err: NodeJS.ErrnoException) => {
+  // Name the variables to fix; the rethrow then shuts down gracefully (close-with-grace) and exits non-zero.
+  const why = err.code === 'EADDRINUSE' ? 'the port is in use' : err.code === 'ENOTFOUND' || err.code === 'EADDRNOTAVAIL' ? 'no such local address' : err.code ?? 'error';
+  console.error(`woo-companion: cannot listen on HOST=${config.host} PORT=${config.port}: ${why}`);
+  throw err;
+});
 if (mode === 'all') process.stderr.write(`${startupBanner(config, embedded, address)}\n`);

@@ -28,7 +28,12 @@ try {
       process.stdout.write(`Token (shown once; use it as "Authorization: Bearer <token>" or to sign in at /desk/login):\n${r.token}\n`);
     }
   } else if (command === 'revoke') {
-    process.stdout.write((await revoke(pool, name)) ? `Revoked "${name}".\n` : `No operator "${name}".\n`);
+    if (await revoke(pool, name)) process.stdout.write(`Revoked "${name}".\n`);
+    else {
+      // A script revoking a departed colleague must see that nothing was revoked (a typo in the name).
+      console.error(`woo-companion: no operator "${name}"; nothing revoked`);
+      process.exitCode = 1;
+    }
   } else {
     console.error('woo-companion: usage: operator create|revoke --name <name> [--role operator|auditor]');
     process.exitCode = 2;

@@ -19,9 +19,11 @@ const fileBody = z.object({
   note: z.string().trim().max(1000).nullish(),
 }).strict().refine((b) => b.type !== 'rectification' || b.changes, { message: 'changes: required for a rectification', path: ['changes'] });
 const idParams = z.object({ id: z.uuid('expected a request id') });
+// An empty value (`?status=&overdue=true`, as a filter form sends it) means no filter.
+const emptyIsUnset = (v: unknown) => (v === '' ? undefined : v);
 const listQuery = z.object({
-  status: z.enum(['received', 'awaiting_verification', 'in_progress', 'completed', 'rejected']).optional(),
-  overdue: z.enum(['true', 'false']).optional(),
+  status: z.preprocess(emptyIsUnset, z.enum(['received', 'awaiting_verification', 'in_progress', 'completed', 'rejected']).optional()),
+  overdue: z.preprocess(emptyIsUnset, z.enum(['true', 'false']).optional()),
 });
 const noteBody = z.object({ note: z.string().trim().min(3, 'say how the requester was verified').max(1000) }).strict();
 const reasonBody = z.object({ reason: z.string().trim().min(3, 'say why').max(1000) }).strict();

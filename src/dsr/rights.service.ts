@@ -134,7 +134,7 @@ export function createRightsService(deps: RightsDeps) {
     const personId = (await personIdsByKeys(deps.pool, [r.subjectKey]))[0] ?? null;
     await withTransaction(deps.pool, async (db) => {
       if (personId !== null) await db.query(SET_RESTRICTED, [personId, false]);
-      await updateRequest(db, id, { outcome: { ...r.outcome, lifted: true, liftedAt: deps.clock.now().toISOString() } });
+      await updateRequest(db, id, { outcome: { ...r.outcome, restricted: false, lifted: true, liftedAt: deps.clock.now().toISOString() } });
       await addStep(db, id, actor, 'lifted');
       await mail(r, 'restriction_lifted')(db);
       await audit(db, { actor, action: 'processing.restriction_lifted', subjectKey: r.subjectKey, requestId: id });

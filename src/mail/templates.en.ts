@@ -68,8 +68,8 @@ export const EN: LanguagePack = {
       subject: 'Please confirm your privacy request',
       paragraphs: [
         `We have received ${v.phrase || 'your privacy request'}. To be sure it comes from you, please confirm it. `
-          + 'You can do so in two ways:',
-        `- open this link: ${v.d.verifyUrl}\n- or enter this code: ${v.d.code}`,
+          + 'Open the link below and enter the code on that page:',
+        `- open this link: ${v.d.verifyUrl}\n- and enter this code: ${v.d.code}`,
         `The link and the code are valid until ${v.dateTime(v.d.expiresAt!)} (Amsterdam time) and work once.`,
         'Did you not make this request? Then you can ignore this e-mail.',
       ],

@@ -67,8 +67,8 @@ export const NL: LanguagePack = {
       subject: 'Bevestig uw privacyverzoek',
       paragraphs: [
         `Wij hebben ${v.phrase || 'uw privacyverzoek'} ontvangen. Om zeker te weten dat het van u komt, vragen wij u het `
-          + 'te bevestigen. Dat kan op twee manieren:',
-        `- open deze link: ${v.d.verifyUrl}\n- of vul deze code in: ${v.d.code}`,
+          + 'te bevestigen. Open de link hieronder en vul op die pagina de code in:',
+        `- open deze link: ${v.d.verifyUrl}\n- en vul deze code in: ${v.d.code}`,
         `De link en de code zijn geldig tot ${v.dateTime(v.d.expiresAt!)} en werken één keer.`,
         'Heeft u dit verzoek niet gedaan? Dan kunt u deze e-mail negeren.',
       ],

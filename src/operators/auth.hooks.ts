@@ -25,7 +25,7 @@ export const SESSION_COOKIE = 'woo_session';
  */
 export function installAuth(app: FastifyInstance, deps: {
   pool: Pool; clock: Clock; adminToken: string; fiscalToken: string | null; metricsToken: string | null;
-}): void {
+}): { signedIn: (req: FastifyRequest) => Promise<void> } {
   const digest = (v: string) => createHash('sha256').update(v).digest();
   const same = (a: Buffer, b: Buffer | null) => b !== null && timingSafeEqual(a, b);
   const admin = digest(deps.adminToken);
@@ -129,4 +129,12 @@ export function installAuth(app: FastifyInstance, deps: {
     }).catch(() => undefined);
     return payload;
   }
+
+  return {
+    /** Unknown paths under a signed-in prefix: sign in first, so route names cannot be probed anonymously. */
+    async signedIn(req: FastifyRequest): Promise<void> {
+      const denied = authorise({ kind: 'read' }, await principalOf(req));
+      if (denied) throw new AppError(denied.status, 'unauthorized', denied.message);
+    },
+  };
 }

@@ -86,7 +86,8 @@ export async function ensureDatabase(url: string): Promise<void> {
   try {
     await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
   } catch (err) {
-    if ((err as { code?: string }).code !== '42P04') throw err; // created concurrently by another process
+    // Created concurrently by another process: 42P04, or 23505 when both passed the catalogue check at once.
+    if (!['42P04', '23505'].includes(String((err as { code?: string }).code))) throw err;
   } finally {
     await client.end();
   }

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** An error whose message is safe to show a client: it never carries personal data. */
 export class AppError extends Error {
@@ -26,17 +26,30 @@ function clientErrorOf(err: FastifyError): AppError | null {
   return null;
 }
 
+/**
+ * Text Postgres cannot store (U+0000, or bytes invalid in UTF-8) reaches it only from a client's input: the statement
+ * failed and its transaction rolled back, so it is the client's 400, not our 500.
+ */
+const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
+function unstorableTextOf(err: FastifyError): AppError | null {
+  return UNSTORABLE_TEXT.has(String(err.code)) && !err.statusCode
+    ? new AppError(400, 'invalid_input', 'the input contains a character that cannot be stored (such as U+0000)')
+    : null;
+}
+
 /** One JSON error shape for every route: {error, message, reqId}; a 5xx never echoes internal detail. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const known = err instanceof AppError ? err : clientErrorOf(err);
+    const known = err instanceof AppError ? err : clientErrorOf(err) ?? unstorableTextOf(err);
     if (known) {
       return reply.status(known.statusCode).send({ error: known.code, message: known.message, reqId: req.id });
     }
     req.log.error({ err: { type: err.name, code: err.code, stack: err.stack } }, 'unhandled error');
     return reply.status(500).send({ error: 'internal_error', message: 'internal error', reqId: req.id });
   });
-  app.setNotFoundHandler((req, reply) =>
-    reply.status(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}`, reqId: req.id }),
-  );
+  app.setNotFoundHandler(notFoundRoute);
+}
+
+export function notFoundRoute(req: FastifyRequest, reply: FastifyReply) {
+  return reply.status(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}`, reqId: req.id });
 }

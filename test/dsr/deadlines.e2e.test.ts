@@ -86,6 +86,8 @@ describe('P14 Art. 12(3) an open request past its due date is flagged overdue', 
     const list = await overdue();
     expect(list.map((r) => r.id)).toEqual([id]);
     expect(list[0]).toMatchObject({ id, overdue: true, status: 'awaiting_verification' });
+    // The issue's own form of the query: an empty status is no filter.
+    expect((await w.api('GET', '/api/privacy-requests?status=&overdue=true')).body.requests.map((r: { id: string }) => r.id)).toEqual([id]);
     expect((await get(id)).overdue).toBe(true);
   });
 

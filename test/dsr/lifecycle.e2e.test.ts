@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ParsedMessage } from '../fakes/smtp.js';
 import { PUBLIC_URL, startDsrWorld, type DsrWorld } from './world.js';
+import { ADMIN_TOKEN } from '../setup/context.js';
 
 /**
  * Issue 6, the request lifecycle end to end: an unknown address is not answered with data, duplicates link to the
@@ -113,6 +114,17 @@ describe('rejection and refused actions', () => {
   ])('when %s is called on the rejected request, then 409', async (action, body) => {
     const res = await w.api('POST', `/api/privacy-requests/${id}/${action}`, body);
     expect(res.status).toBe(409);
+  });
+
+  test('when an action without options is sent with a JSON content type and no body, then it is handled as no body (here: 409), not a parser 400', async () => {
+    const res = await w.ctx.app.inject({
+      method: 'POST', url: `/api/privacy-requests/${id}/complete`, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    });
+    expect([res.statusCode, res.json().error]).toEqual([409, 'invalid_state']);
+    const broken = await w.ctx.app.inject({
+      method: 'POST', url: `/api/privacy-requests/${id}/reject`, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, payload: '{"reason":',
+    });
+    expect(broken.statusCode).toBe(400);
   });
 
   test('when the id is unknown, then 404; when it is no id, then 400', async () => {

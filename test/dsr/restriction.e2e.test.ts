@@ -79,7 +79,7 @@ describe('P19 restriction: every push holds until the restriction is lifted', ()
 
     const lifted = await w.api('POST', `/api/privacy-requests/${filed.body.id}/lift`);
     expect(lifted.status).toBe(200);
-    expect(lifted.body.outcome).toMatchObject({ restricted: true, lifted: true });
+    expect(lifted.body.outcome).toMatchObject({ restricted: false, lifted: true });
     expect(await customer(email)).toMatchObject({ status: 'active', restricted: false });
 
     // The held pushes run now and reach the processors.

@@ -83,6 +83,19 @@ describe('GET /api/customers', () => {
     }
   });
 
+  test('when the input holds a character Postgres cannot store (U+0000), then 400 with a reason, never 500', async () => {
+    const res = await get('/api/customers?email=a%00b@example.com');
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'invalid_input', message: expect.stringContaining('U+0000') });
+    const filed = await ctx.app.inject({
+      method: 'POST', url: '/api/privacy-requests', headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      payload: { type: 'access', email: 'a\u0000b@example.com' },
+    });
+    expect(filed.statusCode).toBe(400);
+    const { rows } = await ctx.pool.query('SELECT count(*)::int AS n FROM privacy_requests');
+    expect(rows[0].n).toBe(0);
+  });
+
   test('when the email is unknown, then 200 {"customers":[]}', async () => {
     const res = await get(byEmail(`nobody-${nextId()}@example.com`));
     expect(res.statusCode).toBe(200);

@@ -33,6 +33,16 @@ describe('P4 every route is behind authentication unless public by design', () =
     for (const p of publicOnes) expect([...PUBLIC, 'GET /desk/login', 'POST /desk/login']).toContain(p.replace(/^GET \/desk\/assets\/.*$/, 'GET /desk/login'));
   });
 
+  test('when an unknown path under /api is called anonymously, then 401 (route names cannot be probed); signed in, 404', async () => {
+    for (const url of ['/api/nonexistent', '/api/customers/1/x', '/api/']) {
+      const anonymous = await ctx.app.inject({ method: 'GET', url });
+      expect([url, anonymous.statusCode, anonymous.json().error]).toEqual([url, 401, 'unauthorized']);
+      const signedIn = await ctx.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${ctx.config.secrets.adminToken}` } });
+      expect([url, signedIn.statusCode]).toEqual([url, 404]);
+    }
+    expect((await ctx.app.inject({ method: 'GET', url: '/nonexistent' })).statusCode).toBe(404);
+  });
+
   test('when an auditor account reads and tries to write, then reads work, writes are 403, and the fiscal archive opens', async () => {
     const { token } = await createOperator(ctx.pool, { name: `audrey-${Date.now()}`, role: 'auditor', ttlDays: 90, now: new Date() });
     const as = (method: 'GET' | 'POST', url: string, payload?: object) =>
