@@ -99,5 +99,17 @@ describe('P14b erasure of one person', () => {
     const bad = await erase({ email: 'not-an-email' });
     expect(bad.statusCode).toBe(400);
     expect((await erase({ nothing: true })).statusCode).toBe(400);
+    // Each bad body is told what is wrong with it, and an ambiguous one (both keys) is refused, not half-read.
+    const reasons = [
+      [{ email: 'a@b.nl', reason: 'weird' }, 'reason must be request or operator'],
+      [{ personId: 'abc' }, 'personId: expected a number'],
+      [{ email: 'a@b.nl', personId: 5 }, 'give either email or personId'],
+      [{}, 'give either email or personId'],
+      [[], 'expected a JSON object'],
+    ] as const;
+    for (const [payload, reason] of reasons) {
+      const res = await erase(payload as object);
+      expect([res.statusCode, res.json().message]).toEqual([400, expect.stringContaining(reason)]);
+    }
   });
 });
