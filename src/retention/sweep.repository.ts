@@ -90,6 +90,14 @@ export async function nextDuePersons(db: Queryable, cutoff: Date, now: Date, aft
   return (await db.query<{ id: string }>(NEXT_DUE, [cutoff, now, afterId, limit])).rows.map((r) => Number(r.id));
 }
 
+/* $1 cutoff — after the persons phase: everyone past the cutoff still open was kept (legal hold, open request) */
+const KEPT_PAST_CUTOFF = /* sql */ `
+  SELECT count(*)::bigint AS n FROM persons p WHERE p.status <> 'erased' AND COALESCE(p.last_activity_at, p.created_at) < $1`;
+
+export async function countKeptPastCutoff(db: Queryable, cutoff: Date): Promise<number> {
+  return Number((await db.query<{ n: string }>(KEPT_PAST_CUTOFF, [cutoff])).rows[0]!.n);
+}
+
 /* $1 cutoff, $2 now, $3 today (Amsterdam date) */
 const PREVIEW = /* sql */ `
   WITH due AS (SELECT p.id FROM persons p WHERE ${DUE})

@@ -10,7 +10,7 @@ import { writeLedger } from '../erasure/ledger.js';
 import type { FanOutItem } from '../processors/erasure-fanout.js';
 import { type MirrorHealth, amsterdamDate, cutoffOf, interlockReasons } from './sweep-plan.js';
 import {
-  type SweepRow, advanceSweep, anonymiseFiscalPastTerm, clearEndedHolds, finishSweep, getSweep, insertSweep, previewCounts, runningSweep,
+  type SweepRow, advanceSweep, anonymiseFiscalPastTerm, clearEndedHolds, countKeptPastCutoff, finishSweep, getSweep, insertSweep, previewCounts, runningSweep,
 } from './sweep.repository.js';
 import { sweepPersons } from './sweep-persons.js';
 
@@ -128,7 +128,9 @@ export function createRetentionService(deps: RetentionDeps) {
         });
         // Finished jobs are scanned once per sweep, not per batch (each scan reads every finished job).
         await deps.afterErasure?.().catch((err) => deps.log.warn({ err: safeError(err) }, 'finished-job cleanup failed; the next erasure retries it'));
-        await advanceSweep(deps.pool, id, 'fiscal', 0, {});
+        // The report counts everyone the sweep kept, as the preview does — not only those a hold reached mid-batch.
+        const counted = Number((await getSweep(deps.pool, id))!.counts.personsHeld ?? 0);
+        await advanceSweep(deps.pool, id, 'fiscal', 0, { personsHeld: (await countKeptPastCutoff(deps.pool, sweep.cutoff)) - counted });
       }
       sweep = (await getSweep(deps.pool, id))!;
       if (sweep.phase === 'fiscal') {
