@@ -55,36 +55,45 @@ export function createReconcileService(deps: ReconcileDeps) {
     return { watermark: start.toISOString(), lastRunAt: null, lastRunFetched: 0, lastRunMissed: 0, missedTotal: 0, runs: 0 };
   }
 
-  /** One reconciliation of orders; reports progress (pages done) through onProgress. */
+  /**
+   * One reconciliation of orders; reports progress (pages done) through onProgress. WooCommerce's `status=any` leaves
+   * trashed orders out (and an `any` in a status list overrides the rest), so a lost `order.deleted` is found by a
+   * second listing, `status=trash`, over the same window. It runs first and does not move the watermark: if it fails,
+   * the next run covers the same window again; once it succeeded, the window is covered even if the `any` pass fails.
+   */
   async function reconcileOrders(onProgress?: (p: { pages: number; fetched: number }) => Promise<void> | void) {
     const state = await ordersState();
     let watermark = new Date(state.watermark);
-    let cursor: { after: string; page: number } | null = { after: queryAfter(watermark), page: 1 };
     let fetched = 0;
     let missed = 0;
     let pages = 0;
-    while (cursor) {
-      const page = await fetchPage(deps.woo, 'orders', {
-        status: 'any', modified_after: cursor.after, dates_are_gmt: true, orderby: 'modified', order: 'asc', per_page: PER_PAGE,
-      }, cursor.page);
-      const ids = page.items.map((i) => i.id);
-      const modified = page.items.map((i) => fromWooGmt(i.date_modified_gmt));
-      watermark = advance(watermark, page.items);
-      const found = await withTransaction(deps.pool, async (db) => {
-        const n = await countMissed(db, 'order', ids, modified);
-        await ingestResources(db, 'order', page.items, 'reconcile');
-        // The page's misses are kept with the watermark: a run failing later must not lose them (they are not missed again).
-        await putState(db, STATE_KEY.orders, { ...state, watermark: watermark.toISOString(), missedTotal: state.missedTotal + missed + n });
-        return n;
-      });
-      missed += found;
-      deps.metrics.reconcileMissed.inc({ resource: 'order' }, found);
-      fetched += page.items.length;
-      pages++;
-      if (page.items.length) deps.onIngested();
-      await onProgress?.({ pages, fetched });
-      cursor = nextCursor(cursor, page.items, PER_PAGE);
-    }
+    const pass = async (status: 'trash' | 'any') => {
+      let cursor: { after: string; page: number } | null = { after: queryAfter(new Date(state.watermark)), page: 1 };
+      while (cursor) {
+        const page = await fetchPage(deps.woo, 'orders', {
+          status, modified_after: cursor.after, dates_are_gmt: true, orderby: 'modified', order: 'asc', per_page: PER_PAGE,
+        }, cursor.page);
+        const ids = page.items.map((i) => i.id);
+        const modified = page.items.map((i) => fromWooGmt(i.date_modified_gmt));
+        if (status === 'any') watermark = advance(watermark, page.items);
+        const found = await withTransaction(deps.pool, async (db) => {
+          const n = await countMissed(db, 'order', ids, modified);
+          await ingestResources(db, 'order', page.items, 'reconcile');
+          // The page's misses are kept with the watermark: a run failing later must not lose them (they are not missed again).
+          await putState(db, STATE_KEY.orders, { ...state, watermark: watermark.toISOString(), missedTotal: state.missedTotal + missed + n });
+          return n;
+        });
+        missed += found;
+        deps.metrics.reconcileMissed.inc({ resource: 'order' }, found);
+        fetched += page.items.length;
+        pages++;
+        if (page.items.length) deps.onIngested();
+        await onProgress?.({ pages, fetched });
+        cursor = nextCursor(cursor, page.items, PER_PAGE);
+      }
+    };
+    await pass('trash');
+    await pass('any');
     const result: OrdersState = {
       watermark: watermark.toISOString(), lastRunAt: now().toISOString(), lastRunFetched: fetched,
       lastRunMissed: missed, missedTotal: state.missedTotal + missed, runs: state.runs + 1,

@@ -143,8 +143,10 @@ export async function startFakeWooCommerce(opts: FakeWooOptions = {}): Promise<F
     }
     const customer = param(req, 'customer');
     if (customer !== undefined) preds.push((o) => Number(o.customer_id) === Number(customer));
+    // As WC_REST_Orders_Controller (v3) builds post_status: an 'any' anywhere in the list replaces the whole list, so
+    // `status=any,trash` still leaves trash out; trashed orders are listed only by asking for trash without any.
     const any = statuses.includes('any');
-    preds.push((o) => (any && !HIDDEN_FROM_ANY.has(String(o.status))) || statuses.includes(String(o.status)));
+    preds.push((o) => (any ? !HIDDEN_FROM_ANY.has(String(o.status)) : statuses.includes(String(o.status))));
     const key = sort.orderby === 'date' ? (o: Rec) => str(o.date_created_gmt) ?? ''
       : sort.orderby === 'modified' ? (o: Rec) => str(o.date_modified_gmt) ?? '' : (o: Rec) => Number(o.id);
     const rows = [...orders.values()].filter((o) => preds.every((p) => p(o))).sort(byKeys([key, (o) => Number(o.id)], sort.desc));

@@ -67,12 +67,16 @@ describe('reconciliation of orders', () => {
   });
 
   test('when the shop is asked for changes, then modified_after is UTC without a Z suffix, 60 s before the watermark', () => {
-    const queries = orderQueries();
+    const all = orderQueries();
+    const queries = all.filter((q) => q.query.status === 'any');
     expect(queries.length).toBeGreaterThanOrEqual(2);
-    for (const q of queries) {
+    for (const q of all) {
       expect(q.query.modified_after).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/);
-      expect(q.query).toMatchObject({ dates_are_gmt: 'true', orderby: 'modified', order: 'asc', status: 'any', per_page: '100' });
+      expect(q.query).toMatchObject({ dates_are_gmt: 'true', orderby: 'modified', order: 'asc', per_page: '100' });
     }
+    // Each run lists trashed orders (which status=any leaves out) over the same window first.
+    expect(all.map((q) => q.query.status)).toEqual(['trash', 'any', 'trash', 'any']);
+    expect(all[0]!.query.modified_after).toBe(all[1]!.query.modified_after);
     // The first run covers at least the last 24 hours (the mirror's orders are all newer); the second starts from
     // the watermark (b's forgotten change), 60 s earlier.
     const sixtyBefore = (gmt: string) => toWooGmt(new Date(Date.parse(`${gmt}Z`) - 60_000));
@@ -80,6 +84,19 @@ describe('reconciliation of orders', () => {
     const dayBeforeC = Date.parse(`${modifiedOf(c)}Z`) - 24 * 3600_000 - 60_000;
     expect(Math.abs(Date.parse(`${first}Z`) - dayBeforeC)).toBeLessThan(30_000);
     expect(second).toBe(sixtyBefore(modifiedOf(b)));
+  });
+
+  test('when an order is moved to the trash and its order.deleted webhook is lost, then reconciliation finds it there', async () => {
+    const { fake, ctx } = shop;
+    await fake.trashOrder(c, { silent: true });
+    expect((await api(ctx, `/api/orders/${c}`)).body.status).not.toBe('trash');
+
+    const result = await reconcile();
+    expect(result).toMatchObject({ missed: 1 });
+    await ctx.drained();
+    expect((await api(ctx, `/api/orders/${c}`)).body).toMatchObject({ status: 'trash', dateModified: isoOf(modifiedOf(c)) });
+    const listedTrash = orderQueries().filter((q) => q.query.status === 'trash' && q.status === 200);
+    expect(listedTrash.length).toBe(3);
   });
 });
 
@@ -99,11 +116,12 @@ describe('reconciliation that fails mid-run', () => {
     const modified = (i: number) => seeded[i]!.date_modified_gmt;
 
     const failing = ctx.deps.sync!.reconcile.reconcileOrders(async (p) => {
-      // Every attempt at the next page fails (the client tries 4 times).
-      if (p.pages === 1) fake.failNext(4, { status: 500, path: /\/orders$/ });
+      // After the trash listing (empty) and the first page of changes, every attempt at the next page fails (the
+      // client tries 4 times).
+      if (p.fetched === 100) fake.failNext(4, { status: 500, path: /\/orders$/ });
     });
     await expect(failing).rejects.toMatchObject({ status: 500, retryable: true });
-    expect(orderQueries().map((q) => q.status)).toEqual([200, 500, 500, 500, 500]);
+    expect(orderQueries().map((q) => [q.query.status, q.status])).toEqual([['trash', 200], ['any', 200], ...Array(4).fill(['any', 500])]);
 
     // No watermark yet and an empty mirror: the first run looks a day back, and stops after the first page.
     const state = await storedState();
