@@ -53,6 +53,11 @@ export async function intakeRoutes(app: FastifyInstance, opts: IntakeRouteOption
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
   const secret = signingKey(opts.webhookSecret);
+  // A body over the limit never reaches the handler: counted here, then answered by the app's error handler.
+  app.setErrorHandler((err: { statusCode?: number }) => {
+    if (err.statusCode === 413) opts.metrics.webhookDeliveries.inc({ status: 'rejected', reason: 'too_large' });
+    throw err;
+  });
 
   const reject = (status: number, code: string, message: string, reason: string) => {
     opts.metrics.webhookDeliveries.inc({ status: 'rejected', reason });

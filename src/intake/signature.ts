@@ -8,10 +8,15 @@ export function sign(body: Buffer | string, secret: string): string {
 /** The secret as a key object, made once: HMAC then skips converting the string on every delivery. */
 export const signingKey = (secret: string): KeyObject => createSecretKey(Buffer.from(secret, 'utf8'));
 
+/** Exactly one standard base64 SHA-256 (44 characters): Node's decoder would stop at the padding and ignore the rest. */
+const SIGNATURE_SHAPE = /^[A-Za-z0-9+/]{43}=$/;
+
 export function isValidSignature(body: Buffer, header: string | undefined, secret: string | KeyObject): boolean {
-  if (!header) return false;
+  const value = header?.trim();
+  // Two signature headers arrive joined ("<valid>, AAAA"): not one signature, so no match.
+  if (!value || !SIGNATURE_SHAPE.test(value)) return false;
   const expected = createHmac('sha256', secret).update(body).digest();
-  const given = Buffer.from(header.trim(), 'base64');
+  const given = Buffer.from(value, 'base64');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 

@@ -52,6 +52,8 @@ describe('POST /webhooks/woocommerce: checks in the documented order', () => {
       expect(res.json()).toMatchObject({ error: expect.any(String), message: expect.stringMatching(/too large/i) });
     }
     expect(await inboxCount()).toBe(before);
+    const metrics = await ctx.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(metrics.body).toMatch(/woo_webhook_deliveries_total\{status="rejected",reason="too_large"\} 2/);
   });
 
   test('when a signed body is 2 MB (over Fastify\'s 1 MB default, under 10 MB), then it is accepted', async () => {

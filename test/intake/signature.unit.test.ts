@@ -16,6 +16,14 @@ describe('webhook signature (pure)', () => {
     expect(isValidSignature(body, 'z1PTSunFKhGV0B2iDV3egGE8', 's3cr3t')).toBe(false);
     expect(isValidSignature(body, '!!!', 's3cr3t')).toBe(false);
   });
+  test('when the right signature comes with anything after it (two headers joined, trailing text), then it fails', () => {
+    const body = Buffer.from('{"id":1}');
+    const right = 'z1PTSunFKhGV0B2iDV3egGE8TThlQMRrvLklMBTdxQU=';
+    expect(isValidSignature(body, ` ${right} `, 's3cr3t')).toBe(true);
+    for (const header of [`${right}, AAAA`, `${right}AAAA`, `${right}=`, `AAAA, ${right}`, right.replace('=', '')]) {
+      expect([header, isValidSignature(body, header, 's3cr3t')]).toEqual([header, false]);
+    }
+  });
   test('when the ping comes as a form body without X-WC headers, then it is the ping', () => {
     expect(isPing({ 'content-type': 'application/x-www-form-urlencoded' }, Buffer.from('webhook_id=12'))).toBe(true);
     expect(isPing({ 'x-wc-webhook-topic': 'order.created' }, Buffer.from('webhook_id=12'))).toBe(false);
