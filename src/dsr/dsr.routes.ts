@@ -103,7 +103,7 @@ export async function dsrRoutes(app: FastifyInstance, opts: { pool: Pool; clock:
     summary: 'The export package of an access or portability request (until EXPORT_TTL_DAYS)', tags, ...byId,
     responses: {
       200: { description: 'the package: everything held on the person', example: {
-        format: 'access', generatedAt: '2026-06-02T10:00:00.000Z', controller: 'Testwinkel', policyVersion: '2023-08-21',
+        format: { kind: 'access', intendedForTransfer: false, schema: 'woo-companion/export/v1' }, generatedAt: '2026-06-02T10:00:00.000Z', controller: 'Testwinkel', policyVersion: '2023-08-21',
         identity: { firstName: 'Jan', lastName: 'Jansen', status: 'active' }, contact: { accountEmail: 'jan@example.com', emails: [] }, orders: [], consents: [],
       } },
       410: { description: 'expired or erased', example: { error: 'export_expired', message: 'the export expired (EXPORT_TTL_DAYS) or was erased', reqId: 'req-1' } },

@@ -123,7 +123,7 @@ describe('P14 P15 P16 P17 access request from the known address, verified by a o
   test('when the package is read, then names, emails, orders, totals and every line match the mirror exactly, and nothing of anyone else', async () => {
     const pkg = (await w.api('GET', `/api/privacy-requests/${id}/export`)).body;
     const m = await mirrorOf(ZOE);
-    expect(pkg.format).toBe('access');
+    expect(pkg.format).toMatchObject({ kind: 'access', intendedForTransfer: false });
     expect(pkg.identity).toMatchObject({ firstName: m.person.first_name, lastName: m.person.last_name, wcCustomerId: m.person.wc });
     expect(pkg.identity).toMatchObject({ firstName: 'Zoë', lastName: 'de Vries' });
     expect(pkg.addresses).toEqual({ billing: m.person.billing, shipping: m.person.shipping });

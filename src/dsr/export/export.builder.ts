@@ -30,7 +30,8 @@ const isoOf = (d: Date): string => d.toISOString();
 const address = (a: StoredAddress): ExportAddress => ({ ...a });
 
 function formatOf(kind: ExportContext['kind']): ExportFormat {
-  return kind === 'access' ? 'access' : { kind: 'portability', intendedForTransfer: true, schema: EXPORT_SCHEMA };
+  // One shape for both, so a reader of the package never has to test its type first.
+  return { kind, intendedForTransfer: kind === 'portability', schema: EXPORT_SCHEMA };
 }
 
 function orderOf(o: SubjectOrder): ExportOrder {

@@ -7,7 +7,7 @@ import type { LegalBasis } from '../../processors/gate.js';
 
 export const EXPORT_SCHEMA = 'woo-companion/export/v1';
 
-export type ExportFormat = 'access' | { kind: 'portability'; intendedForTransfer: true; schema: typeof EXPORT_SCHEMA };
+export type ExportFormat = { kind: 'access' | 'portability'; intendedForTransfer: boolean; schema: typeof EXPORT_SCHEMA };
 export type Iso = string;
 export type ExportAddress = Record<string, unknown>;
 

@@ -119,6 +119,6 @@ describe('P13 retention per category, P16 complaint, P20 portability', () => {
 
   test('when built for portability, then it is marked for transfer with its schema; access is plain', () => {
     expect(buildExport(aSubject(), ctx({ kind: 'portability' })).format).toEqual({ kind: 'portability', intendedForTransfer: true, schema: 'woo-companion/export/v1' });
-    expect(buildExport(aSubject(), ctx()).format).toBe('access');
+    expect(buildExport(aSubject(), ctx()).format).toEqual({ kind: 'access', intendedForTransfer: false, schema: 'woo-companion/export/v1' });
   });
 });

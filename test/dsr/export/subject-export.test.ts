@@ -166,7 +166,7 @@ describe('P17 processors, retention and rights; P20 portability', () => {
   test('when exported for portability, then the package is marked for transfer and carries retention, rights and the policy version', async () => {
     const pkg = await exportOf(personA, 'portability');
     expect(pkg.format).toEqual({ kind: 'portability', intendedForTransfer: true, schema: 'woo-companion/export/v1' });
-    expect((await exportOf(personA)).format).toBe('access');
+    expect((await exportOf(personA)).format).toEqual({ kind: 'access', intendedForTransfer: false, schema: 'woo-companion/export/v1' });
     expect(pkg).toMatchObject({ generatedAt: '2025-02-01T12:00:00.000Z', policyVersion: '2023-08-21', controller: 'Webwinkel BV' });
     expect(pkg.retention.invoices.reason).toContain('Art. 52 AWR');
     expect(pkg.retention.identity.period).toContain('730 days');
