@@ -84,8 +84,8 @@ export function collectOnScrape(metrics: Metrics, src: ScrapeSources): () => Pro
     const lastRun = (await getState<OrdersState>(pool, STATE_KEY.orders))?.value.lastRunAt;
     // Never ran, or webhooks-only mode: no sample at all (hence the label: prom-client shows a label-less gauge
     // as 0), so "unknown" never reads as "no lag".
-    if (!lastRun) return metrics.reconcileLag.remove({ resource: 'orders' });
-    metrics.reconcileLag.set({ resource: 'orders' }, Math.max(0, (now.getTime() - Date.parse(lastRun)) / 1000));
+    if (!lastRun) return metrics.reconcileLag.remove({ resource: 'order' });
+    metrics.reconcileLag.set({ resource: 'order' }, Math.max(0, (now.getTime() - Date.parse(lastRun)) / 1000));
   }
 
   async function webhooks() {

@@ -22,12 +22,13 @@ export interface HealthReport {
 export function createShopWebhooksService(deps: {
   pool: Pool; woo: WooClient; log: Logger; metrics: Metrics; publicUrl: string | null; secret: string; autorepair: boolean;
 }) {
-  async function repair(r: TopicReport): Promise<boolean> {
-    if (!deps.publicUrl) return false; // without PUBLIC_URL we cannot know the delivery URL to create
+  /** Re-activates or recreates one webhook; returns the id it has now (null: not repaired). */
+  async function repair(r: TopicReport): Promise<number | null> {
+    if (!deps.publicUrl) return null; // without PUBLIC_URL we cannot know the delivery URL to create
     const body = desiredWebhook(r.topic, deps.publicUrl, deps.secret);
-    if (r.webhookId) await deps.woo.put(`webhooks/${r.webhookId}`, body);
-    else await deps.woo.post('webhooks', body);
-    return true;
+    const res = r.webhookId ? await deps.woo.put(`webhooks/${r.webhookId}`, body) : await deps.woo.post('webhooks', body);
+    const id = (res.data as { id?: unknown } | null)?.id;
+    return typeof id === 'number' ? id : r.webhookId ?? 0;
   }
 
   /** Reads /webhooks, records the report; repairs what is wrong when `repair` (or WC_WEBHOOKS_AUTOREPAIR) says so. */
@@ -35,9 +36,10 @@ export function createShopWebhooksService(deps: {
     const doRepair = opts.repair ?? deps.autorepair;
     const reports = assess(await listWebhooks(deps.woo), deps.publicUrl);
     const topics: HealthReport['topics'] = [];
+    // `state` is what the check found; `repaired` says it was fixed, and `webhookId` is the id the webhook has now.
     for (const r of reports) {
-      const repaired = r.state !== 'ok' && doRepair ? await repair(r) : false;
-      topics.push({ ...r, repaired });
+      const id = r.state !== 'ok' && doRepair ? await repair(r) : null;
+      topics.push({ ...r, webhookId: id || r.webhookId, repaired: id !== null });
     }
     const report: HealthReport = {
       checkedAt: new Date().toISOString(),

@@ -101,8 +101,8 @@ describe('GET /metrics after traffic', () => {
     expect(sample(text, 'woo_retention_last_sweep_persons_erased')).toBe(3);
     expect(sample(text, 'woo_retention_sweeps_recent{status="failed"}')).toBe(1);
     expect(sample(text, 'woo_retention_sweeps_recent{status="blocked"}')).toBe(0);
-    expect(sample(text, 'woo_reconcile_lag_seconds{resource="orders"}')).toBeGreaterThanOrEqual(600);
-    expect(sample(text, 'woo_reconcile_lag_seconds{resource="orders"}')).toBeLessThan(660);
+    expect(sample(text, 'woo_reconcile_lag_seconds{resource="order"}')).toBeGreaterThanOrEqual(600);
+    expect(sample(text, 'woo_reconcile_lag_seconds{resource="order"}')).toBeLessThan(660);
     expect(sample(text, 'woo_shop_webhooks{state="disabled"}')).toBe(1);
     expect(sample(text, 'woo_shop_webhooks{state="ok"}')).toBe(1);
     expect(sample(text, 'woo_inbox_oldest_unprocessed_seconds')).toBe(0);
@@ -126,7 +126,7 @@ describe('collectors', () => {
   test('when reconciliation has never run, then the lag series is absent rather than zero', async () => {
     await ctx.pool.query(`DELETE FROM sync_state WHERE key = 'reconcile.orders'`);
     await collectOnScrape(ctx.deps.metrics, { pool: ctx.pool, queues: ctx.deps.queues, clock: ctx.deps.clock })();
-    expect(sample(await scrape(), 'woo_reconcile_lag_seconds{resource="orders"}')).toBeUndefined();
+    expect(sample(await scrape(), 'woo_reconcile_lag_seconds{resource="order"}')).toBeUndefined();
   });
 
   test('when a job has no recorded start, then no duration is observed; otherwise finish minus start', () => {

@@ -70,6 +70,9 @@ describe('setup-webhooks', () => {
     const mine = fake.webhooks().filter((w) => w.delivery_url === `${publicUrl}/webhooks/woocommerce`);
     expect(mine.map((w) => w.topic).sort()).toEqual([...TOPICS].sort());
     for (const w of mine) expect(w).toMatchObject({ status: 'active', api_version: 'wp_api_v3', secret: WEBHOOK_SECRET, failure_count: 0 });
+    // The report names the ids the recreated webhooks have now.
+    const idOf = new Map(mine.map((w) => [w.topic, w.id]));
+    expect(report.topics.map((t) => [t.topic, t.webhookId])).toEqual(TOPICS.map((t) => [t, idOf.get(t)]));
     const pings = fake.pings.filter((p) => p.url === `${publicUrl}/webhooks/woocommerce`);
     expect(pings.map((p) => p.webhookId).sort()).toEqual(mine.map((w) => w.id).sort());
     expect(pings.every((p) => p.status === 200)).toBe(true);
