@@ -24,6 +24,10 @@ const consentQuery = z.object({ email: z.string().trim().max(320).refine((v) => 
 
 /* $1 wc order id */
 const LABEL = /* sql */ `SELECT l.barcode, l.label_pdf FROM shipment_labels l JOIN orders o ON o.id = l.order_id WHERE o.wc_order_id = $1`;
+/* $1 wc order id — a parcel was made, so a missing label was removed (an erasure deletes the row), not never there */
+const SHIPPED = /* sql */ `
+  SELECT EXISTS (SELECT 1 FROM processor_syncs s JOIN orders o ON o.id = s.order_id
+                 WHERE o.wc_order_id = $1 AND s.processor = 'postnl' AND s.kind = 'shipment' AND s.status = 'done') AS shipped`;
 /* $1 subject key */
 const PERSON_BY_KEY = /* sql */ `SELECT person_id FROM person_emails WHERE subject_key = $1`;
 /* $1 person id, $2 granted, $3 source */
@@ -75,8 +79,9 @@ export async function processorsRoutes(
   }), async (req, reply) => {
     const { wcOrderId } = parseInput(orderParams, req.params);
     const row = (await opts.pool.query<{ barcode: string; label_pdf: Buffer | null }>(LABEL, [wcOrderId])).rows[0];
-    if (!row) throw notFound(`order ${wcOrderId} has no PostNL label`);
-    if (!row.label_pdf) throw new AppError(410, 'label_purged', `the label of order ${wcOrderId} was removed after its retention period or an erasure`);
+    const shipped = async () => (await opts.pool.query<{ shipped: boolean }>(SHIPPED, [wcOrderId])).rows[0]!.shipped;
+    if (!row && !(await shipped())) throw notFound(`order ${wcOrderId} has no PostNL label`);
+    if (!row?.label_pdf) throw new AppError(410, 'label_purged', `the label of order ${wcOrderId} was removed after its retention period or an erasure`);
     req.log.info({ wcOrderId }, 'shipment label read');
     return reply.type('application/pdf').header('content-disposition', `inline; filename="${row.barcode}.pdf"`).send(row.label_pdf);
   });

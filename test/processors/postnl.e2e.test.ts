@@ -55,6 +55,22 @@ describe('P8 PostNL shipments end to end', () => {
     expect(label.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
   });
 
+  test('when the person is erased after shipping, then the label is gone (410 label_purged); an order never shipped has none (404)', async () => {
+    const order = paidOrder();
+    await w.deliver(order, 'order.created');
+    await postnlSync(w, order.id);
+    expect((await w.ctx.app.inject({ url: `/api/orders/${order.id}/label`, headers: auth })).statusCode).toBe(200);
+    const erased = await w.ctx.app.inject({ method: 'POST', url: '/api/erasures', headers: auth, payload: { email: order.billing.email } });
+    expect(erased.statusCode).toBe(200);
+    const gone = await w.ctx.app.inject({ url: `/api/orders/${order.id}/label`, headers: auth });
+    expect([gone.statusCode, gone.json().error]).toEqual([410, 'label_purged']);
+
+    const pickedUp = paidOrder({}, 'local_pickup');
+    await w.deliver(pickedUp, 'order.created');
+    await w.settled(pickedUp.id);
+    expect((await w.ctx.app.inject({ url: `/api/orders/${pickedUp.id}/label`, headers: auth })).statusCode).toBe(404);
+  });
+
   test('when PostNL answers 200 with warnings, then the shipment is still done and the warnings are stored with the label', async () => {
     w.postnl.setWarnings([{ Code: '1280103', Description: 'Address could not be verified' }]);
     try {
