@@ -145,6 +145,8 @@ async function measure(mode: 'bare' | 'app' | 'floor' | 'naive', env: Record<str
   try {
     const { port } = await child.next('listening');
     const url = `http://127.0.0.1:${port}/webhooks/woocommerce`;
+    // Every server starts from a clean checkpoint: none pays for the dirty pages and WAL of the one before it.
+    await meterPool.query('CHECKPOINT').catch(() => undefined);
     process.stdout.write(`  ${mode}: warm-up ${settings.intakeWarmup} s … `);
     const warm = await load(url, settings.intakeWarmup, src);
     process.stdout.write(`measuring ${settings.intakeDuration} s … `);

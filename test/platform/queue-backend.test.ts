@@ -35,6 +35,9 @@ test(`the app's queues run on the ${TEST_QUEUE_BACKEND} backend and a delivery g
   await ctx.drained();
   const { rows } = await ctx.pool.query('SELECT 1 FROM orders WHERE wc_order_id = $1', [order.id]);
   expect(rows).toHaveLength(1);
+  // The job commits the mirror's rows first and is marked completed in the queue just after: wait for that mark.
+  const until = Date.now() + 10_000;
+  while ((await ctx.deps.queues.mirror.getJobCountByTypes('completed')) === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
   expect(await ctx.deps.queues.mirror.getJobCountByTypes('completed')).toBeGreaterThan(0);
 });
 
