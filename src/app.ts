@@ -66,9 +66,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     await api.register(erasureRoutes, { eraseSubject: deps.eraseSubject });
     await api.register(legalHoldsRoutes, { pool: deps.pool, clock: deps.clock, subjectKey: deps.subjectKey });
     await api.register(retentionRoutes, { retention: deps.retention, queues: deps.queues, pool: deps.pool });
-    await api.register(processorsRoutes, { pool: deps.pool, relay: deps.processors.relay, subjectKey: deps.subjectKey, register: deps.register });
+    await api.register(processorsRoutes, { pool: deps.pool, relay: deps.processors.relay, subjectKey: deps.subjectKey, register: deps.register, clock: deps.clock });
     await api.register(dsrRoutes, { pool: deps.pool, clock: deps.clock, requests: deps.requests, rights: deps.rights });
-    api.setNotFoundHandler({ preHandler: auth.signedIn }, notFoundRoute);
+    // Unknown paths: sign-in is checked on request, before any body is read (a 400 or 413 would reveal the 404).
+    api.addHook('onRequest', (req, _reply, done) => (req.is404 ? auth.signedIn(req).then(() => done(), done) : done()));
+    api.setNotFoundHandler(notFoundRoute);
   }, { prefix: '/api' });
   await app.register(queuesDashboard, { prefix: '/admin/queues', queues: deps.queues.all });
   // The privacy desk: server-rendered pages for operators (sign-in and assets are public by the policy).

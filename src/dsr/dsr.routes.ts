@@ -67,14 +67,14 @@ export async function dsrRoutes(app: FastifyInstance, opts: { pool: Pool; clock:
     description: 'The deadline is one month from receipt; the requester is mailed a verification link and code unless an operator verifies.',
     tags, body: fileBody,
     examples: { body: { type: 'access', email: 'jan@example.com', lang: 'nl', note: 'asked by phone' }, invalid: { body: { type: 'delete', email: 'jan@example.com' } } },
-    responses: { 201: { description: 'the receipt: the request as filed (a known address then awaits verification: GET shows it)', example: { ...REQUEST, status: 'received', verifiedAt: null, verification: null } } },
+    responses: { 201: { description: 'the receipt: the request as filed; verificationSent says a one-time code went to the known address (the request then awaits verification: GET shows it)', example: { ...REQUEST, status: 'received', verifiedAt: null, verification: null, verificationSent: true } } },
   }), async (req, reply) => {
     const body = parseInput(fileBody, req.body);
-    const { request, linked } = await opts.requests.file({
+    const { request, linked, verificationSent } = await opts.requests.file({
       type: body.type, email: body.email, lang: body.lang, changes: body.changes ?? null, note: body.note ?? null, actor: actorOf(req),
     });
     req.log.info({ requestId: request.id, type: request.type, linked }, 'privacy request filed');
-    return reply.status(201).send(show(request));
+    return reply.status(201).send({ ...show(request), verificationSent });
   });
 
   app.get('/privacy-requests', docs({

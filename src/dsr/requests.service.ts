@@ -58,7 +58,7 @@ export function createRequestsService(deps: RequestsDeps) {
     });
   }
 
-  async function file(input: FileInput): Promise<{ request: RequestRow; linked: boolean }> {
+  async function file(input: FileInput): Promise<{ request: RequestRow; linked: boolean; verificationSent: boolean }> {
     const email = identifyingEmail(input.email);
     if (!email) throw new AppError(400, 'invalid_request', 'email: expected an email address');
     const key = deps.subjectKey(email);
@@ -74,14 +74,16 @@ export function createRequestsService(deps: RequestsDeps) {
       }
       const open = await openDuplicate(db, input.type, key);
       if (open) {
+        // Received like any filing (the 201 says so); from then on it follows the request it duplicates.
         const linked = await insertRequest(db, {
-          type: input.type, status: open.status, email, subjectKey: key, personId: known, lang: input.lang, receivedAt: now,
+          type: input.type, status: 'received', email, subjectKey: key, personId: known, lang: input.lang, receivedAt: now,
           dueAt: open.dueAt, linkedTo: open.id, changes: input.changes, filedBy: input.actor, note: input.note,
         });
+        await updateRequest(db, linked.id, { status: open.status });
         await addStep(db, linked.id, input.actor, 'linked', `duplicate of open request ${open.id}`);
         await addStep(db, open.id, input.actor, 'duplicate_linked', `request ${linked.id} linked`);
         await audit(db, { actor: input.actor, action: 'privacy_request.linked', subjectKey: key, requestId: linked.id, detail: { type: input.type, linkedTo: open.id } });
-        return { request: linked, linked: true };
+        return { request: linked, linked: true, verificationSent: false };
       }
       // Filed as received (the 201 is that receipt). A known address then gets a one-time code at that address and the
       // request awaits verification, in the same transaction; an unknown one stays received until an operator's review.
@@ -103,7 +105,7 @@ export function createRequestsService(deps: RequestsDeps) {
       if (input.type === 'objection' && known !== null) {
         await audit(db, { actor: 'system', action: 'processing.stopped', subjectKey: key, requestId: request.id, detail: { reason: 'objection_pending' } });
       }
-      return { request, linked: false };
+      return { request, linked: false, verificationSent: known !== null };
     });
     deps.kick();
     return result;

@@ -191,7 +191,10 @@ export function createRelay(o: RelayOptions) {
       if (stopped) {
         // Nothing would hand them over (a process that takes webhooks without its relay, or a commit after stop):
         // back to the inbox for any relay, instead of claimed rows only the 15-minute orphan sweep would find.
-        giveBack = giveBack.then(() => unclaim(o.pool, ids)).catch(() => { held.push(...ids); });
+        giveBack = giveBack.then(() => unclaim(o.pool, ids)).catch((err) => {
+          held.push(...ids); // handed over at the next start; if there is none, the orphan sweep finds the rows
+          o.log.warn({ err: safeError(err), ids: ids.length }, 'could not give committed deliveries back to the inbox');
+        });
         return;
       }
       for (const id of ids) held.push(id);

@@ -9,7 +9,10 @@ export const ORDER_INSERT_COLUMNS = /* sql */ `INSERT INTO orders (wc_order_id, 
       first_seen_via, history, review_consent)`;
 export const ORDER_ON_CONFLICT = /* sql */ `ON CONFLICT (wc_order_id) DO UPDATE SET
       person_id = EXCLUDED.person_id, wc_customer_id = EXCLUDED.wc_customer_id, number = EXCLUDED.number,
-      status = EXCLUDED.status, status_before_trash = NULL, currency = EXCLUDED.currency,
+      status = EXCLUDED.status,
+      status_before_trash = CASE WHEN EXCLUDED.status <> 'trash' THEN NULL
+        WHEN orders.status <> 'trash' THEN orders.status ELSE orders.status_before_trash END,
+      currency = EXCLUDED.currency,
       prices_include_tax = EXCLUDED.prices_include_tax, discount_total = EXCLUDED.discount_total,
       discount_tax = EXCLUDED.discount_tax, shipping_total = EXCLUDED.shipping_total,
       shipping_tax = EXCLUDED.shipping_tax, cart_tax = EXCLUDED.cart_tax, total = EXCLUDED.total,

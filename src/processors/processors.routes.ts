@@ -11,6 +11,7 @@ import type { PushRelay } from './push-relay.js';
 import type { ProcessorEntry } from './register.js';
 import { audit } from '../audit/audit.repository.js';
 import { docs } from '../platform/openapi.js';
+import type { Clock } from '../platform/clock.js';
 
 const orderParams = z.object({ wcOrderId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 const retryParams = orderParams.extend({ processor: z.enum(['snelstart', 'postnl', 'reviews'], 'processor must be snelstart, postnl or reviews') });
@@ -46,7 +47,7 @@ const tags = ['processors'];
 /** Operator routes of the processor pushes (under /api, bearer auth): sync state, retry, labels, consents, register. */
 export async function processorsRoutes(
   app: FastifyInstance,
-  opts: { pool: Pool; relay: PushRelay; subjectKey: SubjectKeyOf; register: ProcessorEntry[] },
+  opts: { pool: Pool; relay: PushRelay; subjectKey: SubjectKeyOf; register: ProcessorEntry[]; clock: Clock },
 ): Promise<void> {
   app.get('/orders/:wcOrderId/sync', docs({
     summary: 'What was pushed to each processor for an order (Snelstart, PostNL, reviews)', tags, ...order,
@@ -100,7 +101,7 @@ export async function processorsRoutes(
     // A grant also revives the person's invitations skipped for want of it that are not due yet (P10).
     const { rows, revived } = await withTransaction(opts.pool, async (db) => ({
       rows: (await db.query(RECORD_CONSENT, [person.person_id, body.granted, body.source])).rows,
-      revived: body.granted ? await reviveInvitationsOf(db, Number(person.person_id)) : 0,
+      revived: body.granted ? await reviveInvitationsOf(db, Number(person.person_id), opts.clock.now()) : 0,
     }));
     if (revived) opts.relay.kick();
     await audit(opts.pool, { actor: req.principal?.name ?? 'operator', action: body.granted ? 'consent.granted' : 'consent.withdrawn', subjectKey: opts.subjectKey(email), detail: { purpose: body.purpose, source: body.source } });

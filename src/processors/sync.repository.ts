@@ -54,14 +54,14 @@ export async function reviveSyncs(db: Queryable, ids: number[]): Promise<number>
   return ids.length ? (await db.query(REVIVE, [ids])).rowCount ?? 0 : 0;
 }
 
-/* $1 person id — consent granted: their invitations skipped for want of it and not due yet go again (P10) */
+/* $1 person id, $2 now — consent granted: their invitations skipped for want of it and not due yet go again (P10) */
 const REVIVE_PERSON = /* sql */ `
   UPDATE processor_syncs s SET status = 'pending', reason = NULL, enqueued_at = NULL, job_id = NULL, updated_at = now()
   FROM orders o WHERE o.id = s.order_id AND o.person_id = $1 AND o.status = 'completed'
-    AND s.processor = 'reviews' AND s.kind = 'invitation' AND s.status = 'skipped' AND s.reason = 'no_consent' AND s.run_at > now()`;
+    AND s.processor = 'reviews' AND s.kind = 'invitation' AND s.status = 'skipped' AND s.reason = 'no_consent' AND s.run_at > $2`;
 
-export async function reviveInvitationsOf(db: Queryable, personId: number): Promise<number> {
-  return (await db.query(REVIVE_PERSON, [personId])).rowCount ?? 0;
+export async function reviveInvitationsOf(db: Queryable, personId: number, now: Date): Promise<number> {
+  return (await db.query(REVIVE_PERSON, [personId, now])).rowCount ?? 0;
 }
 
 /* $1 ids, $2 reasons — only what has not gone yet */

@@ -20,6 +20,8 @@ const PER_PAGE = 100;
 
 export interface OrdersState {
   watermark: string; // ISO
+  /** The trash listing's own watermark: the newest trashed order seen (absent in state written before it existed). */
+  trashWatermark?: string;
   lastRunAt: string | null;
   lastRunFetched: number;
   lastRunMissed: number;
@@ -58,29 +60,31 @@ export function createReconcileService(deps: ReconcileDeps) {
   /**
    * One reconciliation of orders; reports progress (pages done) through onProgress. WooCommerce's `status=any` leaves
    * trashed orders out (and an `any` in a status list overrides the rest), so a lost `order.deleted` is found by a
-   * second listing, `status=trash`, over the same window. It runs first and does not move the watermark: if it fails,
-   * the next run covers the same window again; once it succeeded, the window is covered even if the `any` pass fails.
+   * second listing, `status=trash`, with its own watermark (the newest trashed order it has seen): an order trashed
+   * while a run is under way is still after it next time, however long the run took.
    */
   async function reconcileOrders(onProgress?: (p: { pages: number; fetched: number }) => Promise<void> | void) {
     const state = await ordersState();
-    let watermark = new Date(state.watermark);
+    const marks = { any: new Date(state.watermark), trash: new Date(state.trashWatermark ?? state.watermark) };
     let fetched = 0;
     let missed = 0;
     let pages = 0;
     const pass = async (status: 'trash' | 'any') => {
-      let cursor: { after: string; page: number } | null = { after: queryAfter(new Date(state.watermark)), page: 1 };
+      let cursor: { after: string; page: number } | null = { after: queryAfter(marks[status]), page: 1 };
       while (cursor) {
         const page = await fetchPage(deps.woo, 'orders', {
           status, modified_after: cursor.after, dates_are_gmt: true, orderby: 'modified', order: 'asc', per_page: PER_PAGE,
         }, cursor.page);
         const ids = page.items.map((i) => i.id);
         const modified = page.items.map((i) => fromWooGmt(i.date_modified_gmt));
-        if (status === 'any') watermark = advance(watermark, page.items);
+        marks[status] = advance(marks[status], page.items);
         const found = await withTransaction(deps.pool, async (db) => {
           const n = await countMissed(db, 'order', ids, modified);
           await ingestResources(db, 'order', page.items, 'reconcile');
-          // The page's misses are kept with the watermark: a run failing later must not lose them (they are not missed again).
-          await putState(db, STATE_KEY.orders, { ...state, watermark: watermark.toISOString(), missedTotal: state.missedTotal + missed + n });
+          // The page's misses are kept with the watermarks: a run failing later must not lose them (they are not missed again).
+          await putState(db, STATE_KEY.orders, {
+            ...state, watermark: marks.any.toISOString(), trashWatermark: marks.trash.toISOString(), missedTotal: state.missedTotal + missed + n,
+          });
           return n;
         });
         missed += found;
@@ -95,11 +99,11 @@ export function createReconcileService(deps: ReconcileDeps) {
     await pass('trash');
     await pass('any');
     const result: OrdersState = {
-      watermark: watermark.toISOString(), lastRunAt: now().toISOString(), lastRunFetched: fetched,
-      lastRunMissed: missed, missedTotal: state.missedTotal + missed, runs: state.runs + 1,
+      watermark: marks.any.toISOString(), trashWatermark: marks.trash.toISOString(), lastRunAt: now().toISOString(),
+      lastRunFetched: fetched, lastRunMissed: missed, missedTotal: state.missedTotal + missed, runs: state.runs + 1,
     };
     await putState(deps.pool, STATE_KEY.orders, result);
-    deps.metrics.reconcileWatermark.set(watermark.getTime() / 1000);
+    deps.metrics.reconcileWatermark.set(marks.any.getTime() / 1000);
     deps.log.info({ resource: 'order', fetched, missed, pages }, 'reconciliation finished');
     return result;
   }

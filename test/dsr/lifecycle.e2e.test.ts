@@ -38,7 +38,9 @@ describe('P14 a request from an address we hold no data for is not answered with
   let id: string;
 
   test('when an unknown address files an access request, then it waits for operator review and no verification mail is sent', async () => {
-    ({ id } = await file('access', NOBODY));
+    const filed = await file('access', NOBODY);
+    ({ id } = filed);
+    expect(filed).toMatchObject({ status: 'received', verificationSent: false });
     expect(await get(id)).toMatchObject({ status: 'received', verification: null });
     await w.waitForMails(NOBODY, 1); // the receipt
     await sleep(300);
@@ -75,9 +77,12 @@ describe('P14 a request from an address we hold no data for is not answered with
 describe('a duplicate request links to the open one', () => {
   test('when the same person asks again while the first is open, then 201 linkedTo the first, no second verification, and completing the first completes both', async () => {
     const first = await file('access', ZOE);
+    expect(first).toMatchObject({ status: 'received', verificationSent: true });
     const [verification] = await w.waitForMails(ZOE, 1, isVerification);
     const second = await file('access', ZOE);
-    expect(second).toMatchObject({ linkedTo: first.id, status: 'awaiting_verification', dueAt: first.dueAt });
+    // The receipt says received; stored, the duplicate follows the first (awaiting its verification).
+    expect(second).toMatchObject({ linkedTo: first.id, status: 'received', verificationSent: false, dueAt: first.dueAt });
+    expect(await get(second.id)).toMatchObject({ linkedTo: first.id, status: 'awaiting_verification' });
     await sleep(500);
     expect(w.mailsTo(ZOE).filter(isVerification)).toHaveLength(1);
     expect(await mailRows(second.id)).toEqual([]);

@@ -117,6 +117,19 @@ describe('mirror: orders and customers from webhooks', () => {
     expect((await order(o.id)).body.status).toBe('on-hold');
   });
 
+  test('when a trashed order arrives as a full body (REST re-fetch or reconciliation), then its status before the trash is kept', async () => {
+    const o = anOrder({ status: 'processing' });
+    await deliver(o, 'order.created');
+    await ctx.drained();
+    const before = async () => (await ctx.pool.query('SELECT status, status_before_trash FROM orders WHERE wc_order_id = $1', [o.id])).rows[0];
+    await deliver({ ...o, status: 'trash', date_modified_gmt: '2025-01-03T08:00:00' }, 'order.updated');
+    await ctx.drained();
+    expect(await before()).toEqual({ status: 'trash', status_before_trash: 'processing' });
+    await deliver({ ...o, status: 'trash', date_modified_gmt: '2025-01-04T08:00:00', customer_note: 'again' }, 'order.updated');
+    await ctx.drained();
+    expect(await before()).toEqual({ status: 'trash', status_before_trash: 'processing' });
+  });
+
   test('when a guest later registers, then the account and the guest orders are one person', async () => {
     const email = `Guest-${nextId()}@Example.com `;
     const guestOrder = anOrder({ email });

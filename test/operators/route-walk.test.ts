@@ -41,6 +41,11 @@ describe('P4 every route is behind authentication unless public by design', () =
       expect([url, signedIn.statusCode]).toEqual([url, 404]);
     }
     expect((await ctx.app.inject({ method: 'GET', url: '/nonexistent' })).statusCode).toBe(404);
+    // Nor does a body give it away: malformed or oversized, an unknown path still answers 401 first.
+    for (const payload of ['{bad', `{"x":"${'a'.repeat(2 * 1024 * 1024)}"}`]) {
+      const res = await ctx.app.inject({ method: 'POST', url: '/api/nonexistent', headers: { 'content-type': 'application/json' }, payload });
+      expect(res.statusCode).toBe(401);
+    }
   });
 
   test('when an auditor account reads and tries to write, then reads work, writes are 403, and the fiscal archive opens', async () => {
