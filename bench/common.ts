@@ -34,8 +34,8 @@ export const settings = {
   intakeRelay: process.env.BENCH_INTAKE_RELAY !== '0',
   /** BENCH_RATE=n: a fixed load of n req/s instead of as fast as possible, to compare CPU per request between builds. */
   intakeRate: int('BENCH_RATE', 0),
-  /** BENCH_REFERENCES=0 skips the naive and floor reference servers (bench/intake-references.ts). */
-  intakeReferences: process.env.BENCH_REFERENCES !== '0',
+  /** BENCH_REFERENCES=0 skips the naive and floor reference servers (bench/intake-references.ts); a quick run skips them unless =1. */
+  intakeReferences: process.env.BENCH_REFERENCES ? process.env.BENCH_REFERENCES !== '0' : !quick,
   mirrorOrders: int('BENCH_ORDERS', quick ? 3_000 : 20_000),
   /** BENCH_PROFILE=1 runs the server/worker processes with --cpu-prof (profiles in bench/results/profiles). */
   profile: process.env.BENCH_PROFILE === '1',
