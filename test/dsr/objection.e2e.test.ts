@@ -155,3 +155,22 @@ describe('P21 objection: the gate closes inside the POST, the waiting invitation
     expect(JSON.parse(mail!.attachments[0]!.content.toString('utf8'))).toMatchObject({ contact: { emails: [expect.objectContaining({ email })] } });
   });
 });
+
+describe('P21 an objection filed before we held any data for the address', () => {
+  test('when that person then orders, then their pushes wait for the decision like anyone else\'s, and the decision releases them', async () => {
+    const email = `object-first-${nextId()}@example.com`;
+    const filed = await fileObjection(email);
+    expect(filed.status).toBe('received'); // nobody to stop yet: the address is unknown
+    const order = completedOrder(email);
+    await w.deliver(order, 'order.created');
+    await until(async () => (await rows(order.id)).some((r) => r[0] === 'snelstart' && r[1] === 'held'), 'the booking to be held');
+    expect(await rows(order.id)).toContainEqual(['snelstart', 'held', 'objection_pending']);
+    expect((await customer(email)).objection).toBe('pending');
+
+    const verified = await w.api('POST', `/api/privacy-requests/${filed.id}/verify`, { note: 'called back on the shop account number' });
+    expect(verified.status).toBe(200);
+    const decided = await w.api('POST', `/api/privacy-requests/${filed.id}/objection-decision`, { upheld: false, reason: 'no legitimate-interest processing here' });
+    expect(decided.status).toBe(200);
+    await until(async () => (await rows(order.id)).some((r) => r[0] === 'snelstart' && r[1] === 'done'), 'the booking to go after the decision');
+  });
+});
