@@ -62,13 +62,16 @@ export async function enqueueMail(db: Queryable, m: NewMail): Promise<number> {
 /*
  * $1 now, $2 lease in ms — claims the oldest due mail and leases it in one autocommitted statement: SKIP LOCKED keeps
  * a second worker off a row being claimed, and the moved next_attempt_at keeps it off the row while it is being sent.
+ * A request's mails keep their order: one waits while an earlier mail of its request is pending (being retried after
+ * a mail-server outage, or on the wire), so a code never arrives before its receipt.
  */
 const CLAIM_ONE = /* sql */ `
   UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = $1::timestamptz + make_interval(secs => $2::float8 / 1000)
   WHERE id = (
-    SELECT id FROM mail_outbox
-    WHERE status = 'pending' AND next_attempt_at <= $1 AND to_address IS NOT NULL
-    ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+    SELECT m.id FROM mail_outbox m
+    WHERE m.status = 'pending' AND m.next_attempt_at <= $1 AND m.to_address IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM mail_outbox e WHERE e.request_id = m.request_id AND e.status = 'pending' AND e.id < m.id)
+    ORDER BY m.next_attempt_at, m.id LIMIT 1 FOR UPDATE OF m SKIP LOCKED)
   RETURNING id, template, to_address, subject, text_body, attachments, attempts`;
 
 export async function claimDueMail(db: Queryable, now: Date, leaseMs: number): Promise<OutboxMail | null> {

@@ -93,6 +93,28 @@ describe('P17 mail delivery over SMTP', () => {
     expect(await row(id)).toMatchObject({ status: 'sent', attempts: 2, last_error: null });
   });
 
+  test('when a request\'s first mail must be retried, then its later mails wait for it (the code never before the receipt); other requests\' do not', async () => {
+    const { rows: [req] } = await pool.query<{ id: string }>(
+      `INSERT INTO privacy_requests (type, status, email, subject_key, lang, received_at, due_at, filed_by)
+       VALUES ('access', 'received', 'x@voorbeeld.example', '\\x00', 'nl', now(), now() + interval '30 days', 'test') RETURNING id`);
+    const to = `volgorde-${++n}@voorbeeld.example`;
+    used.addresses.add(to);
+    const data = { shopName: 'Tuinhuis Groen', requestId: req!.id, requestType: 'access' as const, dueAt: '2025-07-02T08:00:00Z' };
+    const receipt = await enqueueMail(pool, { now: clock.now(), requestId: req!.id, to, template: 'receipt', lang: 'nl', data });
+    const outcome = await enqueueMail(pool, { now: clock.now(), requestId: req!.id, to, template: 'completion', lang: 'nl', data });
+    const other = await queue();
+    smtp.failNext(1, 451);
+    const s = sender();
+    expect(await s.sendDue()).toEqual({ sent: 1, failed: 0, retried: 1 }); // the other request's mail went; ours waits
+    expect((await row(outcome)).status).toBe('pending');
+    expect((await row(other.id)).status).toBe('sent');
+    clock.advance(backoffMs(1));
+    expect(await s.sendDue()).toEqual({ sent: 2, failed: 0, retried: 0 });
+    const ours = smtp.messages.filter((m) => m.envelopeTo.includes(to)).map((m) => m.subject);
+    expect(ours).toEqual([renderMail('receipt', 'nl', data).subject, renderMail('completion', 'nl', data).subject]);
+    expect((await row(receipt)).status).toBe('sent');
+  });
+
   test('when the server answers 550, then the mail fails for good, records the code and is never tried again', async () => {
     const { id } = await queue();
     smtp.failNext(1, 550);
