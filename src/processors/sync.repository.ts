@@ -45,10 +45,12 @@ export async function insertSyncs(db: Queryable, rows: (PlannedPush & { orderId:
   return r.rowCount ?? 0;
 }
 
+/* A push goes (back) to the outbox: pending, not in any queue yet, so the relay queues it as if new. */
+const TO_OUTBOX = /* sql */ `status = 'pending', reason = NULL, enqueued_at = NULL, job_id = NULL, updated_at = now()`;
+
 /* $1 ids — only what is still skipped for want of consent */
 const REVIVE = /* sql */ `
-  UPDATE processor_syncs SET status = 'pending', reason = NULL, enqueued_at = NULL, job_id = NULL, updated_at = now()
-  WHERE id = ANY($1::bigint[]) AND status = 'skipped' AND reason = 'no_consent'`;
+  UPDATE processor_syncs SET ${TO_OUTBOX} WHERE id = ANY($1::bigint[]) AND status = 'skipped' AND reason = 'no_consent'`;
 
 export async function reviveSyncs(db: Queryable, ids: number[]): Promise<number> {
   return ids.length ? (await db.query(REVIVE, [ids])).rowCount ?? 0 : 0;
@@ -56,7 +58,7 @@ export async function reviveSyncs(db: Queryable, ids: number[]): Promise<number>
 
 /* $1 person id, $2 now — consent granted: their invitations skipped for want of it and not due yet go again (P10) */
 const REVIVE_PERSON = /* sql */ `
-  UPDATE processor_syncs s SET status = 'pending', reason = NULL, enqueued_at = NULL, job_id = NULL, updated_at = now()
+  UPDATE processor_syncs s SET ${TO_OUTBOX}
   FROM orders o WHERE o.id = s.order_id AND o.person_id = $1 AND o.status = 'completed'
     AND s.processor = 'reviews' AND s.kind = 'invitation' AND s.status = 'skipped' AND s.reason = 'no_consent' AND s.run_at > $2`;
 
@@ -168,7 +170,7 @@ const HOLD_PERSON = /* sql */ `
   FROM orders o WHERE o.id = s.order_id AND o.person_id = $1 AND s.status = 'pending'`;
 /* $1 person id — releaseFor: held pushes go back to the outbox and run with the data as it is then */
 const RELEASE_PERSON = /* sql */ `
-  UPDATE processor_syncs s SET status = 'pending', reason = NULL, enqueued_at = NULL, updated_at = now()
+  UPDATE processor_syncs s SET ${TO_OUTBOX}
   FROM orders o WHERE o.id = s.order_id AND o.person_id = $1 AND s.status = 'held'`;
 
 export async function holdPerson(db: Queryable, personId: number, reason: string): Promise<number> {
@@ -194,5 +196,5 @@ export async function syncsOfOrder(db: Queryable, wcOrderId: number) {
 
 /* $1 id — an operator's retry: a failed (or skipped) push goes back to the outbox, attempts kept */
 export async function resetForRetry(db: Queryable, id: number): Promise<void> {
-  await db.query(`UPDATE processor_syncs SET status = 'pending', reason = NULL, enqueued_at = NULL, run_at = now(), updated_at = now() WHERE id = $1`, [id]);
+  await db.query(`UPDATE processor_syncs SET ${TO_OUTBOX}, run_at = now() WHERE id = $1`, [id]);
 }
