@@ -21,113 +21,125 @@ const HEX = new Uint8Array(256);
 for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
 const SIMPLE_ESCAPES = new Uint8Array(256);
 for (const c of '"\\/bfnrt') SIMPLE_ESCAPES[c.charCodeAt(0)] = 1;
+/** Bytes a string may hold as they are: everything from 0x20 up except the quote and the backslash. */
+const PLAIN = new Uint8Array(256).fill(1, 0x20);
+PLAIN[0x22] = 0;
+PLAIN[0x5c] = 0;
 const OBJECT = 1;
 const ARRAY = 2;
+const BAD = -1;
 const isDigit = (c: number | undefined) => c !== undefined && c >= 0x30 && c <= 0x39;
+
+/*
+ * The helpers take a position and return the next one (BAD when the text is not JSON), so the scan's position is a
+ * local variable: as closures over a shared `i` they ran at about half the speed (measured 9.2 µs per order body).
+ */
+function skipWhitespace(b: Buffer, i: number, n: number): number {
+  while (i < n && WHITESPACE[b[i]!]) i++;
+  return i;
+}
+
+/** At an opening quote: the position after the closing one. */
+function skipString(b: Buffer, i: number, n: number): number {
+  i++;
+  for (;;) {
+    while (i < n && PLAIN[b[i]!]) i++;
+    const c = b[i];
+    if (c === 0x22) return i + 1;
+    if (c !== 0x5c) return BAD; // a raw control character, or the end
+    const e = b[i + 1];
+    if (e === 0x75) {
+      if (!(HEX[b[i + 2]!] && HEX[b[i + 3]!] && HEX[b[i + 4]!] && HEX[b[i + 5]!])) return BAD;
+      i += 6;
+    } else if (e !== undefined && SIMPLE_ESCAPES[e]) i += 2;
+    else return BAD;
+  }
+}
+
+function skipDigits(b: Buffer, i: number): number {
+  if (!isDigit(b[i])) return BAD;
+  do i++;
+  while (isDigit(b[i]));
+  return i;
+}
+
+function skipNumber(b: Buffer, i: number): number {
+  if (b[i] === 0x2d) i++;
+  if (b[i] === 0x30) i++;
+  else if ((i = skipDigits(b, i)) === BAD) return BAD;
+  if (b[i] === 0x2e && (i = skipDigits(b, i + 1)) === BAD) return BAD;
+  if (b[i] === 0x65 || b[i] === 0x45) {
+    i++;
+    if (b[i] === 0x2b || b[i] === 0x2d) i++;
+    i = skipDigits(b, i);
+  }
+  return i;
+}
+
+function skipLiteral(b: Buffer, i: number, word: string): number {
+  for (let k = 0; k < word.length; k++) if (b[i + k] !== word.charCodeAt(k)) return BAD;
+  return i + word.length;
+}
+
+/** At a key's opening quote (inside an object): the position after its colon and the whitespace that follows. */
+function skipKey(b: Buffer, i: number, n: number): number {
+  if (b[i] !== 0x22) return BAD;
+  i = skipString(b, i, n);
+  if (i === BAD) return BAD;
+  i = skipWhitespace(b, i, n);
+  return b[i] === 0x3a ? skipWhitespace(b, i + 1, n) : BAD;
+}
 
 export function scanJson(b: Buffer): JsonScan {
   const n = b.length;
   const open: number[] = []; // OBJECT or ARRAY per level
-  let i = 0;
   let id: number | null = null;
   let atTopLevelId = false; // the value being read is the top-level object's "id"
+  let i = skipWhitespace(b, 0, n);
 
-  const skipWhitespace = () => {
-    while (i < n && WHITESPACE[b[i]!]) i++;
-  };
-  /** At an opening quote: moves past the closing one. Returns the content's start, negated minus one if escaped. */
-  const string = (): number | null => {
-    const start = ++i;
-    let escaped = false;
-    for (;;) {
-      let c = b[i];
-      while (c !== undefined && c >= 0x20 && c !== 0x22 && c !== 0x5c) c = b[++i];
-      if (c === 0x22) {
-        i++;
-        return escaped ? -start - 1 : start;
-      }
-      if (c !== 0x5c) return null; // a raw control character, or the end
-      escaped = true;
-      c = b[++i];
-      if (c === 0x75) {
-        if (!(HEX[b[i + 1]!] && HEX[b[i + 2]!] && HEX[b[i + 3]!] && HEX[b[i + 4]!])) return null;
-        i += 5;
-      } else if (c !== undefined && SIMPLE_ESCAPES[c]) i++;
-      else return null;
-    }
-  };
-  const digits = () => {
-    if (!isDigit(b[i])) return false;
-    while (isDigit(b[i])) i++;
-    return true;
-  };
-  const number = (): boolean => {
-    if (b[i] === 0x2d) i++;
-    if (b[i] === 0x30) i++;
-    else if (!digits()) return false;
-    if (b[i] === 0x2e && (i++, !digits())) return false;
-    if (b[i] === 0x65 || b[i] === 0x45) {
-      i++;
-      if (b[i] === 0x2b || b[i] === 0x2d) i++;
-      if (!digits()) return false;
-    }
-    return true;
-  };
-  const literal = (word: string): boolean => {
-    for (let k = 0; k < word.length; k++) if (b[i + k] !== word.charCodeAt(k)) return false;
-    i += word.length;
-    return true;
-  };
-  /** At a key's opening quote (inside an object): reads the key and its colon. */
-  const key = (): boolean => {
-    if (b[i] !== 0x22) return false;
-    const start = string();
-    if (start === null) return false;
-    if (open.length === 1) atTopLevelId = isId(b, start, i);
-    skipWhitespace();
-    if (b[i] !== 0x3a) return false;
-    i++;
-    skipWhitespace();
-    return true;
-  };
-
-  skipWhitespace();
   for (;;) {
     // A value starts at i.
     const c = b[i];
     const valueStart = i;
     let isNumber = false;
     if (c === 0x7b || c === 0x5b) {
-      i++;
-      skipWhitespace();
+      i = skipWhitespace(b, i + 1, n);
       if (b[i] === (c === 0x7b ? 0x7d : 0x5d)) i++; // empty
       else {
         open.push(c === 0x7b ? OBJECT : ARRAY);
-        if (c === 0x7b && !key()) return INVALID;
+        if (c === 0x7b) {
+          const quote = i;
+          if ((i = skipKey(b, i, n)) === BAD) return INVALID;
+          if (open.length === 1) atTopLevelId = isId(b, quote, i);
+        }
         continue;
       }
     } else if (c === 0x22) {
-      if (string() === null) return INVALID;
+      i = skipString(b, i, n);
     } else if (c === 0x2d || isDigit(c)) {
-      if (!number()) return INVALID;
+      i = skipNumber(b, i);
       isNumber = true;
-    } else if (!(c === 0x74 ? literal('true') : c === 0x66 ? literal('false') : c === 0x6e ? literal('null') : false)) {
-      return INVALID;
+    } else {
+      i = c === 0x74 ? skipLiteral(b, i, 'true') : c === 0x66 ? skipLiteral(b, i, 'false') : c === 0x6e ? skipLiteral(b, i, 'null') : BAD;
     }
+    if (i === BAD) return INVALID;
     if (atTopLevelId && open.length === 1) {
       id = isNumber ? Number(b.toString('latin1', valueStart, i)) : null;
       atTopLevelId = false;
     }
     // After a value: a comma, a closing bracket, or the end.
     for (;;) {
-      skipWhitespace();
+      i = skipWhitespace(b, i, n);
       const level = open[open.length - 1];
       if (level === undefined) return i === n ? { valid: true, id } : INVALID;
       const d = b[i];
       if (d === 0x2c) {
-        i++;
-        skipWhitespace();
-        if (level === OBJECT && !key()) return INVALID;
+        i = skipWhitespace(b, i + 1, n);
+        if (level === OBJECT) {
+          const quote = i;
+          if ((i = skipKey(b, i, n)) === BAD) return INVALID;
+          if (open.length === 1) atTopLevelId = isId(b, quote, i);
+        }
         break;
       }
       if (d !== (level === OBJECT ? 0x7d : 0x5d)) return INVALID;
@@ -156,8 +168,14 @@ export function readJson(b: Buffer): JsonScan {
   }
 }
 
-/** Whether the key that ended at `end` reads "id" (escaped keys are decoded, as JSON.parse would). */
-function isId(b: Buffer, start: number, end: number): boolean {
-  if (start >= 0) return end - start === 3 && b[start] === 0x69 && b[start + 1] === 0x64;
-  return JSON.parse(b.toString('utf8', -start - 2, end)) === 'id';
+/** Whether the key read from its opening quote to `after` (past its colon) says "id" (escapes decoded, as JSON.parse would). */
+function isId(b: Buffer, quote: number, after: number): boolean {
+  if (b[quote + 1] === 0x69 && b[quote + 2] === 0x64 && b[quote + 3] === 0x22) return true;
+  const backslash = b.indexOf(0x5c, quote + 1);
+  if (backslash === -1 || backslash >= after) return false; // a plain key other than "id"
+  let end = after - 1; // back over the whitespace and colon to the closing quote
+  while (b[end] !== 0x3a) end--;
+  do end--;
+  while (b[end] !== 0x22);
+  return backslash < end && JSON.parse(b.toString('utf8', quote, end + 1)) === 'id';
 }
