@@ -171,11 +171,12 @@ export function readJson(b: Buffer): JsonScan {
 /** Whether the key read from its opening quote to `after` (past its colon) says "id" (escapes decoded, as JSON.parse would). */
 function isId(b: Buffer, quote: number, after: number): boolean {
   if (b[quote + 1] === 0x69 && b[quote + 2] === 0x64 && b[quote + 3] === 0x22) return true;
-  const backslash = b.indexOf(0x5c, quote + 1);
-  if (backslash === -1 || backslash >= after) return false; // a plain key other than "id"
   let end = after - 1; // back over the whitespace and colon to the closing quote
   while (b[end] !== 0x3a) end--;
   do end--;
   while (b[end] !== 0x22);
-  return backslash < end && JSON.parse(b.toString('utf8', quote, end + 1)) === 'id';
+  // Only an escaped key can still read "id"; the check stays inside the key (a search could run through the body).
+  let escaped = false;
+  for (let k = quote + 1; k < end && !escaped; k++) escaped = b[k] === 0x5c;
+  return escaped && JSON.parse(b.toString('utf8', quote, end + 1)) === 'id';
 }
