@@ -25,11 +25,11 @@ const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1
 export const settings = {
   name: process.env.BENCH_NAME ?? 'bench',
   only: process.env.BENCH_ONLY ?? 'all', // all | intake | mirror | retention | export | footprint
-  /** Quick sizes: intake 3 s after 1 s warm-up, 3,000 mirror orders, retention 20,000 people. */
+  /** Quick sizes: intake 2 s after 1 s warm-up, 3,000 mirror orders, retention 10,000 people (~1 minute on a slow 2-core machine). */
   quick,
   retentionPeople: int('BENCH_RETENTION_PEOPLE', 1_000_000),
   intakeConnections: int('BENCH_CONNECTIONS', 50),
-  intakeDuration: int('BENCH_DURATION', quick ? 3 : 10),
+  intakeDuration: int('BENCH_DURATION', quick ? 2 : 10),
   intakeWarmup: int('BENCH_WARMUP', quick ? 1 : 2),
   intakeRelay: process.env.BENCH_INTAKE_RELAY !== '0',
   /** BENCH_RATE=n: a fixed load of n req/s instead of as fast as possible, to compare CPU per request between builds. */

@@ -139,7 +139,7 @@ export async function runFootprintBench(): Promise<FootprintResult> {
     const { port } = await bareChild.next('listening');
     await new Promise((r) => setTimeout(r, settings.quick ? 500 : 2000));
     const idle = rssMb(bareChild.proc.pid!);
-    const { result, peak } = await sampling(() => rssMb(bareChild.proc.pid!), () => load(`http://127.0.0.1:${port}/webhooks/woocommerce`, settings.intakeDuration, src));
+    const { result, peak } = await sampling(() => rssMb(bareChild.proc.pid!), () => load(`http://127.0.0.1:${port}/webhooks/woocommerce`, settings.intakeDuration, src, false));
     bare = { idleRssMb: idle, peakRssMb: peak, load: result };
   } finally {
     await bareChild.stop();

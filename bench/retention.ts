@@ -47,7 +47,7 @@ export interface RetentionResult {
   met: { seconds: boolean; ratio: boolean; rss: boolean; allErased: boolean };
 }
 
-export const retentionPeople = (): number => (settings.quick ? 20_000 : settings.retentionPeople);
+export const retentionPeople = (): number => (settings.quick ? 10_000 : settings.retentionPeople);
 
 const DAY = 86_400_000;
 
