@@ -173,8 +173,6 @@ export async function runIntakeBench(opts: { references?: boolean } = {}): Promi
     const src = bodySource();
     const bare = await measure('bare', env, src);
     const references = opts.references ? { naive: (await measure('naive', env, src)).result, floor: (await measure('floor', env, src)).result } : null;
-    // The floor's table would otherwise be vacuumed and analysed by autovacuum during the app's run, on the same cores.
-    if (references) await dropFloorTable(schema);
     const app = await measure('app', env, src);
 
     const pool = schemaPool(schema, 1);
@@ -218,15 +216,6 @@ export async function runIntakeBench(opts: { references?: boolean } = {}): Promi
   } finally {
     await obliterate(prefix);
     await dropBenchSchema(schema);
-  }
-}
-
-async function dropFloorTable(schema: string): Promise<void> {
-  const pool = schemaPool(schema, 1);
-  try {
-    await pool.query('DROP TABLE IF EXISTS floor_inbox');
-  } finally {
-    await pool.end();
   }
 }
 

@@ -81,23 +81,24 @@ function skipLiteral(b: Buffer, i: number, word: string): number {
   return i + word.length;
 }
 
-/** At a key's opening quote (inside an object): the position after its colon and the whitespace that follows. */
-function skipKey(b: Buffer, i: number, n: number): number {
-  if (b[i] !== 0x22) return BAD;
-  i = skipString(b, i, n);
-  if (i === BAD) return BAD;
-  i = skipWhitespace(b, i, n);
-  return b[i] === 0x3a ? skipWhitespace(b, i + 1, n) : BAD;
-}
-
 export function scanJson(b: Buffer): JsonScan {
   const n = b.length;
   const open: number[] = []; // OBJECT or ARRAY per level
   let id: number | null = null;
   let atTopLevelId = false; // the value being read is the top-level object's "id"
+  let keyNext = false; // inside an object, after its "{" or a comma: a key and its colon come before the value
   let i = skipWhitespace(b, 0, n);
 
   for (;;) {
+    if (keyNext) {
+      const quote = i;
+      if (b[i] !== 0x22 || (i = skipString(b, i, n)) === BAD) return INVALID;
+      if (open.length === 1) atTopLevelId = isId(b, quote, i);
+      i = skipWhitespace(b, i, n);
+      if (b[i] !== 0x3a) return INVALID;
+      i = skipWhitespace(b, i + 1, n);
+      keyNext = false;
+    }
     // A value starts at i.
     const c = b[i];
     const valueStart = i;
@@ -107,11 +108,7 @@ export function scanJson(b: Buffer): JsonScan {
       if (b[i] === (c === 0x7b ? 0x7d : 0x5d)) i++; // empty
       else {
         open.push(c === 0x7b ? OBJECT : ARRAY);
-        if (c === 0x7b) {
-          const quote = i;
-          if ((i = skipKey(b, i, n)) === BAD) return INVALID;
-          if (open.length === 1) atTopLevelId = isId(b, quote, i);
-        }
+        keyNext = c === 0x7b;
         continue;
       }
     } else if (c === 0x22) {
@@ -135,11 +132,7 @@ export function scanJson(b: Buffer): JsonScan {
       const d = b[i];
       if (d === 0x2c) {
         i = skipWhitespace(b, i + 1, n);
-        if (level === OBJECT) {
-          const quote = i;
-          if ((i = skipKey(b, i, n)) === BAD) return INVALID;
-          if (open.length === 1) atTopLevelId = isId(b, quote, i);
-        }
+        keyNext = level === OBJECT;
         break;
       }
       if (d !== (level === OBJECT ? 0x7d : 0x5d)) return INVALID;
@@ -168,15 +161,10 @@ export function readJson(b: Buffer): JsonScan {
   }
 }
 
-/** Whether the key read from its opening quote to `after` (past its colon) says "id" (escapes decoded, as JSON.parse would). */
-function isId(b: Buffer, quote: number, after: number): boolean {
-  if (b[quote + 1] === 0x69 && b[quote + 2] === 0x64 && b[quote + 3] === 0x22) return true;
-  let end = after - 1; // back over the whitespace and colon to the closing quote
-  while (b[end] !== 0x3a) end--;
-  do end--;
-  while (b[end] !== 0x22);
-  // Only an escaped key can still read "id"; the check stays inside the key (a search could run through the body).
-  let escaped = false;
-  for (let k = quote + 1; k < end && !escaped; k++) escaped = b[k] === 0x5c;
-  return escaped && JSON.parse(b.toString('utf8', quote, end + 1)) === 'id';
+/** Whether the key from its opening quote to just past its closing one says "id" (escapes decoded, as JSON.parse would). */
+function isId(b: Buffer, quote: number, end: number): boolean {
+  if (end - quote === 4) return b[quote + 1] === 0x69 && b[quote + 2] === 0x64;
+  let escaped = false; // only an escaped key can still read "id"
+  for (let k = quote + 1; k < end - 1 && !escaped; k++) escaped = b[k] === 0x5c;
+  return escaped && JSON.parse(b.toString('utf8', quote, end)) === 'id';
 }
