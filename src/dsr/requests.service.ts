@@ -74,21 +74,20 @@ export function createRequestsService(deps: RequestsDeps) {
       }
       const open = await openDuplicate(db, input.type, key);
       if (open) {
-        // Received like any filing (the 201 says so); from then on it follows the request it duplicates.
+        // Stored with the status of the request it duplicates and follows from now on; its receipt says received.
         const linked = await insertRequest(db, {
-          type: input.type, status: 'received', email, subjectKey: key, personId: known, lang: input.lang, receivedAt: now,
+          type: input.type, status: open.status, email, subjectKey: key, personId: known, lang: input.lang, receivedAt: now,
           dueAt: open.dueAt, linkedTo: open.id, changes: input.changes, filedBy: input.actor, note: input.note,
         });
-        await updateRequest(db, linked.id, { status: open.status });
         await addStep(db, linked.id, input.actor, 'linked', `duplicate of open request ${open.id}`);
         await addStep(db, open.id, input.actor, 'duplicate_linked', `request ${linked.id} linked`);
         await audit(db, { actor: input.actor, action: 'privacy_request.linked', subjectKey: key, requestId: linked.id, detail: { type: input.type, linkedTo: open.id } });
-        return { request: linked, linked: true, verificationSent: false };
+        return { request: { ...linked, status: 'received' as const }, linked: true, verificationSent: false };
       }
-      // Filed as received (the 201 is that receipt). A known address then gets a one-time code at that address and the
-      // request awaits verification, in the same transaction; an unknown one stays received until an operator's review.
+      // The 201 is the receipt (received). A known address is sent a one-time code at that address in the same
+      // transaction, so its request is stored awaiting verification; an unknown one stays received until an operator's review.
       const request = await insertRequest(db, {
-        type: input.type, status: 'received', email, subjectKey: key, personId: known, lang: input.lang, receivedAt: now, dueAt: dueAtOf(now),
+        type: input.type, status: known !== null ? 'awaiting_verification' : 'received', email, subjectKey: key, personId: known, lang: input.lang, receivedAt: now, dueAt: dueAtOf(now),
         linkedTo: null, changes: input.changes, filedBy: input.actor, note: input.note,
       });
       await addStep(db, request.id, input.actor, 'received', input.note);
@@ -98,14 +97,13 @@ export function createRequestsService(deps: RequestsDeps) {
       });
       if (known !== null) {
         await sendVerification(db, request);
-        await updateRequest(db, request.id, { status: 'awaiting_verification' });
         await addStep(db, request.id, 'system', 'verification_sent', 'one-time code sent to the known address');
       }
       await audit(db, { actor: input.actor, action: 'privacy_request.filed', subjectKey: key, requestId: request.id, detail: { type: input.type, known: known !== null } });
       if (input.type === 'objection' && known !== null) {
         await audit(db, { actor: 'system', action: 'processing.stopped', subjectKey: key, requestId: request.id, detail: { reason: 'objection_pending' } });
       }
-      return { request, linked: false, verificationSent: known !== null };
+      return { request: { ...request, status: 'received' as const }, linked: false, verificationSent: known !== null };
     });
     deps.kick();
     return result;

@@ -6,8 +6,8 @@ import { docs } from '../platform/openapi.js';
 
 // One object with a rule, not a union: a bad field is named in the 400 (a union only says "Invalid input").
 const body = z.object({
-  email: z.string('email: expected a string').trim().min(3).max(320).optional(),
-  personId: z.number('personId: expected a number').int().positive().optional(),
+  email: z.string('expected a string').trim().min(3).max(320).optional(),
+  personId: z.number('expected a number').int().positive().optional(),
   reason: z.enum(['request', 'operator'], 'reason must be request or operator').default('operator'),
   ref: z.string().max(100).nullish(),
 }, 'expected a JSON object {"email"} or {"personId"}').strict()
