@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { Pool, PoolClient } from '../platform/db.js';
-import { withTransaction } from '../platform/db.js';
+import { lockNames, withTransaction } from '../platform/db.js';
 import { AppError, notFound } from '../platform/errors.js';
 import type { Clock } from '../platform/clock.js';
-import { identifyingEmail } from '../mirror/identity.js';
+import { identifyingEmail, identityLocks } from '../mirror/identity.js';
 import type { SubjectKeyOf } from '../erasure/subject-key.js';
 import { audit } from '../audit/audit.repository.js';
 import { enqueueMail } from '../mail/outbox.repository.js';
@@ -64,6 +64,9 @@ export function createRequestsService(deps: RequestsDeps) {
     const key = deps.subjectKey(email);
     const now = deps.clock.now();
     const result = await withTransaction(deps.pool, async (db) => {
+      // The mirror links addresses under the same lock: an address it is linking now is known here, or its link
+      // finds this request (dsr/open-objections.repository.ts).
+      await lockNames(db, identityLocks([], [], [email]));
       const personId = Number((await db.query<{ person_id: string }>(PERSON_OF_KEY, [key])).rows[0]?.person_id ?? NaN);
       const known = Number.isFinite(personId) ? personId : null;
       if (known !== null) await db.query(TOUCH_ACTIVITY, [known, now]);

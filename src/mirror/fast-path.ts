@@ -5,11 +5,7 @@ import { type OrderDelivery, planOrderChunk } from './plan-orders.js';
 import { loadChunkState, writeChunk } from './order-batch.repository.js';
 import { anyTombstone } from '../erasure/erasure.repository.js';
 import type { SubjectKeyOf } from '../erasure/subject-key.js';
-
-/** The names another worker process must not work on at the same time (see lockNames). */
-export const identityLocks = (orderIds: number[], customerIds: number[], emails: string[]) => [
-  ...orderIds.map((id) => `order:${id}`), ...customerIds.map((id) => `customer:${id}`), ...emails.map((e) => `email:${e}`),
-];
+import { identityLocks } from './identity.js';
 
 type OrderEntry = { row: InboxRow; delivery: Extract<Delivery, { kind: 'order' }> };
 

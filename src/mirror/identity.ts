@@ -19,3 +19,8 @@ export function identifyingEmail(raw: string | null | undefined): string | null 
 export function identifyingEmails(raws: (string | null | undefined)[]): string[] {
   return [...new Set(raws.map(identifyingEmail).filter((e): e is string => e !== null))];
 }
+
+/** The advisory lock names (see lockNames) of what a delivery or request is about: two processes take turns on them. */
+export const identityLocks = (orderIds: number[], customerIds: number[], emails: string[]): string[] => [
+  ...orderIds.map((id) => `order:${id}`), ...customerIds.map((id) => `customer:${id}`), ...emails.map((e) => `email:${e}`),
+];

@@ -7,7 +7,8 @@ import { type Delivery, PoisonPayloadError, isHandledTopic } from './delivery.js
 import { type FollowUp, decodeRow, followUpFor } from './follow-up.js';
 import { customerActivity, orderActivity } from './map-order.js';
 import { isNewer } from './staleness.js';
-import { applyOrdersFast, identityLocks } from './fast-path.js';
+import { applyOrdersFast } from './fast-path.js';
+import { identityLocks } from './identity.js';
 import { choosePerson, planEmails } from './resolve-person.js';
 import { findOrderVersion, trashOrder, upsertOrder } from './order.repository.js';
 import { findCustomerVersion, loadFacts, markAccountDeleted, settlePerson, writeCustomer } from './person.repository.js';

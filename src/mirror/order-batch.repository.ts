@@ -2,6 +2,7 @@ import type { Queryable } from '../platform/db.js';
 import type { ChunkPlan, ChunkState } from './plan-orders.js';
 import { ORDER_INSERT_COLUMNS, ORDER_ON_CONFLICT } from './order.repository.js';
 import type { SubjectKeyOf } from '../erasure/subject-key.js';
+import { adoptOpenObjections } from '../dsr/open-objections.repository.js';
 
 /** Set-based SQL for the mirror's fast path: a handful of statements per batch, whatever its size. */
 
@@ -111,6 +112,7 @@ export async function writeChunk(db: Queryable, plan: ChunkPlan, policyVersion: 
     await db.query(INSERT_EMAILS, [
       plan.newEmails.map((e) => e.email), plan.newEmails.map((e) => id(e.personId)), plan.newEmails.map((e) => subjectKey(e.email)),
     ]);
+    await adoptOpenObjections(db, plan.newEmails.map((e) => e.email));
   }
   const writes = [...plan.orderWrites.values()];
   if (writes.length) {

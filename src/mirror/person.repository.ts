@@ -2,6 +2,9 @@ import type { Queryable } from '../platform/db.js';
 import type { Candidate, EmailAction, PersonChoice, PersonFacts } from './resolve-person.js';
 import type { CustomerRecord } from './map-order.js';
 import type { SubjectKeyOf } from '../erasure/subject-key.js';
+import { audit } from '../audit/audit.repository.js';
+import { holdPerson } from '../processors/sync.repository.js';
+import { adoptOpenObjections } from '../dsr/open-objections.repository.js';
 
 /** SQL for people and their emails. Runs inside the caller's transaction (one savepoint per delivery). */
 
@@ -31,10 +34,38 @@ const INSERT_EMAIL = /* sql */ `
 
 /* $1 into person id, $2 from person id */
 const MOVE_ORDERS = /* sql */ `UPDATE orders SET person_id = $1, updated_at = now() WHERE person_id = $2`;
-const MOVE_EMAILS = /* sql */ `UPDATE person_emails SET person_id = $1 WHERE person_id = $2`;
-const ABSORB_ACTIVITY = /* sql */ `
-  UPDATE persons p SET last_activity_at = GREATEST(p.last_activity_at, f.last_activity_at), updated_at = now()
-  FROM persons f WHERE p.id = $1 AND f.id = $2`;
+const MOVE_EMAILS = /* sql */ `UPDATE person_emails SET person_id = $1 WHERE person_id = $2 RETURNING subject_key`;
+/* The guest's privacy requests, exports and consents are the person's now (they also pin the guest row). */
+const MOVE_RECORDS = /* sql */ `
+  WITH r AS (UPDATE privacy_requests SET person_id = $1 WHERE person_id = $2),
+       x AS (UPDATE privacy_exports SET person_id = $1 WHERE person_id = $2)
+  UPDATE consents SET person_id = $1 WHERE person_id = $2`;
+/* An unconfirmed correction of either keeps winning over webhooks; where both corrected a field, the later one wins. */
+const MOVE_OVERLAY = /* sql */ `
+  WITH f AS (DELETE FROM rectification_overlays WHERE person_id = $2 RETURNING request_id, changes, created_at, confirmed_at)
+  INSERT INTO rectification_overlays AS o (person_id, request_id, changes, created_at, confirmed_at)
+  SELECT $1, request_id, changes, created_at, confirmed_at FROM f
+  ON CONFLICT (person_id) DO UPDATE SET
+    changes = CASE WHEN EXCLUDED.created_at > o.created_at THEN o.changes || EXCLUDED.changes ELSE EXCLUDED.changes || o.changes END,
+    request_id = CASE WHEN EXCLUDED.created_at > o.created_at THEN EXCLUDED.request_id ELSE o.request_id END,
+    created_at = GREATEST(o.created_at, EXCLUDED.created_at),
+    confirmed_at = CASE WHEN o.confirmed_at IS NULL OR EXCLUDED.confirmed_at IS NULL THEN NULL
+                        ELSE GREATEST(o.confirmed_at, EXCLUDED.confirmed_at) END`;
+/*
+ * P19/P21: a restriction or objection of the guest stays in force for the merged person — the stronger objection
+ * state wins (upheld > pending > rejected > none). Returns whether processing that went on for the person stops now.
+ */
+const ABSORB = /* sql */ `
+  UPDATE persons p SET last_activity_at = GREATEST(p.last_activity_at, f.last_activity_at),
+    restricted = p.restricted OR f.restricted,
+    objection = (ARRAY['none', 'rejected', 'pending', 'upheld'])[GREATEST(
+      array_position(ARRAY['none', 'rejected', 'pending', 'upheld'], p.objection),
+      array_position(ARRAY['none', 'rejected', 'pending', 'upheld'], f.objection))],
+    updated_at = now()
+  FROM persons f, persons before
+  WHERE p.id = $1 AND f.id = $2 AND before.id = $1
+  RETURNING (p.restricted AND NOT before.restricted) AS restricted_now,
+    (p.objection IN ('pending', 'upheld') AND before.objection NOT IN ('pending', 'upheld')) AS objected_now`;
 const DELETE_PERSON = /* sql */ `DELETE FROM persons WHERE id = $1`;
 
 export async function loadFacts(
@@ -72,19 +103,30 @@ export async function settlePerson(
     personId = choice.personId;
     if (choice.action === 'adopt') await db.query(ADOPT_PERSON, [personId, facts.wcCustomerId]);
   }
+  const added: string[] = [];
   for (const step of plan(personId)) {
-    if (step.action === 'add') await db.query(INSERT_EMAIL, [step.email, personId, subjectKey(step.email)]);
+    if (step.action === 'add' && (await db.query(INSERT_EMAIL, [step.email, personId, subjectKey(step.email)])).rowCount) added.push(step.email);
     if (step.action === 'merge') await mergePersons(db, personId, step.fromPersonId);
   }
+  await adoptOpenObjections(db, added);
   return personId;
 }
 
-/** A guest turned out to be this person: their orders, emails and activity move over; the guest row goes. */
+/**
+ * A guest turned out to be this person: their orders, emails, activity, privacy requests and the processing
+ * limits those set move over; the guest row goes. A limit new to the person holds their pending pushes at once.
+ */
 async function mergePersons(db: Queryable, into: number, from: number): Promise<void> {
   await db.query(MOVE_ORDERS, [into, from]);
-  await db.query(MOVE_EMAILS, [into, from]);
-  await db.query(ABSORB_ACTIVITY, [into, from]);
+  const keys = (await db.query<{ subject_key: Buffer | null }>(MOVE_EMAILS, [into, from])).rows.flatMap((r) => (r.subject_key ? [r.subject_key] : []));
+  await db.query(MOVE_RECORDS, [into, from]);
+  await db.query(MOVE_OVERLAY, [into, from]);
+  const now = (await db.query<{ restricted_now: boolean; objected_now: boolean }>(ABSORB, [into, from])).rows[0]!;
   await db.query(DELETE_PERSON, [from]);
+  const reason = now.objected_now ? 'objection_pending' : now.restricted_now ? 'restricted' : null;
+  if (!reason) return;
+  await holdPerson(db, into, reason);
+  await audit(db, { actor: 'system', action: 'processing.stopped', subjectKey: keys[0] ?? null, detail: { reason, cause: 'merged_guest' } });
 }
 
 /* $1 wc customer id */

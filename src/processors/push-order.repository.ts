@@ -18,22 +18,6 @@ const ORDER = /* sql */ `
       FROM order_lines l WHERE l.order_id = o.id), '[]') AS lines
   FROM orders o JOIN persons p ON p.id = o.person_id WHERE o.id = $1`;
 
-/*
- * $1 order id — an objection filed while we held no data for its address (no person to stop then) applies to the
- * person that address belongs to now: pending until the operator's decision, like one filed later.
- */
-const ADOPT_OPEN_OBJECTION = /* sql */ `
-  UPDATE persons p SET objection = 'pending', updated_at = now()
-  FROM orders o
-  WHERE o.id = $1 AND p.id = o.person_id AND p.objection = 'none' AND p.status <> 'erased'
-    AND EXISTS (SELECT 1 FROM person_emails e JOIN privacy_requests r ON r.subject_key = e.subject_key
-                WHERE e.person_id = p.id AND r.type = 'objection' AND r.linked_to IS NULL
-                  AND r.status IN ('received', 'awaiting_verification', 'in_progress'))`;
-
-export async function adoptOpenObjection(db: Queryable, orderId: number): Promise<void> {
-  await db.query(ADOPT_OPEN_OBJECTION, [orderId]);
-}
-
 export interface PushContext {
   order: PushOrder;
   person: PersonState;

@@ -4,7 +4,7 @@ import { withLock, withTransaction, withTryLock } from '../platform/db.js';
 import type { Clock } from '../platform/clock.js';
 import { gate } from './gate.js';
 import { PUSH_BASIS } from './register.js';
-import { adoptOpenObjection, loadPushContext } from './push-order.repository.js';
+import { loadPushContext } from './push-order.repository.js';
 import { type SyncRecord, holdPerson, loadSync, releasePerson, setExternalId, setSyncState } from './sync.repository.js';
 import { type PostnlSettings, type SnelstartSettings, type StepResult, postnlStep, reviewsStep, snelstartStep } from './push-steps.js';
 import type { ReviewsClient } from './reviews/reviews.types.js';
@@ -40,7 +40,6 @@ const KEEP_LABEL = /* sql */ `
 
 export function createPushService(deps: PushDeps) {
   async function step(sync: SyncRecord): Promise<StepResult | PushOutcome> {
-    await adoptOpenObjection(deps.pool, sync.orderId);
     const ctx = await loadPushContext(deps.pool, sync.orderId, deps.invoicePrefix);
     if (!ctx) return { status: 'skipped', reason: 'order no longer in the mirror' };
     const decision = gate(ctx.person, PUSH_BASIS[sync.processor]);

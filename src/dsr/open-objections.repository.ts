@@ -1,0 +1,35 @@
+import type { Queryable } from '../platform/db.js';
+import { audit } from '../audit/audit.repository.js';
+import { holdPerson } from '../processors/sync.repository.js';
+
+/**
+ * P21 for an objection filed while we held nothing for its address (no person to stop then): the moment the mirror
+ * links that address to a person, the person's processing stops — pending until the operator's decision, as if the
+ * objection were filed now. Filing and the mirror take the address's advisory lock (lockNames), so one of the two
+ * always sees the other's commit.
+ */
+
+/* $1 emails just linked to a person */
+const ADOPT = /* sql */ `
+  UPDATE persons p SET objection = 'pending', updated_at = now()
+  FROM (
+    SELECT DISTINCT ON (e.person_id) e.person_id, e.subject_key, r.id AS request_id
+    FROM person_emails e
+    JOIN privacy_requests r ON r.subject_key = e.subject_key AND r.type = 'objection' AND r.linked_to IS NULL
+      AND r.status IN ('received', 'awaiting_verification', 'in_progress')
+    WHERE e.email = ANY($1::text[])
+    ORDER BY e.person_id, r.received_at
+  ) hit
+  WHERE p.id = hit.person_id AND p.status <> 'erased' AND p.objection IN ('none', 'rejected')
+  RETURNING p.id, hit.subject_key, hit.request_id`;
+
+export async function adoptOpenObjections(db: Queryable, emails: string[]): Promise<number> {
+  if (!emails.length) return 0;
+  const { rows } = await db.query<{ id: number; subject_key: Buffer; request_id: string }>(ADOPT, [emails]);
+  for (const r of rows) await holdPerson(db, r.id, 'objection_pending');
+  await audit(db, ...rows.map((r) => ({
+    actor: 'system', action: 'processing.stopped', subjectKey: r.subject_key, requestId: r.request_id,
+    detail: { reason: 'objection_pending', cause: 'address_linked' },
+  })));
+  return rows.length;
+}

@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { aCustomer, anOrder, nextId } from '../builders/woocommerce.js';
+import { type DsrWorld, startDsrWorld } from './world.js';
+
+/**
+ * P19/P21 when the mirror links addresses: a limit on processing belongs to the person, so it must follow the
+ * person when a guest turns out to be a registered customer (the guest row is merged away), and an objection
+ * filed for an address nobody had yet stops the person that address later turns out to belong to — at once,
+ * with no processor enabled and no push needed to notice it.
+ */
+
+let w: DsrWorld;
+beforeAll(async () => { w = await startDsrWorld(); });
+afterAll(async () => w?.close());
+
+const q = async <T = any>(sql: string, params: unknown[] = []) => (await w.ctx.pool.query(sql, params)).rows as T[];
+const customers = async (email: string) => (await w.api('GET', `/api/customers?email=${encodeURIComponent(email)}`)).body.customers;
+const stoppedEntries = (cause: string) => q<{ request_id: string | null; detail: Record<string, unknown> }>(
+  `SELECT request_id, detail FROM audit_log WHERE action = 'processing.stopped' AND detail->>'cause' = $1 ORDER BY id`, [cause]);
+
+/** Files, verifies (by an operator) and returns a request for the address. */
+async function verifiedRequest(type: string, email: string) {
+  const filed = await w.fileRequest(type, email, { lang: 'en' });
+  expect(filed.status).toBe(201);
+  const verified = await w.api('POST', `/api/privacy-requests/${filed.body.id}/verify`, { note: 'called back on the order number' });
+  expect(verified.status).toBe(200);
+  return filed.body.id as string;
+}
+
+/** A registered customer at `reg` and a guest order at `guest`: two persons, until the customer adds the guest address. */
+async function customerAndGuest() {
+  const reg = `reg-${nextId()}@example.com`;
+  const guest = `guest-${nextId()}@example.com`;
+  const account = aCustomer({ email: reg });
+  await w.deliver(account, 'customer.created');
+  const order = anOrder({ email: guest });
+  await w.deliver(order, 'order.created');
+  const guestPersonId = (await customers(guest))[0].id as number;
+  expect(guestPersonId).not.toBe((await customers(reg))[0].id);
+  const link = () => w.deliver({ ...account, billing: { ...account.billing, email: guest }, date_modified_gmt: '2025-02-01T10:00:00' }, 'customer.updated');
+  return { reg, guest, order, guestPersonId, link };
+}
+
+describe('P19/P21 a guest merged into a registered customer keeps the limits set on the guest', () => {
+  test('when a restricted guest turns out to be a registered customer, then the delivery applies, and the one person is restricted and holds the guest\'s request', async () => {
+    const { reg, guest, order, guestPersonId, link } = await customerAndGuest();
+    const requestId = await verifiedRequest('restriction', guest);
+    expect((await w.complete(requestId)).status).toBe(200);
+    expect((await customers(guest))[0].status).toBe('restricted');
+
+    await link(); // used to fail for good: the guest row could not go while its request pointed at it
+
+    const inbox = await q(`SELECT outcome, reason FROM webhook_inbox WHERE topic = 'customer.updated' ORDER BY id DESC LIMIT 1`);
+    expect(inbox).toEqual([{ outcome: 'applied', reason: null }]);
+    const [person] = await customers(reg);
+    expect(person.emails.sort()).toEqual([guest, reg].sort());
+    expect(person.status).toBe('restricted');
+    expect(person.orders.map((o: { wcOrderId: number }) => o.wcOrderId)).toContain(order.id);
+    expect(await q(`SELECT person_id FROM privacy_requests WHERE id = $1`, [requestId])).toEqual([{ person_id: person.id }]);
+    expect(await q(`SELECT id FROM persons WHERE id = $1`, [guestPersonId])).toEqual([]); // merged away
+    expect(await stoppedEntries('merged_guest')).toContainEqual(expect.objectContaining({ detail: { reason: 'restricted', cause: 'merged_guest' } }));
+  });
+
+  test('when the customer\'s own objection was rejected and the guest\'s is still open, then the merged person\'s objection is pending', async () => {
+    const { reg, guest, link } = await customerAndGuest();
+    const own = await verifiedRequest('objection', reg);
+    expect((await w.api('POST', `/api/privacy-requests/${own}/objection-decision`, { upheld: false, reason: 'no such processing' })).status).toBe(200);
+    expect((await customers(reg))[0].status).toBe('active');
+    await w.fileRequest('objection', guest, { lang: 'en' }); // open: the guest's processing stopped at filing
+    expect((await customers(guest))[0].status).toBe('objected');
+
+    await link();
+
+    const [person] = await customers(reg);
+    expect(person.emails).toContain(guest);
+    expect(person.status).toBe('objected');
+    expect(await q(`SELECT objection FROM persons WHERE id = $1`, [person.id])).toEqual([{ objection: 'pending' }]);
+  });
+});
+
+describe('P21 an objection filed for an address nobody had yet', () => {
+  test('when an order then brings that address, then the person\'s processing stops as the mirror links it (no processor, no push), with an audit entry', async () => {
+    const email = `object-early-${nextId()}@example.com`;
+    const filed = await w.fileRequest('objection', email, { lang: 'en' });
+    expect(filed.status).toBe(201);
+    expect(await customers(email)).toEqual([]);
+
+    await w.deliver(anOrder({ email }), 'order.created');
+
+    const [person] = await customers(email);
+    expect(person.status).toBe('objected');
+    expect(await stoppedEntries('address_linked')).toContainEqual({ request_id: filed.body.id, detail: { reason: 'objection_pending', cause: 'address_linked' } });
+  });
+
+  test('when the objection was rejected before the address arrived, then linking it stops nothing', async () => {
+    const email = `object-closed-${nextId()}@example.com`;
+    const filed = await w.fileRequest('objection', email, { lang: 'en' });
+    expect((await w.api('POST', `/api/privacy-requests/${filed.body.id}/reject`, { reason: 'could not verify the requester' })).status).toBe(200);
+
+    await w.deliver(anOrder({ email }), 'order.created');
+
+    expect((await customers(email))[0].status).toBe('active');
+    expect((await stoppedEntries('address_linked')).map((e) => e.request_id)).not.toContain(filed.body.id);
+  });
+
+  test('when a person linked before this release still carries such an open objection, then migration 0016 stops them once', async () => {
+    const email = `object-before-${nextId()}@example.com`;
+    const filed = await w.fileRequest('objection', email, { lang: 'en' });
+    await w.deliver(anOrder({ email }), 'order.created');
+    const [person] = await customers(email);
+    // As an older release left it: the address linked, the objection not adopted.
+    await q(`UPDATE persons SET objection = 'none' WHERE id = $1`, [person.id]);
+    expect((await customers(email))[0].status).toBe('active');
+
+    await q(readFileSync('migrations/0016_adopt_open_objections.sql', 'utf8'));
+
+    expect((await customers(email))[0].status).toBe('objected');
+    expect((await stoppedEntries('address_linked')).filter((e) => e.request_id === filed.body.id)).toHaveLength(2); // the mirror's, then 0016's
+    await q(readFileSync('migrations/0016_adopt_open_objections.sql', 'utf8')); // a second run changes nothing
+    expect((await stoppedEntries('address_linked')).filter((e) => e.request_id === filed.body.id)).toHaveLength(2);
+  });
+});
