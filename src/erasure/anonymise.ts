@@ -6,7 +6,7 @@ import { anonymiseIp } from '../mirror/ip.js';
  * The anonymised form of a person's records, with WooCommerce's own placeholders (WC_Privacy_Erasers and
  * wp_privacy_anonymize_data), so the shop and the mirror agree on what an erased record looks like.
  * Totals, lines, dates, status and currency stay: the books still add up. Pure; the SQL twin is
- * anonymise_address() in migrations/0006_erasure.sql (a test holds both to the same answers).
+ * anonymise_address() in migrations/0015_inline_anonymise_address.sql (a test holds both to the same answers).
  */
 
 export const DELETED_TEXT = '[deleted]';

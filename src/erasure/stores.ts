@@ -40,13 +40,7 @@ export const archiveInvoicesSql = (scope: string, conflict: string): string => /
     jsonb_build_object('total', o.total::text, 'totalTax', o.total_tax::text, 'shippingTotal', o.shipping_total::text,
       'shippingTax', o.shipping_tax::text, 'discountTotal', o.discount_total::text, 'discountTax', o.discount_tax::text,
       'cartTax', o.cart_tax::text),
-    COALESCE((SELECT jsonb_agg(jsonb_build_object('kind', l.kind, 'name', l.name, 'code', l.code, 'quantity', l.quantity::text,
-        'subtotal', l.subtotal::text, 'total', l.total::text, 'totalTax', l.total_tax::text, 'taxClass', l.tax_class,
-        'extra', l.extra) ORDER BY l.position)
-      FROM order_lines l WHERE l.order_id = o.id AND l.kind <> 'refund'), '[]'),
-    COALESCE((SELECT jsonb_agg(jsonb_build_object('number', $2 || o.number || '-C' || l.wc_line_id, 'refundId', l.wc_line_id,
-        'total', l.total::text) ORDER BY l.position)
-      FROM order_lines l WHERE l.order_id = o.id AND l.kind = 'refund'), '[]'),
+    ls.lines, ls.credit_notes,
     NULLIF(btrim(concat_ws(' ', NULLIF(o.billing->>'firstName', '[deleted]'), NULLIF(o.billing->>'lastName', '[deleted]'))), ''),
     NULLIF(NULLIF(o.billing->>'company', ''), '[deleted]'),
     jsonb_build_object('address1', o.billing->>'address1', 'address2', o.billing->>'address2',
@@ -57,6 +51,14 @@ export const archiveInvoicesSql = (scope: string, conflict: string): string => /
     CASE WHEN o.billing->>'email' = 'deleted@site.invalid' OR o.billing->>'firstName' = '[deleted]' THEN now() END
   FROM orders o
   CROSS JOIN LATERAL (SELECT COALESCE(o.date_paid_gmt, o.date_completed_gmt, o.date_created_gmt, o.created_at) AS invoice_date) d
+  -- One pass over the order's lines for both lists (an aggregate without GROUP BY always gives one row).
+  CROSS JOIN LATERAL (SELECT
+      COALESCE(jsonb_agg(jsonb_build_object('kind', l.kind, 'name', l.name, 'code', l.code, 'quantity', l.quantity::text,
+          'subtotal', l.subtotal::text, 'total', l.total::text, 'totalTax', l.total_tax::text, 'taxClass', l.tax_class,
+          'extra', l.extra) ORDER BY l.position) FILTER (WHERE l.kind <> 'refund'), '[]') AS lines,
+      COALESCE(jsonb_agg(jsonb_build_object('number', $2 || o.number || '-C' || l.wc_line_id, 'refundId', l.wc_line_id,
+          'total', l.total::text) ORDER BY l.position) FILTER (WHERE l.kind = 'refund'), '[]') AS credit_notes
+    FROM order_lines l WHERE l.order_id = o.id) ls
   WHERE ${scope} AND ${INVOICED}
   ${conflict}`;
 
