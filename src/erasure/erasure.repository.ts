@@ -1,17 +1,16 @@
-import type { Pool, Queryable } from '../platform/db.js';
+import { type Pool, type Queryable, xactLocksSql } from '../platform/db.js';
 import type { SubjectKeyOf } from './subject-key.js';
 
 /** SQL of erasure: who can be erased, their keys, tombstones, and the tombstone lookups the mirror makes. */
 
-/* $1 person ids */
-const IDENTITY_NAMES = /* sql */ `
-  SELECT 'customer:' || wc_customer_id AS name FROM persons WHERE id = ANY($1::bigint[]) AND wc_customer_id IS NOT NULL
+/* $1 person ids — the advisory locks (see lockNames) of these persons' customer ids and emails, in one round trip */
+const LOCK_IDENTITIES = xactLocksSql(/* sql */ `
+  SELECT 'customer:' || wc_customer_id FROM persons WHERE id = ANY($1::bigint[]) AND wc_customer_id IS NOT NULL
   UNION ALL
-  SELECT 'email:' || email FROM person_emails WHERE person_id = ANY($1::bigint[])`;
+  SELECT 'email:' || email FROM person_emails WHERE person_id = ANY($1::bigint[])`);
 
-/** The advisory lock names (see lockNames) of these persons' customer ids and emails. */
-export async function identityNames(db: Queryable, personIds: number[]): Promise<string[]> {
-  return (await db.query<{ name: string }>(IDENTITY_NAMES, [personIds])).rows.map((r) => r.name);
+export async function lockIdentities(db: Queryable, personIds: number[]): Promise<void> {
+  await db.query(LOCK_IDENTITIES, [personIds]);
 }
 
 /* $1 person ids, $2 now — locks the open ones; says which are under an active legal hold */

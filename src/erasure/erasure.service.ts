@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from '../platform/db.js';
-import { lockNames } from '../platform/db.js';
 import { type ErasureBatch, ERASED_CATEGORIES, PERSONAL_DATA_STORES } from './stores.js';
-import { identityNames, insertTombstones, lockOpenPersons, personsInvitedToReview, type TombstoneRow } from './erasure.repository.js';
+import { insertTombstones, lockIdentities, lockOpenPersons, personsInvitedToReview, type TombstoneRow } from './erasure.repository.js';
 
 /**
  * The erasure core: closes a batch of persons in the caller's transaction — every registered store and one
@@ -42,7 +41,7 @@ export async function eraseBatch(
 ): Promise<BatchResult> {
   // The names the mirror locks first, taken first here too: a delivery for this person waits for the erasure
   // (and then finds the tombstone) instead of deadlocking against it.
-  await lockNames(db, await identityNames(db, personIds));
+  await lockIdentities(db, personIds);
   const open = await lockOpenPersons(db, personIds, why.erasedAt);
   const held = open.filter((p) => p.held).map((p) => p.id);
   const todo = open.filter((p) => !p.held);

@@ -118,9 +118,15 @@ export const withTryLock = <T>(pool: pg.Pool, key: string, fn: () => Promise<T>)
 /** Runs fn while holding a session advisory lock, waiting for it if another process holds it. */
 export const withLock = <T>(pool: pg.Pool, key: string, fn: () => Promise<T>): Promise<T> => sessionLock(pool, key, true, fn) as Promise<T>;
 
-/* $1 lock names — sorted so that two transactions taking overlapping sets queue instead of deadlocking */
-const XACT_LOCKS = /* sql */ `
-  SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT hashtextextended(n, 0) AS k FROM unnest($1::text[]) AS n ORDER BY 1) s`;
+/**
+ * Takes the advisory lock of every name the query `names` (one text column) yields, sorted so that two
+ * transactions taking overlapping sets queue instead of deadlocking. The one place that says how a name is hashed.
+ */
+export const xactLocksSql = (names: string): string => /* sql */ `
+  SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT hashtextextended(n, 0) AS k FROM (${names}) AS names(n) ORDER BY 1) s`;
+
+/* $1 lock names */
+const XACT_LOCKS = xactLocksSql('SELECT unnest($1::text[])');
 
 /**
  * Transaction-scoped advisory locks on names such as `order:57` or `email:ann@x.nl`: two processes applying
