@@ -1,7 +1,8 @@
 -- Erasure cost: anonymise_address() was a SQL function with a sub-select, which Postgres cannot inline, so every
 -- call paid a function executor start-up (~20 µs: more than the rest of an order's anonymising UPDATE). Addresses
--- the mirror writes have a known set of keys; for those one inlinable expression gives the same answer. Anything
--- else (other keys, not an object) takes the general rule, unchanged, now named anonymise_json_strings().
+-- the mirror writes have a known set of keys and only text values; for those one inlinable expression gives the same
+-- answer. Anything else (other keys, other values, not an object) takes the general rule, unchanged, now named
+-- anonymise_json_strings().
 
 -- The general rule (the former body): every non-empty string → [deleted], email → deleted@site.invalid, every
 -- phone digit → 0, state/country → ''; empty strings and non-strings stay; keys stay.
@@ -19,29 +20,40 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 
 -- Same answers (test/erasure/anonymise-sql.test.ts holds both, and src/erasure/anonymise.ts, to them). Only immutable
--- functions and no sub-select, so the planner inlines it: the changed keys are overlaid on the address (jsonb_object
--- gives NULL for a key to keep as it is, and jsonb_strip_nulls drops those).
+-- functions and no sub-select, so the planner inlines it. The object is built once from two parallel arrays — the
+-- keys present and their new values; a key that is absent gives NULL in both, and array_remove drops it.
 CREATE OR REPLACE FUNCTION anonymise_address(a jsonb) RETURNS jsonb
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT CASE
     WHEN a IS NULL OR jsonb_typeof(a) <> 'object'
       OR a - ARRAY['firstName', 'lastName', 'company', 'address1', 'address2', 'city', 'postcode', 'state', 'country',
                    'email', 'phone'] <> '{}'::jsonb
+      OR a @? '$.* ? (@.type() != "string")'
     THEN anonymise_json_strings(a)
-    ELSE a || jsonb_strip_nulls(jsonb_object(
-      ARRAY['firstName', 'lastName', 'company', 'address1', 'address2', 'city', 'postcode', 'state', 'country', 'email', 'phone'],
-      ARRAY[
-        CASE WHEN jsonb_typeof(a -> 'firstName') = 'string' AND a ->> 'firstName' <> '' THEN '[deleted]' END,
-        CASE WHEN jsonb_typeof(a -> 'lastName') = 'string' AND a ->> 'lastName' <> '' THEN '[deleted]' END,
-        CASE WHEN jsonb_typeof(a -> 'company') = 'string' AND a ->> 'company' <> '' THEN '[deleted]' END,
-        CASE WHEN jsonb_typeof(a -> 'address1') = 'string' AND a ->> 'address1' <> '' THEN '[deleted]' END,
-        CASE WHEN jsonb_typeof(a -> 'address2') = 'string' AND a ->> 'address2' <> '' THEN '[deleted]' END,
-        CASE WHEN jsonb_typeof(a -> 'city') = 'string' AND a ->> 'city' <> '' THEN '[deleted]' END,
-        CASE WHEN jsonb_typeof(a -> 'postcode') = 'string' AND a ->> 'postcode' <> '' THEN '[deleted]' END,
-        CASE WHEN jsonb_typeof(a -> 'state') = 'string' AND a ->> 'state' <> '' THEN '' END,
-        CASE WHEN jsonb_typeof(a -> 'country') = 'string' AND a ->> 'country' <> '' THEN '' END,
-        CASE WHEN jsonb_typeof(a -> 'email') = 'string' AND a ->> 'email' <> '' THEN 'deleted@site.invalid' END,
-        CASE WHEN jsonb_typeof(a -> 'phone') = 'string' AND a ->> 'phone' <> ''
-             THEN translate(a ->> 'phone', '0123456789', '0000000000') END]))
+    ELSE jsonb_object(
+      array_remove(ARRAY[
+        CASE WHEN a ? 'firstName' THEN 'firstName' END,
+        CASE WHEN a ? 'lastName' THEN 'lastName' END,
+        CASE WHEN a ? 'company' THEN 'company' END,
+        CASE WHEN a ? 'address1' THEN 'address1' END,
+        CASE WHEN a ? 'address2' THEN 'address2' END,
+        CASE WHEN a ? 'city' THEN 'city' END,
+        CASE WHEN a ? 'postcode' THEN 'postcode' END,
+        CASE WHEN a ? 'state' THEN 'state' END,
+        CASE WHEN a ? 'country' THEN 'country' END,
+        CASE WHEN a ? 'email' THEN 'email' END,
+        CASE WHEN a ? 'phone' THEN 'phone' END], NULL),
+      array_remove(ARRAY[
+        CASE WHEN a ->> 'firstName' <> '' THEN '[deleted]' ELSE a ->> 'firstName' END,
+        CASE WHEN a ->> 'lastName' <> '' THEN '[deleted]' ELSE a ->> 'lastName' END,
+        CASE WHEN a ->> 'company' <> '' THEN '[deleted]' ELSE a ->> 'company' END,
+        CASE WHEN a ->> 'address1' <> '' THEN '[deleted]' ELSE a ->> 'address1' END,
+        CASE WHEN a ->> 'address2' <> '' THEN '[deleted]' ELSE a ->> 'address2' END,
+        CASE WHEN a ->> 'city' <> '' THEN '[deleted]' ELSE a ->> 'city' END,
+        CASE WHEN a ->> 'postcode' <> '' THEN '[deleted]' ELSE a ->> 'postcode' END,
+        CASE WHEN a ->> 'state' <> '' THEN '' ELSE a ->> 'state' END,
+        CASE WHEN a ->> 'country' <> '' THEN '' ELSE a ->> 'country' END,
+        CASE WHEN a ->> 'email' <> '' THEN 'deleted@site.invalid' ELSE a ->> 'email' END,
+        translate(a ->> 'phone', '0123456789', '0000000000')], NULL))
   END
 $$;

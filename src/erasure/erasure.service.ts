@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from '../platform/db.js';
 import { type ErasureBatch, ERASED_CATEGORIES, PERSONAL_DATA_STORES } from './stores.js';
+import type { LedgerEntry } from './ledger.js';
 import { insertTombstones, lockIdentities, lockOpenPersons, personsInvitedToReview, type TombstoneRow } from './erasure.repository.js';
 
 /**
@@ -29,6 +30,8 @@ export interface BatchResult {
    */
   fanOut: { tombstoneId: string; processor: 'reviews'; emails: string[] }[];
   held: number[];
+  /** The ledger lines of this batch's tombstones, to append once it has committed (writeLedger). */
+  ledger: LedgerEntry[];
   /** Rows changed per store. */
   counts: Record<string, number>;
 }
@@ -46,7 +49,7 @@ export async function eraseBatch(
   const held = open.filter((p) => p.held).map((p) => p.id);
   const todo = open.filter((p) => !p.held);
   const counts: Record<string, number> = {};
-  if (!todo.length) return { erased: [], fanOut: [], held, counts };
+  if (!todo.length) return { erased: [], fanOut: [], held, ledger: [], counts };
   const invited = await personsInvitedToReview(db, todo.map((p) => p.id));
 
   const batch: ErasureBatch = {
@@ -63,5 +66,9 @@ export async function eraseBatch(
   counts.tombstones = tombstones.length;
   // The ledger is written after the commit (writeLedger), so it never holds an erasure that rolled back.
   const fanOut = tombstones.flatMap((t) => (invited.has(t.personId) ? [{ tombstoneId: t.id, processor: 'reviews' as const, emails: invited.get(t.personId)! }] : []));
-  return { erased: tombstones.map((t) => ({ personId: t.personId, tombstoneId: t.id })), fanOut, held, counts };
+  const ledger = tombstones.map((t): LedgerEntry => ({
+    v: 1, id: t.id, erasedAt: why.erasedAt.toISOString(), reason: why.reason, ref: why.ref, wcCustomerId: t.wcCustomerId,
+    subjectKeys: t.subjectKeys.map((k) => k.toString('hex')).sort(), categories: ERASED_CATEGORIES,
+  }));
+  return { erased: tombstones.map((t) => ({ personId: t.personId, tombstoneId: t.id })), fanOut, held, ledger, counts };
 }

@@ -8,12 +8,6 @@ const COLUMNS = /* sql */ `t.id, t.wc_customer_id, t.erased_at, t.reason, t.reas
 /* $1 limit */
 const UNLEDGERED = /* sql */ `
   SELECT ${COLUMNS} FROM erasure_tombstones t WHERE t.ledgered_at IS NULL ORDER BY t.erased_at, t.id LIMIT $1`;
-/*
- * $1 tombstone ids — by primary key. A sweep marks hundreds of thousands of tombstones with one erased_at; until
- * vacuum, each scan of the partial "unledgered" index walks all their dead entries, so per batch that grew quadratic.
- */
-const UNLEDGERED_OF = /* sql */ `
-  SELECT ${COLUMNS} FROM erasure_tombstones t WHERE t.id = ANY($1::uuid[]) AND t.ledgered_at IS NULL ORDER BY t.erased_at, t.id`;
 /* $1 ids */
 const MARK_LEDGERED = /* sql */ `UPDATE erasure_tombstones SET ledgered_at = now() WHERE id = ANY($1::uuid[])`;
 
@@ -23,9 +17,9 @@ export interface UnledgeredTombstone {
   subjectKeys: string[];
 }
 
-/** Unledgered tombstones: the oldest `limit`, or those among `ids`. */
-export async function unledgeredTombstones(db: Queryable, which: { limit: number } | { ids: string[] }): Promise<UnledgeredTombstone[]> {
-  const { rows } = await ('ids' in which ? db.query(UNLEDGERED_OF, [which.ids]) : db.query(UNLEDGERED, [which.limit]));
+/** The oldest `limit` unledgered tombstones. */
+export async function unledgeredTombstones(db: Queryable, limit: number): Promise<UnledgeredTombstone[]> {
+  const { rows } = await db.query(UNLEDGERED, [limit]);
   return rows.map((r) => ({
     id: r.id, wcCustomerId: r.wc_customer_id === null ? null : Number(r.wc_customer_id), erasedAt: r.erased_at, reason: r.reason,
     ref: r.reason_ref, categories: r.categories, subjectKeys: r.keys ?? [],

@@ -68,18 +68,25 @@ export async function* readLedger(dataDir: string): AsyncGenerator<{ line: numbe
 /**
  * Appends every committed tombstone not yet in the ledger, then marks it. Runs after each erasure commits and at
  * start-up, so a crash between the commit and the append loses nothing; a crash between the append and the mark
- * only repeats a line (replay reads each id once). One writer at a time (advisory lock). With `only`, just those
- * tombstones (a sweep's batch, right after it committed); the full pass at the sweep's start catches the rest.
+ * only repeats a line (replay reads each id once). One writer at a time (advisory lock). With `committed`, just
+ * those entries, as the batch that just committed built them (a sweep's batch: no read back); the full pass at the
+ * sweep's start catches anything a crash left unmarked.
  */
-export async function writeLedger(pool: Pool, dataDir: string, only?: string[]): Promise<number> {
+export async function writeLedger(pool: Pool, dataDir: string, committed?: LedgerEntry[]): Promise<number> {
+  if (committed && !committed.length) return 0;
   const db = await checkout(pool); // one connection for the lock and the reads (the bootstrap pool has only one)
   try {
     // Writers take turns (short): a writer that skipped could miss a tombstone committed after the other's last read.
     await db.query(`SELECT pg_advisory_lock(hashtext('erasure-ledger'))`);
     try {
+      if (committed) {
+        await appendLedger(dataDir, committed);
+        await markLedgered(db, committed.map((e) => e.id));
+        return committed.length;
+      }
       let total = 0;
       for (;;) {
-        const rows = await unledgeredTombstones(db, only ? { ids: only } : { limit: 5000 });
+        const rows = await unledgeredTombstones(db, 5000);
         if (!rows.length) return total;
         await appendLedger(dataDir, rows.map((t) => ({
           v: 1 as const, id: t.id, erasedAt: t.erasedAt.toISOString(), reason: t.reason as LedgerEntry['reason'], ref: t.ref,
@@ -87,7 +94,6 @@ export async function writeLedger(pool: Pool, dataDir: string, only?: string[]):
         })));
         await markLedgered(db, rows.map((t) => t.id));
         total += rows.length;
-        if (only) return total;
       }
     } finally {
       await db.query(`SELECT pg_advisory_unlock(hashtext('erasure-ledger'))`).catch(() => undefined);

@@ -102,22 +102,31 @@ async function runPipeline(p: PersonsPhase, concurrency: number): Promise<void> 
     return { batch: { ids, turn, done, handled }, turnHeld: Promise.race([turnTaken, done.catch(() => undefined)]) };
   };
 
+  const fill = async () => {
+    while (window.length < concurrency && !exhausted) {
+      const ids = await nextDuePersons(p.pool, p.cutoff, p.now, fetchedUpTo, p.batchSize);
+      if (!ids.length) {
+        exhausted = true;
+        break;
+      }
+      fetchedUpTo = ids[ids.length - 1]!;
+      // After the one before it, which may be committed and still being handled (then no longer in the window).
+      const { batch, turnHeld } = start(ids, window[window.length - 1] ?? current);
+      await turnHeld; // the next batch must find this one's turn taken, not free
+      window.push(batch);
+    }
+  };
+
   try {
     for (;;) {
-      while (window.length < concurrency && !exhausted) {
-        const ids = await nextDuePersons(p.pool, p.cutoff, p.now, fetchedUpTo, p.batchSize);
-        if (!ids.length) {
-          exhausted = true;
-          break;
-        }
-        fetchedUpTo = ids[ids.length - 1]!;
-        const { batch, turnHeld } = start(ids, window[window.length - 1]);
-        await turnHeld; // the next batch must find this one's turn taken, not free
-        window.push(batch);
-      }
+      await fill();
       current = window.shift();
       if (!current) return;
-      await p.afterCommit(await current.done, current.ids);
+      const r = await current.done;
+      // Committed: its transaction and locks are gone, so the next batch starts while the caller handles this one
+      // (ledger fsync, fan-out, progress) — still at most `concurrency` transactions open.
+      await fill();
+      await p.afterCommit(r, current.ids);
       current.handled.resolve();
     }
   } catch (err) {

@@ -78,8 +78,10 @@ export async function finishSweep(db: Queryable, id: string, status: 'completed'
   await db.query(FINISH, [id, status, error, at]);
 }
 
-/* Open persons whose last transaction or contact is older than the cutoff, not under an active legal hold. */
-const DUE = /* sql */ `p.status <> 'erased' AND COALESCE(p.last_activity_at, p.created_at) < $1
+/* Open persons whose last transaction or contact is older than the cutoff ($1). */
+const PAST_CUTOFF = /* sql */ `p.status <> 'erased' AND COALESCE(p.last_activity_at, p.created_at) < $1`;
+/* … and not under an active legal hold ($2 now): those the sweep erases. */
+const DUE = /* sql */ `${PAST_CUTOFF}
   AND NOT EXISTS (SELECT 1 FROM person_emails e JOIN legal_holds h ON h.subject_key = e.subject_key
                   WHERE e.person_id = p.id AND h.released_at IS NULL AND (h.until IS NULL OR h.until > $2))`;
 
@@ -90,12 +92,17 @@ export async function nextDuePersons(db: Queryable, cutoff: Date, now: Date, aft
   return (await db.query<{ id: string }>(NEXT_DUE, [cutoff, now, afterId, limit])).rows.map((r) => Number(r.id));
 }
 
-/* $1 cutoff — after the persons phase: everyone past the cutoff still open was kept (legal hold, open request) */
-const KEPT_PAST_CUTOFF = /* sql */ `
-  SELECT count(*)::bigint AS n FROM persons p WHERE p.status <> 'erased' AND COALESCE(p.last_activity_at, p.created_at) < $1`;
+/*
+ * $1 cutoff, $2 sweep id — ends the persons phase. The report counts everyone the sweep kept, as the preview does
+ * (legal holds, and anyone a hold or a new request reached mid-batch): whoever is still open past the cutoff now.
+ */
+const END_PERSONS_PHASE = /* sql */ `
+  UPDATE retention_sweeps SET phase = 'fiscal', cursor = 0,
+    counts = counts || jsonb_build_object('personsHeld', (SELECT count(*) FROM persons p WHERE ${PAST_CUTOFF}))
+  WHERE id = $2 AND phase = 'persons'`;
 
-export async function countKeptPastCutoff(db: Queryable, cutoff: Date): Promise<number> {
-  return Number((await db.query<{ n: string }>(KEPT_PAST_CUTOFF, [cutoff])).rows[0]!.n);
+export async function endPersonsPhase(db: Queryable, id: string, cutoff: Date): Promise<void> {
+  await db.query(END_PERSONS_PHASE, [cutoff, id]);
 }
 
 /* $1 cutoff, $2 now, $3 today (Amsterdam date) */
@@ -105,8 +112,7 @@ const PREVIEW = /* sql */ `
     (SELECT count(*) FROM due)::bigint AS persons_due,
     (SELECT count(*) FROM orders o WHERE o.person_id IN (SELECT id FROM due))::bigint AS orders_due,
     (SELECT count(*) FROM persons p WHERE p.status <> 'erased')::bigint AS persons_open,
-    (SELECT count(*) FROM persons p WHERE p.status <> 'erased' AND COALESCE(p.last_activity_at, p.created_at) < $1)::bigint
-      - (SELECT count(*) FROM due)::bigint AS persons_held,
+    (SELECT count(*) FROM persons p WHERE ${PAST_CUTOFF})::bigint - (SELECT count(*) FROM due)::bigint AS persons_held,
     (SELECT count(*) FROM fiscal_archive WHERE anonymised_at IS NULL AND retain_until < $3::date)::bigint AS fiscal_past_term`;
 
 export interface PreviewCounts {

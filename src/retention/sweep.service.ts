@@ -10,7 +10,7 @@ import { writeLedger } from '../erasure/ledger.js';
 import type { FanOutItem } from '../processors/erasure-fanout.js';
 import { type MirrorHealth, amsterdamDate, cutoffOf, interlockReasons } from './sweep-plan.js';
 import {
-  type SweepRow, advanceSweep, anonymiseFiscalPastTerm, clearEndedHolds, countKeptPastCutoff, finishSweep, getSweep, insertSweep, previewCounts, runningSweep,
+  type SweepRow, advanceSweep, anonymiseFiscalPastTerm, clearEndedHolds, endPersonsPhase, finishSweep, getSweep, insertSweep, previewCounts, runningSweep,
 } from './sweep.repository.js';
 import { sweepPersons } from './sweep-persons.js';
 
@@ -119,7 +119,7 @@ export function createRetentionService(deps: RetentionDeps) {
         await sweepPersons({
           pool: deps.pool, log: deps.log, erasure: deps.erasure, sweepId: id, cutoff: sweep.cutoff, now, batchSize, concurrency,
           afterCommit: async (r, ids) => {
-            if (r.erased.length) await writeLedger(deps.pool, deps.erasure.dataDir, r.erased.map((e) => e.tombstoneId));
+            await writeLedger(deps.pool, deps.erasure.dataDir, r.ledger);
             if (r.fanOut.length && deps.fanOut) await deps.fanOut(r.fanOut);
             deps.metrics.erasures.inc({ reason: 'retention' }, r.erased.length);
             done += ids.length;
@@ -128,9 +128,7 @@ export function createRetentionService(deps: RetentionDeps) {
         });
         // Finished jobs are scanned once per sweep, not per batch (each scan reads every finished job).
         await deps.afterErasure?.().catch((err) => deps.log.warn({ err: safeError(err) }, 'finished-job cleanup failed; the next erasure retries it'));
-        // The report counts everyone the sweep kept, as the preview does — not only those a hold reached mid-batch.
-        const counted = Number((await getSweep(deps.pool, id))!.counts.personsHeld ?? 0);
-        await advanceSweep(deps.pool, id, 'fiscal', 0, { personsHeld: (await countKeptPastCutoff(deps.pool, sweep.cutoff)) - counted });
+        await endPersonsPhase(deps.pool, id, sweep.cutoff);
       }
       sweep = (await getSweep(deps.pool, id))!;
       if (sweep.phase === 'fiscal') {

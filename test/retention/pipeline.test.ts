@@ -5,6 +5,7 @@ import { createTestContext, type TestContext } from '../setup/context.js';
 import { manualClock } from '../../src/platform/clock.js';
 import { createRetentionService } from '../../src/retention/sweep.service.js';
 import { readMirrorHealth } from '../../src/retention/mirror-health.js';
+import { readLedger } from '../../src/erasure/ledger.js';
 import { DAY_MS, INACTIVE_MS, anOrderAt, erasedAmong, seedOrders } from './seed.js';
 
 /**
@@ -27,8 +28,8 @@ afterEach(async () => {
   await ctx.pool.query('DROP FUNCTION IF EXISTS slow_first_invoice()');
 });
 
-const retentionInBatchesOf1 = () => createRetentionService({
-  pool: ctx.pool, log: ctx.deps.log, metrics: ctx.deps.metrics, clock, batchSize: 1, concurrency: 2,
+const retentionInBatchesOf1 = (concurrency = 2) => createRetentionService({
+  pool: ctx.pool, log: ctx.deps.log, metrics: ctx.deps.metrics, clock, batchSize: 1, concurrency,
   erasure: { dataDir, fiscal: { prefix: ctx.config.invoicePrefix, years: ctx.config.fiscalRetentionYears } },
   inactiveDays: ctx.config.retention.inactiveDays, maxFraction: 1,
   rawPayloadRetentionDays: ctx.config.rawPayloadRetentionDays, mirrorHealth: () => readMirrorHealth(ctx.pool, clock, false),
@@ -63,6 +64,48 @@ describe('P13 retention sweep: two batches at once', () => {
       { done: 2, erased: ids.slice(0, 2), cursor: ids[1] },
       { done: 3, erased: ids, cursor: ids[2] },
     ]);
+  });
+
+  test.each([1, 2])('when handling a committed batch is slow (%i at once), then the next batch, started meanwhile, commits only after it is handled', async (concurrency) => {
+    const due = (await seedOrders(ctx, [1, 2, 3].map((i) => anOrderAt(ago(INACTIVE_MS + i * DAY_MS))))).sort(byId);
+    const ids = due.map((s) => s.personId);
+    const svc = retentionInBatchesOf1(concurrency);
+    const { sweep } = await svc.start({ trigger: 'operator', force: true });
+    const seen: number[][] = [];
+    await svc.run(sweep.id, async (p) => {
+      if (p.phase !== 'persons') return;
+      await new Promise((r) => setTimeout(r, 300)); // the next batch has long finished its statements by now
+      seen.push(await erasedAmong(ctx, ids));
+    });
+    expect(seen).toEqual([ids.slice(0, 1), ids.slice(0, 2), ids]);
+  });
+
+  test('P14b when the sweep writes its ledger lines from the batches it committed, then they say what the database holds for each tombstone', async () => {
+    const due = (await seedOrders(ctx, [1, 2, 3].map((i) => anOrderAt(ago(INACTIVE_MS + i * DAY_MS))))).sort(byId);
+    const ids = due.map((s) => s.personId);
+    // One person with three addresses: several keys, in the ledger as in the table.
+    await ctx.pool.query(`INSERT INTO person_emails (email, person_id, subject_key)
+      SELECT 'second-' || n || '-' || $1::bigint || '@example.com', $1::bigint, sha256((random() || '-' || n)::bytea) FROM generate_series(1, 2) AS n`, [ids[1]]);
+
+    const svc = retentionInBatchesOf1();
+    const { sweep } = await svc.start({ trigger: 'operator', force: true });
+    await svc.run(sweep.id);
+
+    const { rows } = await ctx.pool.query(`
+      SELECT t.id, t.wc_customer_id, t.erased_at, t.reason, t.reason_ref, t.categories, t.ledgered_at IS NOT NULL AS ledgered,
+        (SELECT array_agg(encode(k.subject_key, 'hex') ORDER BY k.subject_key) FROM erasure_subject_keys k WHERE k.tombstone_id = t.id) AS keys
+      FROM erasure_tombstones t WHERE t.reason_ref = $1 ORDER BY t.person_id`, [sweep.id]);
+    expect(rows).toHaveLength(3);
+    expect(rows.map((r) => r.keys.length)).toEqual([1, 3, 1]);
+    const lines = new Map<string, unknown>();
+    for await (const l of readLedger(dataDir)) if ('entry' in l) lines.set(l.entry.id, l.entry);
+    for (const r of rows) {
+      expect(r.ledgered).toBe(true);
+      expect(lines.get(r.id)).toEqual({
+        v: 1, id: r.id, erasedAt: r.erased_at.toISOString(), reason: r.reason, ref: r.reason_ref, wcCustomerId: r.wc_customer_id,
+        subjectKeys: r.keys, categories: r.categories,
+      });
+    }
   });
 
   test('when two batches must change the same inbox row and deadlock, then the sweep finishes one batch at a time, erasing each person once', async () => {
