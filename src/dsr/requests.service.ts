@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Pool, PoolClient } from '../platform/db.js';
-import { lockNames, withTransaction } from '../platform/db.js';
+import { lockNames, withRetriedTransaction, withTransaction } from '../platform/db.js';
 import { AppError, notFound } from '../platform/errors.js';
 import type { Clock } from '../platform/clock.js';
 import { identifyingEmail, identityLocks } from '../mirror/identity.js';
@@ -63,7 +63,8 @@ export function createRequestsService(deps: RequestsDeps) {
     if (!email) throw new AppError(400, 'invalid_request', 'email: expected an email address');
     const key = deps.subjectKey(email);
     const now = deps.clock.now();
-    const result = await withTransaction(deps.pool, async (db) => {
+    // Retried if it deadlocks: a mirror transaction may hold the person's row and wait for the address lock below.
+    const result = await withRetriedTransaction(deps.pool, async (db) => {
       // The mirror links addresses under the same lock: an address it is linking now is known here, or its link
       // finds this request (dsr/open-objections.repository.ts).
       await lockNames(db, identityLocks([], [], [email]));

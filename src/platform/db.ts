@@ -65,6 +65,21 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
   }
 }
 
+/**
+ * withTransaction, run again (up to `attempts` times) when Postgres broke a deadlock by aborting it: for short
+ * transactions that answer a client, which must not see a 500 because a worker's long transaction held the other
+ * end. Only for work whose every effect is inside the transaction.
+ */
+export async function withRetriedTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await withTransaction(pool, fn);
+    } catch (err) {
+      if (i >= attempts || (err as { code?: string }).code !== '40P01') throw err;
+    }
+  }
+}
+
 /** Creates the database named in the URL when it does not exist yet (connecting to `postgres` to do so). */
 export async function ensureDatabase(url: string): Promise<void> {
   const target = new URL(url);

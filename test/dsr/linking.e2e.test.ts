@@ -120,3 +120,32 @@ describe('P21 an objection filed for an address nobody had yet', () => {
     expect((await stoppedEntries('address_linked')).filter((e) => e.request_id === filed.body.id)).toHaveLength(2);
   });
 });
+
+describe('filing and the mirror take the same address lock', () => {
+  test('when a mirror transaction holds the person and then waits for the address a filing holds, then Postgres breaks the deadlock and the filing runs again: 201, not 500', async () => {
+    const email = `deadlock-${nextId()}@example.com`;
+    await w.deliver(anOrder({ email }), 'order.created');
+    const [person] = await customers(email);
+    const mirror = await w.ctx.pool.connect();
+    try {
+      await mirror.query('BEGIN');
+      await mirror.query('SELECT id FROM persons WHERE id = $1 FOR UPDATE', [person.id]); // an earlier delivery of its transaction
+      const filing = w.fileRequest('access', email, { lang: 'en' });
+      for (let i = 0; ; i++) { // the filing holds the address lock and waits for the person's row
+        const [{ n }] = await q(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        if (n > 0) break;
+        if (i > 200) throw new Error('the filing never waited for the person row');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      // The mirror's next delivery is about the same address: a cycle, which Postgres breaks after deadlock_timeout
+      // by aborting the transaction that waited first — the filing's.
+      await mirror.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`email:${email}`]);
+      await mirror.query('COMMIT');
+      const res = await filing;
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ type: 'access', status: 'received' });
+    } finally {
+      mirror.release();
+    }
+  });
+});
