@@ -21,14 +21,15 @@ $$;
 
 -- Same answers (test/erasure/anonymise-sql.test.ts holds both, and src/erasure/anonymise.ts, to them). Only immutable
 -- functions and no sub-select, so the planner inlines it. The object is built once from two parallel arrays — the
--- keys present and their new values; a key that is absent gives NULL in both, and array_remove drops it.
+-- keys present and their new values; a key that is absent gives NULL in both, and array_remove drops it. The value
+-- check is strict: lax mode would look inside an array value and call ["x"] a string.
 CREATE OR REPLACE FUNCTION anonymise_address(a jsonb) RETURNS jsonb
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT CASE
     WHEN a IS NULL OR jsonb_typeof(a) <> 'object'
       OR a - ARRAY['firstName', 'lastName', 'company', 'address1', 'address2', 'city', 'postcode', 'state', 'country',
                    'email', 'phone'] <> '{}'::jsonb
-      OR a @? '$.* ? (@.type() != "string")'
+      OR a @? 'strict $.* ? (@.type() != "string")'
     THEN anonymise_json_strings(a)
     ELSE jsonb_object(
       array_remove(ARRAY[

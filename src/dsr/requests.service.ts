@@ -63,7 +63,8 @@ export function createRequestsService(deps: RequestsDeps) {
     if (!email) throw new AppError(400, 'invalid_request', 'email: expected an email address');
     const key = deps.subjectKey(email);
     const now = deps.clock.now();
-    // Retried if it deadlocks: a mirror transaction may hold the person's row and wait for the address lock below.
+    // Run again if it deadlocks (a mirror transaction may hold the person's row and want the address lock below), or
+    // if the person it found was merged into another meanwhile (its row gone: a foreign-key violation).
     const result = await withRetriedTransaction(deps.pool, async (db) => {
       // The mirror links addresses under the same lock: an address it is linking now is known here, or its link
       // finds this request (dsr/open-objections.repository.ts).
@@ -108,7 +109,7 @@ export function createRequestsService(deps: RequestsDeps) {
         await audit(db, { actor: 'system', action: 'processing.stopped', subjectKey: key, requestId: request.id, detail: { reason: 'objection_pending' } });
       }
       return { request: { ...request, status: 'received' as const }, linked: false, verificationSent: known !== null };
-    });
+    }, ['40P01', '23503']);
     deps.kick();
     return result;
   }

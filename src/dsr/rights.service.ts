@@ -8,6 +8,7 @@ import { enqueueMail } from '../mail/outbox.repository.js';
 import type { EraseSubject } from '../erasure/erase-subject.js';
 import { personIdsByKeys } from '../erasure/erasure.repository.js';
 import type { PushService } from '../processors/push.service.js';
+import { dropForUpheldObjection } from '../processors/sync.repository.js';
 import type { ProcessorEntry } from '../processors/register.js';
 import type { WooClient } from '../woo/woo-client.js';
 import { loadSubjectData } from './export/subject-data.repository.js';
@@ -43,12 +44,26 @@ export interface RightsDeps {
 
 /* $1 person id, $2 restricted */
 const SET_RESTRICTED = /* sql */ `UPDATE persons SET restricted = $2, updated_at = now() WHERE id = $1`;
-/* $1 person id, $2 decision */
-const SET_OBJECTION = /* sql */ `UPDATE persons SET objection = $2, updated_at = now() WHERE id = $1`;
-/* $1 person id — an upheld objection ends, for good, what rests on consent or legitimate interest */
-const DROP_NON_REQUIRED = /* sql */ `
-  UPDATE processor_syncs s SET status = 'skipped', reason = 'objection_upheld', updated_at = now()
-  FROM orders o WHERE o.id = s.order_id AND o.person_id = $1 AND s.processor = 'reviews' AND s.status IN ('pending', 'held')`;
+/*
+ * A person can carry limits from several requests (one per address; a merged guest's). $1 person id, $2 the
+ * restriction being lifted: another completed, unlifted restriction of one of their addresses keeps them restricted.
+ */
+const LIFT_RESTRICTION = /* sql */ `
+  UPDATE persons p SET updated_at = now(), restricted = EXISTS (
+    SELECT 1 FROM person_emails e JOIN privacy_requests r ON r.subject_key = e.subject_key
+    WHERE e.person_id = p.id AND r.type = 'restriction' AND r.id <> $2 AND r.status = 'completed'
+      AND r.outcome->>'restricted' = 'true' AND r.outcome->>'lifted' IS DISTINCT FROM 'true')
+  WHERE p.id = $1`;
+/* $1 person id, $2 decision, $3 the objection decided — upheld for any address stays upheld; one still open, pending */
+const DECIDE_OBJECTION = /* sql */ `
+  UPDATE persons p SET updated_at = now(), objection = CASE
+    WHEN $2 = 'upheld' OR EXISTS (SELECT 1 FROM person_emails e JOIN privacy_requests r ON r.subject_key = e.subject_key
+      WHERE e.person_id = p.id AND r.type = 'objection' AND r.id <> $3 AND r.objection_decision = 'upheld') THEN 'upheld'
+    WHEN EXISTS (SELECT 1 FROM person_emails e JOIN privacy_requests r ON r.subject_key = e.subject_key
+      WHERE e.person_id = p.id AND r.type = 'objection' AND r.id <> $3 AND r.linked_to IS NULL
+        AND r.status IN ('received', 'awaiting_verification', 'in_progress')) THEN 'pending'
+    ELSE $2 END
+  WHERE p.id = $1`;
 /* $1 person id — processors that received data and cannot be corrected through their API (Art. 19) */
 const RECIPIENTS = /* sql */ `
   SELECT DISTINCT s.processor FROM processor_syncs s JOIN orders o ON o.id = s.order_id WHERE o.person_id = $1 AND s.status = 'done'`;
@@ -133,7 +148,7 @@ export function createRightsService(deps: RightsDeps) {
     if (r.outcome.lifted) throw new AppError(409, 'already_lifted', 'this restriction was lifted already');
     const personId = (await personIdsByKeys(deps.pool, [r.subjectKey]))[0] ?? null;
     await withTransaction(deps.pool, async (db) => {
-      if (personId !== null) await db.query(SET_RESTRICTED, [personId, false]);
+      if (personId !== null) await db.query(LIFT_RESTRICTION, [personId, id]);
       await updateRequest(db, id, { outcome: { ...r.outcome, restricted: false, lifted: true, liftedAt: deps.clock.now().toISOString() } });
       await addStep(db, id, actor, 'lifted');
       await mail(r, 'restriction_lifted')(db);
@@ -154,8 +169,8 @@ export function createRightsService(deps: RightsDeps) {
       await db.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
       let exported: Awaited<ReturnType<typeof makeExport>> | null = null;
       if (personId !== null) {
-        await db.query(SET_OBJECTION, [personId, upheld ? 'upheld' : 'rejected']);
-        if (upheld) await db.query(DROP_NON_REQUIRED, [personId]);
+        await db.query(DECIDE_OBJECTION, [personId, upheld ? 'upheld' : 'rejected', id]);
+        if (upheld) await dropForUpheldObjection(db, personId);
         // Upheld: the client receives what is still held and why (the export, with each legal basis).
         if (upheld) exported = await makeExport(db, r, personId, 'access');
       }

@@ -40,12 +40,16 @@ export async function eraseBatch(
   db: PoolClient,
   settings: ErasureSettings,
   personIds: number[],
-  why: { reason: ErasureReason; ref: string | null; erasedAt: Date; tombstoneIds?: Map<number, string> },
+  why: {
+    reason: ErasureReason; ref: string | null; erasedAt: Date; tombstoneIds?: Map<number, string>;
+    /** A sweep's cutoff: persons active since (after they were picked) are left alone. */
+    inactiveBefore?: Date;
+  },
 ): Promise<BatchResult> {
   // The names the mirror locks first, taken first here too: a delivery for this person waits for the erasure
   // (and then finds the tombstone) instead of deadlocking against it.
   await lockIdentities(db, personIds);
-  const open = await lockOpenPersons(db, personIds, why.erasedAt);
+  const open = (await lockOpenPersons(db, personIds, why.erasedAt, why.inactiveBefore ?? null)).filter((p) => !p.active);
   const held = open.filter((p) => p.held).map((p) => p.id);
   const todo = open.filter((p) => !p.held);
   const counts: Record<string, number> = {};

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { checkout, type Pool } from '../platform/db.js';
-import { markLedgered, unledgeredTombstones } from './ledger.repository.js';
+import { markLedgered, stillUnledgered, unledgeredTombstones } from './ledger.repository.js';
 
 /**
  * The erasure ledger: one JSON line per tombstone in DATA_DIR/erasure-ledger.jsonl, outside the database, so
@@ -80,9 +80,11 @@ export async function writeLedger(pool: Pool, dataDir: string, committed?: Ledge
     await db.query(`SELECT pg_advisory_lock(hashtext('erasure-ledger'))`);
     try {
       if (committed) {
-        await appendLedger(dataDir, committed);
-        await markLedgered(db, committed.map((e) => e.id));
-        return committed.length;
+        const open = await stillUnledgered(db, committed.map((e) => e.id));
+        const todo = committed.filter((e) => open.has(e.id));
+        await appendLedger(dataDir, todo);
+        await markLedgered(db, todo.map((e) => e.id));
+        return todo.length;
       }
       let total = 0;
       for (;;) {

@@ -3,7 +3,7 @@ import type { Candidate, EmailAction, PersonChoice, PersonFacts } from './resolv
 import type { CustomerRecord } from './map-order.js';
 import type { SubjectKeyOf } from '../erasure/subject-key.js';
 import { audit } from '../audit/audit.repository.js';
-import { holdPerson } from '../processors/sync.repository.js';
+import { dropForUpheldObjection, holdPerson } from '../processors/sync.repository.js';
 import { adoptOpenObjections } from '../dsr/open-objections.repository.js';
 
 /** SQL for people and their emails. Runs inside the caller's transaction (one savepoint per delivery). */
@@ -40,20 +40,22 @@ const MOVE_RECORDS = /* sql */ `
   WITH r AS (UPDATE privacy_requests SET person_id = $1 WHERE person_id = $2),
        x AS (UPDATE privacy_exports SET person_id = $1 WHERE person_id = $2)
   UPDATE consents SET person_id = $1 WHERE person_id = $2`;
-/* An unconfirmed correction of either keeps winning over webhooks; where both corrected a field, the later one wins. */
+/*
+ * The guest's unconfirmed correction keeps winning over webhooks (a confirmed one is in the shop already and goes);
+ * where both corrected a field and neither is confirmed, the later one wins.
+ */
 const MOVE_OVERLAY = /* sql */ `
   WITH f AS (DELETE FROM rectification_overlays WHERE person_id = $2 RETURNING request_id, changes, created_at, confirmed_at)
-  INSERT INTO rectification_overlays AS o (person_id, request_id, changes, created_at, confirmed_at)
-  SELECT $1, request_id, changes, created_at, confirmed_at FROM f
+  INSERT INTO rectification_overlays AS o (person_id, request_id, changes, created_at)
+  SELECT $1, request_id, changes, created_at FROM f WHERE confirmed_at IS NULL
   ON CONFLICT (person_id) DO UPDATE SET
-    changes = CASE WHEN EXCLUDED.created_at > o.created_at THEN o.changes || EXCLUDED.changes ELSE EXCLUDED.changes || o.changes END,
-    request_id = CASE WHEN EXCLUDED.created_at > o.created_at THEN EXCLUDED.request_id ELSE o.request_id END,
-    created_at = GREATEST(o.created_at, EXCLUDED.created_at),
-    confirmed_at = CASE WHEN o.confirmed_at IS NULL OR EXCLUDED.confirmed_at IS NULL THEN NULL
-                        ELSE GREATEST(o.confirmed_at, EXCLUDED.confirmed_at) END`;
+    changes = CASE WHEN o.confirmed_at IS NOT NULL THEN EXCLUDED.changes
+                   WHEN EXCLUDED.created_at > o.created_at THEN o.changes || EXCLUDED.changes ELSE EXCLUDED.changes || o.changes END,
+    request_id = CASE WHEN o.confirmed_at IS NOT NULL OR EXCLUDED.created_at > o.created_at THEN EXCLUDED.request_id ELSE o.request_id END,
+    created_at = GREATEST(o.created_at, EXCLUDED.created_at), confirmed_at = NULL`;
 /*
  * P19/P21: a restriction or objection of the guest stays in force for the merged person — the stronger objection
- * state wins (upheld > pending > rejected > none). Returns whether processing that went on for the person stops now.
+ * state wins (upheld > pending > rejected > none). Returns what is new for the person.
  */
 const ABSORB = /* sql */ `
   UPDATE persons p SET last_activity_at = GREATEST(p.last_activity_at, f.last_activity_at),
@@ -64,8 +66,7 @@ const ABSORB = /* sql */ `
     updated_at = now()
   FROM persons f, persons before
   WHERE p.id = $1 AND f.id = $2 AND before.id = $1
-  RETURNING (p.restricted AND NOT before.restricted) AS restricted_now,
-    (p.objection IN ('pending', 'upheld') AND before.objection NOT IN ('pending', 'upheld')) AS objected_now`;
+  RETURNING p.restricted AND NOT before.restricted AS restricted_now, NULLIF(p.objection, before.objection) AS objection_now`;
 const DELETE_PERSON = /* sql */ `DELETE FROM persons WHERE id = $1`;
 
 export async function loadFacts(
@@ -121,12 +122,15 @@ async function mergePersons(db: Queryable, into: number, from: number): Promise<
   const keys = (await db.query<{ subject_key: Buffer | null }>(MOVE_EMAILS, [into, from])).rows.flatMap((r) => (r.subject_key ? [r.subject_key] : []));
   await db.query(MOVE_RECORDS, [into, from]);
   await db.query(MOVE_OVERLAY, [into, from]);
-  const now = (await db.query<{ restricted_now: boolean; objected_now: boolean }>(ABSORB, [into, from])).rows[0]!;
+  const now = (await db.query<{ restricted_now: boolean; objection_now: string | null }>(ABSORB, [into, from])).rows[0]!;
   await db.query(DELETE_PERSON, [from]);
-  const reason = now.objected_now ? 'objection_pending' : now.restricted_now ? 'restricted' : null;
-  if (!reason) return;
-  await holdPerson(db, into, reason);
-  await audit(db, { actor: 'system', action: 'processing.stopped', subjectKey: keys[0] ?? null, detail: { reason, cause: 'merged_guest' } });
+  // Upheld: what rests on consent ends for good, required bookings go on. Pending or restricted: everything waits.
+  const upheld = now.objection_now === 'upheld';
+  const hold = now.objection_now === 'pending' ? 'objection_pending' : now.restricted_now ? 'restricted' : null;
+  if (upheld) await dropForUpheldObjection(db, into);
+  if (hold) await holdPerson(db, into, hold);
+  await audit(db, ...[upheld ? 'objection_upheld' : null, hold].flatMap((reason) => (reason
+    ? [{ actor: 'system', action: 'processing.stopped', subjectKey: keys[0] ?? null, detail: { reason, cause: 'merged_guest' } }] : [])));
 }
 
 /* $1 wc customer id */

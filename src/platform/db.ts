@@ -66,16 +66,16 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
 }
 
 /**
- * withTransaction, run again (up to `attempts` times) when Postgres broke a deadlock by aborting it: for short
- * transactions that answer a client, which must not see a 500 because a worker's long transaction held the other
- * end. Only for work whose every effect is inside the transaction.
+ * withTransaction, run again (up to 3 attempts) when it failed with one of `codes` (SQLSTATE; by default a deadlock
+ * Postgres broke by aborting it): for short transactions that answer a client, which must not see a 500 because a
+ * worker's transaction held the other end. Only for work whose every effect is inside the transaction.
  */
-export async function withRetriedTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, attempts = 3): Promise<T> {
-  for (let i = 1; ; i++) {
+export async function withRetriedTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, codes = ['40P01']): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
     try {
       return await withTransaction(pool, fn);
     } catch (err) {
-      if (i >= attempts || (err as { code?: string }).code !== '40P01') throw err;
+      if (attempt >= 3 || !codes.includes((err as { code?: string }).code ?? '')) throw err;
     }
   }
 }

@@ -173,6 +173,15 @@ const RELEASE_PERSON = /* sql */ `
   UPDATE processor_syncs s SET ${TO_OUTBOX}
   FROM orders o WHERE o.id = s.order_id AND o.person_id = $1 AND s.status = 'held'`;
 
+/* $1 person id — an upheld objection ends, for good, what rests on consent or legitimate interest (P21) */
+const DROP_NON_REQUIRED = /* sql */ `
+  UPDATE processor_syncs s SET status = 'skipped', reason = 'objection_upheld', updated_at = now()
+  FROM orders o WHERE o.id = s.order_id AND o.person_id = $1 AND s.processor = 'reviews' AND s.status IN ('pending', 'held')`;
+
+export async function dropForUpheldObjection(db: Queryable, personId: number): Promise<number> {
+  return (await db.query(DROP_NON_REQUIRED, [personId])).rowCount ?? 0;
+}
+
 export async function holdPerson(db: Queryable, personId: number, reason: string): Promise<number> {
   return (await db.query(HOLD_PERSON, [personId, reason])).rowCount ?? 0;
 }

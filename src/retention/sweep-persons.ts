@@ -85,7 +85,7 @@ async function runPipeline(p: PersonsPhase, concurrency: number): Promise<void> 
       await db.query('SET LOCAL synchronous_commit = off'); // resumable: a lost tail is redone
       await db.query(TURN_LOCK, [turn]);
       held();
-      const r = await eraseBatch(db, p.erasure, ids, { reason: 'retention', ref: p.sweepId, erasedAt: p.now });
+      const r = await eraseBatch(db, p.erasure, ids, { reason: 'retention', ref: p.sweepId, erasedAt: p.now, inactiveBefore: p.cutoff });
       if (prev) {
         // Wait in Postgres first: should the previous batch wait for a row this one holds, the deadlock is seen there.
         await db.query(TURN_LOCK, [prev.turn]);
@@ -117,6 +117,7 @@ async function runPipeline(p: PersonsPhase, concurrency: number): Promise<void> 
     }
   };
 
+  let filling: Promise<void> | undefined;
   try {
     for (;;) {
       await fill();
@@ -124,14 +125,18 @@ async function runPipeline(p: PersonsPhase, concurrency: number): Promise<void> 
       if (!current) return;
       const r = await current.done;
       // Committed: its transaction and locks are gone, so the next batch starts while the caller handles this one
-      // (ledger fsync, fan-out, progress) — still at most `concurrency` transactions open.
-      await fill();
+      // (ledger fsync, fan-out, progress) — still at most `concurrency` transactions open. The handling runs even
+      // if starting the next batch fails: what this batch committed must reach the ledger and the processors.
+      filling = fill();
+      filling.catch(() => undefined);
       await p.afterCommit(r, current.ids);
       current.handled.resolve();
+      await filling;
     }
   } catch (err) {
     stopped = true;
     for (const b of [current, ...window]) b?.handled.reject(new Error(STOPPED));
+    await filling?.catch(() => undefined);
     await Promise.allSettled(window.map((b) => b.done));
     throw err;
   }

@@ -94,7 +94,7 @@ export async function nextDuePersons(db: Queryable, cutoff: Date, now: Date, aft
 
 /*
  * $1 cutoff, $2 sweep id — ends the persons phase. The report counts everyone the sweep kept, as the preview does
- * (legal holds, and anyone a hold or a new request reached mid-batch): whoever is still open past the cutoff now.
+ * (legal holds, also one placed mid-sweep): whoever is still open past the cutoff now.
  */
 const END_PERSONS_PHASE = /* sql */ `
   UPDATE retention_sweeps SET phase = 'fiscal', cursor = 0,

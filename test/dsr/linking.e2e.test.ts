@@ -18,6 +18,19 @@ const customers = async (email: string) => (await w.api('GET', `/api/customers?e
 const stoppedEntries = (cause: string) => q<{ request_id: string | null; detail: Record<string, unknown> }>(
   `SELECT request_id, detail FROM audit_log WHERE action = 'processing.stopped' AND detail->>'cause' = $1 ORDER BY id`, [cause]);
 
+/**
+ * Pushes of an order waiting to go, as the processors' planner leaves them: a booking and a review invitation, due in
+ * a week (so they wait as delayed jobs and change only if the mirror holds or drops them).
+ */
+async function pendingPushes(wcOrderId: number) {
+  await q(`INSERT INTO processor_syncs (order_id, processor, kind, run_at) SELECT id, p, k, now() + interval '7 days' FROM orders,
+    (VALUES ('snelstart', 'booking'), ('reviews', 'invitation')) AS v(p, k) WHERE wc_order_id = $1`, [wcOrderId]);
+}
+const pushes = (wcOrderId: number) => q<{ processor: string; status: string; reason: string | null }>(
+  `SELECT s.processor, s.status, s.reason FROM processor_syncs s JOIN orders o ON o.id = s.order_id WHERE o.wc_order_id = $1 ORDER BY s.processor`, [wcOrderId]);
+const objectionOf = async (personId: number) => (await q(`SELECT objection FROM persons WHERE id = $1`, [personId]))[0].objection;
+const decide = (id: string, upheld: boolean) => w.api('POST', `/api/privacy-requests/${id}/objection-decision`, { upheld, reason: 'decided in the test' });
+
 /** Files, verifies (by an operator) and returns a request for the address. */
 async function verifiedRequest(type: string, email: string) {
   const filed = await w.fileRequest(type, email, { lang: 'en' });
@@ -27,23 +40,29 @@ async function verifiedRequest(type: string, email: string) {
   return filed.body.id as string;
 }
 
-/** A registered customer at `reg` and a guest order at `guest`: two persons, until the customer adds the guest address. */
+/**
+ * A registered customer at `reg` (with an order whose pushes wait) and a guest order at `guest`: two persons, until
+ * the customer adds the guest address.
+ */
 async function customerAndGuest() {
   const reg = `reg-${nextId()}@example.com`;
   const guest = `guest-${nextId()}@example.com`;
   const account = aCustomer({ email: reg });
   await w.deliver(account, 'customer.created');
+  const own = anOrder({ email: reg, customer_id: account.id });
+  await w.deliver(own, 'order.created');
+  await pendingPushes(own.id);
   const order = anOrder({ email: guest });
   await w.deliver(order, 'order.created');
   const guestPersonId = (await customers(guest))[0].id as number;
   expect(guestPersonId).not.toBe((await customers(reg))[0].id);
   const link = () => w.deliver({ ...account, billing: { ...account.billing, email: guest }, date_modified_gmt: '2025-02-01T10:00:00' }, 'customer.updated');
-  return { reg, guest, order, guestPersonId, link };
+  return { reg, guest, order, own, guestPersonId, link };
 }
 
 describe('P19/P21 a guest merged into a registered customer keeps the limits set on the guest', () => {
   test('when a restricted guest turns out to be a registered customer, then the delivery applies, and the one person is restricted and holds the guest\'s request', async () => {
-    const { reg, guest, order, guestPersonId, link } = await customerAndGuest();
+    const { reg, guest, order, own, guestPersonId, link } = await customerAndGuest();
     const requestId = await verifiedRequest('restriction', guest);
     expect((await w.complete(requestId)).status).toBe(200);
     expect((await customers(guest))[0].status).toBe('restricted');
@@ -59,6 +78,48 @@ describe('P19/P21 a guest merged into a registered customer keeps the limits set
     expect(await q(`SELECT person_id FROM privacy_requests WHERE id = $1`, [requestId])).toEqual([{ person_id: person.id }]);
     expect(await q(`SELECT id FROM persons WHERE id = $1`, [guestPersonId])).toEqual([]); // merged away
     expect(await stoppedEntries('merged_guest')).toContainEqual(expect.objectContaining({ detail: { reason: 'restricted', cause: 'merged_guest' } }));
+    // the customer's own waiting pushes hold from now on
+    expect(await pushes(own.id)).toEqual([
+      { processor: 'reviews', status: 'held', reason: 'restricted' }, { processor: 'snelstart', status: 'held', reason: 'restricted' }]);
+  });
+
+  test('when the guest\'s objection was upheld, then the merged person\'s consent-based pushes end for good and the required booking still waits to go', async () => {
+    const { reg, guest, own, link } = await customerAndGuest();
+    const objection = await verifiedRequest('objection', guest);
+    expect((await decide(objection, true)).status).toBe(200);
+
+    await link();
+
+    const [person] = await customers(reg);
+    expect(person.emails).toContain(guest);
+    expect(await objectionOf(person.id)).toBe('upheld');
+    expect(await pushes(own.id)).toEqual([
+      { processor: 'reviews', status: 'skipped', reason: 'objection_upheld' }, { processor: 'snelstart', status: 'pending', reason: null }]);
+    expect(await stoppedEntries('merged_guest')).toContainEqual(expect.objectContaining({ detail: { reason: 'objection_upheld', cause: 'merged_guest' } }));
+  });
+
+  test('when one of two merged objections is decided, then an upheld one stays upheld; when one of two restrictions is lifted, the person stays restricted', async () => {
+    const a = await customerAndGuest();
+    const own = await verifiedRequest('objection', a.reg);
+    expect((await decide(own, true)).status).toBe(200);
+    const guests = await verifiedRequest('objection', a.guest); // still open when the addresses meet
+    await a.link();
+    const [p1] = await customers(a.reg);
+    expect(await objectionOf(p1.id)).toBe('upheld');
+    expect((await decide(guests, false)).status).toBe(200);
+    expect(await objectionOf(p1.id)).toBe('upheld'); // the guest's rejection does not undo the customer's upheld objection
+
+    const b = await customerAndGuest();
+    const [r1, r2] = [await verifiedRequest('restriction', b.reg), await verifiedRequest('restriction', b.guest)];
+    expect((await w.complete(r1)).status).toBe(200);
+    expect((await w.complete(r2)).status).toBe(200);
+    await b.link();
+    const [p2] = await customers(b.reg);
+    expect(p2.status).toBe('restricted');
+    expect((await w.api('POST', `/api/privacy-requests/${r1}/lift`)).status).toBe(200);
+    expect((await customers(b.reg))[0].status).toBe('restricted'); // the guest's restriction still stands
+    expect((await w.api('POST', `/api/privacy-requests/${r2}/lift`)).status).toBe(200);
+    expect((await customers(b.reg))[0].status).toBe('active');
   });
 
   test('when the customer\'s own objection was rejected and the guest\'s is still open, then the merged person\'s objection is pending', async () => {
@@ -74,7 +135,7 @@ describe('P19/P21 a guest merged into a registered customer keeps the limits set
     const [person] = await customers(reg);
     expect(person.emails).toContain(guest);
     expect(person.status).toBe('objected');
-    expect(await q(`SELECT objection FROM persons WHERE id = $1`, [person.id])).toEqual([{ objection: 'pending' }]);
+    expect(await objectionOf(person.id)).toBe('pending');
   });
 });
 
@@ -90,6 +151,23 @@ describe('P21 an objection filed for an address nobody had yet', () => {
     const [person] = await customers(email);
     expect(person.status).toBe('objected');
     expect(await stoppedEntries('address_linked')).toContainEqual({ request_id: filed.body.id, detail: { reason: 'objection_pending', cause: 'address_linked' } });
+  });
+
+  test('when a known customer adds that address, then their waiting pushes hold at once', async () => {
+    const { reg, own } = await customerAndGuest();
+    const extra = `object-extra-${nextId()}@example.com`;
+    const filed = await w.fileRequest('objection', extra, { lang: 'en' });
+    expect(filed.status).toBe(201);
+    const [before] = await customers(reg);
+    expect(before.status).toBe('active');
+
+    const account = aCustomer({ id: before.wcCustomerId, email: reg, billingEmail: extra, modified: '2025-03-01T10:00:00' });
+    await w.deliver(account, 'customer.updated');
+
+    expect((await customers(extra))[0].id).toBe(before.id);
+    expect((await customers(reg))[0].status).toBe('objected');
+    expect(await pushes(own.id)).toEqual([
+      { processor: 'reviews', status: 'held', reason: 'objection_pending' }, { processor: 'snelstart', status: 'held', reason: 'objection_pending' }]);
   });
 
   test('when the objection was rejected before the address arrived, then linking it stops nothing', async () => {

@@ -88,7 +88,8 @@ describe('P14b anonymise_address (SQL) is the twin of anonymiseAddress (TS)', ()
     // The inlined rule's own inputs: address keys only, text values only (any subset of the keys).
     const address = fc.dictionary(fc.constantFrom(...KEYS), text, { maxKeys: 11 });
     // Everything else, which must take the general rule: other keys, null, numbers, booleans, nested objects.
-    const value = fc.oneof(text, fc.constant(null), fc.integer(), fc.boolean(), fc.dictionary(fc.constantFrom('a', 'b'), fc.string(), { maxKeys: 2 }));
+    const value = fc.oneof(text, fc.constant(null), fc.integer(), fc.boolean(), fc.array(text, { maxLength: 2 }),
+      fc.dictionary(fc.constantFrom('a', 'b'), fc.string(), { maxKeys: 2 }));
     const key = fc.oneof({ weight: 9, arbitrary: fc.constantFrom(...KEYS) }, { weight: 1, arbitrary: fc.constantFrom('extra', 'Email', 'meta') });
     const sample = [
       ...fc.sample(address, { numRuns: 300, seed: 1126 }),

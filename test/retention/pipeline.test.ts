@@ -6,6 +6,8 @@ import { manualClock } from '../../src/platform/clock.js';
 import { createRetentionService } from '../../src/retention/sweep.service.js';
 import { readMirrorHealth } from '../../src/retention/mirror-health.js';
 import { readLedger } from '../../src/erasure/ledger.js';
+import { eraseBatch } from '../../src/erasure/erasure.service.js';
+import { withTransaction } from '../../src/platform/db.js';
 import { DAY_MS, INACTIVE_MS, anOrderAt, erasedAmong, seedOrders } from './seed.js';
 
 /**
@@ -106,6 +108,19 @@ describe('P13 retention sweep: two batches at once', () => {
         subjectKeys: r.keys, categories: r.categories,
       });
     }
+  });
+
+  test('when a person picked for a batch became active before the batch locked them (a request, an order), then the batch leaves them alone', async () => {
+    const [picked] = await seedOrders(ctx, [anOrderAt(ago(INACTIVE_MS + 5 * DAY_MS))]);
+    await ctx.pool.query('UPDATE persons SET last_activity_at = $2 WHERE id = $1', [picked!.personId, ago(DAY_MS)]);
+    const settings = { dataDir, fiscal: { prefix: ctx.config.invoicePrefix, years: ctx.config.fiscalRetentionYears } };
+    const r = await withTransaction(ctx.pool, (db) =>
+      eraseBatch(db, settings, [picked!.personId], { reason: 'retention', ref: null, erasedAt: T, inactiveBefore: ago(INACTIVE_MS) }));
+    expect(r).toMatchObject({ erased: [], held: [], ledger: [] });
+    expect(await erasedAmong(ctx, [picked!.personId])).toEqual([]);
+    // the same person, asked to be forgotten (no cutoff), is erased
+    const forgotten = await withTransaction(ctx.pool, (db) => eraseBatch(db, settings, [picked!.personId], { reason: 'request', ref: null, erasedAt: T }));
+    expect(forgotten.erased).toHaveLength(1);
   });
 
   test('when two batches must change the same inbox row and deadlock, then the sweep finishes one batch at a time, erasing each person once', async () => {
