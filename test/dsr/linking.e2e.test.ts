@@ -32,8 +32,8 @@ const objectionOf = async (personId: number) => (await q(`SELECT objection FROM 
 const decide = (id: string, upheld: boolean) => w.api('POST', `/api/privacy-requests/${id}/objection-decision`, { upheld, reason: 'decided in the test' });
 
 /** Files, verifies (by an operator) and returns a request for the address. */
-async function verifiedRequest(type: string, email: string) {
-  const filed = await w.fileRequest(type, email, { lang: 'en' });
+async function verifiedRequest(type: string, email: string, extra: Record<string, unknown> = {}) {
+  const filed = await w.fileRequest(type, email, { lang: 'en', ...extra });
   expect(filed.status).toBe(201);
   const verified = await w.api('POST', `/api/privacy-requests/${filed.body.id}/verify`, { note: 'called back on the order number' });
   expect(verified.status).toBe(200);
@@ -120,6 +120,29 @@ describe('P19/P21 a guest merged into a registered customer keeps the limits set
     expect((await customers(b.reg))[0].status).toBe('restricted'); // the guest's restriction still stands
     expect((await w.api('POST', `/api/privacy-requests/${r2}/lift`)).status).toBe(200);
     expect((await customers(b.reg))[0].status).toBe('active');
+  });
+
+  test('when the guest\'s correction is unconfirmed, then it moves to the person and keeps winning; a confirmed one does not come back', async () => {
+    const open = await customerAndGuest();
+    const fix = async (email: string) => {
+      const id = await verifiedRequest('rectification', email, { changes: { lastName: 'Verbeterd' } });
+      expect((await w.complete(id)).status).toBe(200);
+      return id;
+    };
+    await fix(open.guest);
+    await open.link();
+    const [p1] = await customers(open.reg);
+    expect(await q(`SELECT changes, confirmed_at FROM rectification_overlays WHERE person_id = $1`, [p1.id]))
+      .toEqual([{ changes: { lastName: 'Verbeterd' }, confirmed_at: null }]);
+    expect(p1.lastName).toBe('Verbeterd'); // the webhook that merged them carried the old name
+
+    const done = await customerAndGuest();
+    const confirmed = await fix(done.guest);
+    expect((await w.api('POST', `/api/privacy-requests/${confirmed}/confirm-shop-corrected`)).status).toBe(200);
+    await done.link();
+    const [p2] = await customers(done.reg);
+    expect(await q(`SELECT person_id FROM rectification_overlays WHERE person_id = $1`, [p2.id])).toEqual([]);
+    expect(p2.lastName).not.toBe('Verbeterd');
   });
 
   test('when the customer\'s own objection was rejected and the guest\'s is still open, then the merged person\'s objection is pending', async () => {
