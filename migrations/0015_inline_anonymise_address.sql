@@ -4,26 +4,15 @@
 -- answer. Anything else (other keys, other values, not an object) takes the general rule, unchanged, now named
 -- anonymise_json_strings().
 
--- The general rule (the former body): every non-empty string → [deleted], email → deleted@site.invalid, every
--- phone digit → 0, state/country → ''; empty strings and non-strings stay; keys stay.
-CREATE FUNCTION anonymise_json_strings(a jsonb) RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT CASE WHEN a IS NULL OR jsonb_typeof(a) <> 'object' THEN a ELSE
-    COALESCE((SELECT jsonb_object_agg(k, CASE
-        WHEN v IS NULL OR jsonb_typeof(v) <> 'string' OR v #>> '{}' = '' THEN v
-        WHEN k = 'email' THEN to_jsonb('deleted@site.invalid'::text)
-        WHEN k = 'phone' THEN to_jsonb(regexp_replace(v #>> '{}', '[0-9]', '0', 'g'))
-        WHEN k IN ('state', 'country') THEN to_jsonb(''::text)
-        ELSE to_jsonb('[deleted]'::text) END)
-      FROM jsonb_each(a) AS e(k, v)), '{}'::jsonb)
-  END
-$$;
+-- The general rule keeps its body (every non-empty string → [deleted], email → deleted@site.invalid, every phone digit
+-- → 0, state/country → ''; empty strings and non-strings stay; keys stay) under its new name.
+ALTER FUNCTION anonymise_address(jsonb) RENAME TO anonymise_json_strings;
 
 -- Same answers (test/erasure/anonymise-sql.test.ts holds both, and src/erasure/anonymise.ts, to them). Only immutable
 -- functions and no sub-select, so the planner inlines it. The object is built once from two parallel arrays — the
 -- keys present and their new values; a key that is absent gives NULL in both, and array_remove drops it. The value
 -- check is strict: lax mode would look inside an array value and call ["x"] a string.
-CREATE OR REPLACE FUNCTION anonymise_address(a jsonb) RETURNS jsonb
+CREATE FUNCTION anonymise_address(a jsonb) RETURNS jsonb
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT CASE
     WHEN a IS NULL OR jsonb_typeof(a) <> 'object'

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { type Config, ConfigError, loadDotEnv, parseEnv, type ParsedEnv } from './config.js';
 import { createLogger } from './platform/logger.js';
 import { resolveSecrets } from './platform/secrets.js';
-import { createPool, ensureDatabase } from './platform/db.js';
+import { createPool, ensureDatabase, withTransaction } from './platform/db.js';
 import { migrate } from './platform/migrate.js';
 import { assertPseudonymKey } from './platform/key-check.js';
 import { subjectKeyer } from './erasure/subject-key.js';
 import { fillMissingSubjectKeys } from './erasure/erasure.repository.js';
 import { writeLedger } from './erasure/ledger.js';
+import { adoptOpenObjections } from './dsr/open-objections.repository.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './platform/embedded-postgres.js';
 import { migrateQueueSchema } from './platform/queues.js';
 
@@ -113,6 +114,8 @@ export async function prepareDatabase(config: Config, log: Logger): Promise<void
     await assertPseudonymKey(pool, config.secrets.pseudonymKey);
     const filled = await fillMissingSubjectKeys(pool, subjectKeyer(config.secrets.pseudonymKey));
     if (filled) log.info({ filled }, 'subject keys computed for emails stored before erasure support');
+    const objected = await withTransaction(pool, (db) => adoptOpenObjections(db));
+    if (objected) log.info({ objected }, 'persons whose address has an open objection stopped (P21)');
     const ledgered = await writeLedger(pool, config.dataDir);
     if (ledgered) log.info({ ledgered }, 'erasures committed before a crash appended to the erasure ledger');
   } finally {

@@ -6,25 +6,29 @@ import { holdPerson } from '../processors/sync.repository.js';
  * P21 for an objection filed while we held nothing for its address (no person to stop then): the moment the mirror
  * links that address to a person, the person's processing stops — pending until the operator's decision, as if the
  * objection were filed now. Filing and the mirror take the address's advisory lock (lockNames), so one of the two
- * always sees the other's commit.
+ * always sees the other's commit. Start-up runs the same check over every address, for persons linked before this
+ * was in place (or before their address had a subject key).
  */
 
-/* $1 emails just linked to a person */
+/* Request `r` is an objection still waiting for its decision (a linked duplicate follows the one it duplicates). */
+export const OPEN_OBJECTION = /* sql */ `r.type = 'objection' AND r.linked_to IS NULL
+  AND r.status IN ('received', 'awaiting_verification', 'in_progress')`;
+
+/* $1 emails just linked to a person, or null for every address */
 const ADOPT = /* sql */ `
   UPDATE persons p SET objection = 'pending', updated_at = now()
   FROM (
     SELECT DISTINCT ON (e.person_id) e.person_id, e.subject_key, r.id AS request_id
-    FROM person_emails e
-    JOIN privacy_requests r ON r.subject_key = e.subject_key AND r.type = 'objection' AND r.linked_to IS NULL
-      AND r.status IN ('received', 'awaiting_verification', 'in_progress')
-    WHERE e.email = ANY($1::text[])
+    FROM person_emails e JOIN privacy_requests r ON r.subject_key = e.subject_key AND ${OPEN_OBJECTION}
+    WHERE $1::text[] IS NULL OR e.email = ANY($1::text[])
     ORDER BY e.person_id, r.received_at
   ) hit
   WHERE p.id = hit.person_id AND p.status <> 'erased' AND p.objection IN ('none', 'rejected')
   RETURNING p.id, hit.subject_key, hit.request_id`;
 
-export async function adoptOpenObjections(db: Queryable, emails: string[]): Promise<number> {
-  if (!emails.length) return 0;
+/** Persons whose (given, or any) address has an open objection and who are not stopped yet stop now. Returns how many. */
+export async function adoptOpenObjections(db: Queryable, emails: string[] | null = null): Promise<number> {
+  if (emails && !emails.length) return 0;
   const { rows } = await db.query<{ id: number; subject_key: Buffer; request_id: string }>(ADOPT, [emails]);
   for (const r of rows) await holdPerson(db, r.id, 'objection_pending');
   await audit(db, ...rows.map((r) => ({

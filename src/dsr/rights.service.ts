@@ -16,6 +16,7 @@ import { buildExport } from './export/export.builder.js';
 import type { RequestsService } from './requests.service.js';
 import { type RequestRow, addStep, getRequest, updateRequest } from './requests.repository.js';
 import { type Changes, applyLocally, keepOverlay, writeToShop } from './rectification.js';
+import { OPEN_OBJECTION } from './open-objections.repository.js';
 import { eraseInShop, shopIdsOf } from './shop-erasure.js';
 
 /**
@@ -60,8 +61,7 @@ const DECIDE_OBJECTION = /* sql */ `
     WHEN $2 = 'upheld' OR EXISTS (SELECT 1 FROM person_emails e JOIN privacy_requests r ON r.subject_key = e.subject_key
       WHERE e.person_id = p.id AND r.type = 'objection' AND r.id <> $3 AND r.objection_decision = 'upheld') THEN 'upheld'
     WHEN EXISTS (SELECT 1 FROM person_emails e JOIN privacy_requests r ON r.subject_key = e.subject_key
-      WHERE e.person_id = p.id AND r.type = 'objection' AND r.id <> $3 AND r.linked_to IS NULL
-        AND r.status IN ('received', 'awaiting_verification', 'in_progress')) THEN 'pending'
+      WHERE e.person_id = p.id AND r.id <> $3 AND ${OPEN_OBJECTION}) THEN 'pending'
     ELSE $2 END
   WHERE p.id = $1`;
 /* $1 person id — processors that received data and cannot be corrected through their API (Art. 19) */

@@ -14,26 +14,24 @@ export async function lockIdentities(db: Queryable, personIds: number[]): Promis
 }
 
 /*
- * $1 person ids, $2 now, $3 inactive-before (a sweep's cutoff, else null) — locks the open ones; says which are under
- * an active legal hold, and which were active since the cutoff (read after the lock: a request filed, an order
- * placed while the sweep fetched them).
+ * $1 person ids, $2 now, $3 inactive-before (a sweep's cutoff, else null) — locks the open ones, except those active
+ * since the cutoff (checked again on the row as it is once locked: a request filed, an order placed after the sweep
+ * picked them); says which are under an active legal hold.
  */
 const LOCK_OPEN_PERSONS = /* sql */ `
   SELECT p.id, p.wc_customer_id,
-    $3::timestamptz IS NOT NULL AND COALESCE(p.last_activity_at, p.created_at) >= $3 AS active,
     EXISTS (SELECT 1 FROM person_emails e JOIN legal_holds h ON h.subject_key = e.subject_key
             WHERE e.person_id = p.id AND h.released_at IS NULL AND (h.until IS NULL OR h.until > $2)) AS held,
     (SELECT json_agg(encode(e.subject_key, 'hex') ORDER BY e.added_at, e.email) FROM person_emails e
      WHERE e.person_id = p.id AND e.subject_key IS NOT NULL) AS subject_keys
   FROM persons p WHERE p.id = ANY($1::bigint[]) AND p.status <> 'erased'
+    AND ($3::timestamptz IS NULL OR COALESCE(p.last_activity_at, p.created_at) < $3)
   ORDER BY p.id FOR UPDATE OF p`;
 
 export interface OpenPerson {
   id: number;
   wcCustomerId: number | null;
   held: boolean;
-  /** Active since the given cutoff: no longer due. */
-  active: boolean;
   subjectKeys: Buffer[];
 }
 
@@ -41,10 +39,10 @@ export interface OpenPerson {
 const fromHex = (keys: string[] | null): Buffer[] => (keys ?? []).map((k) => Buffer.from(k, 'hex'));
 
 export async function lockOpenPersons(db: Queryable, personIds: number[], now: Date, inactiveBefore: Date | null): Promise<OpenPerson[]> {
-  const { rows } = await db.query<{ id: string; wc_customer_id: string | null; held: boolean; active: boolean; subject_keys: string[] | null }>(
+  const { rows } = await db.query<{ id: string; wc_customer_id: string | null; held: boolean; subject_keys: string[] | null }>(
     LOCK_OPEN_PERSONS, [personIds, now, inactiveBefore]);
   return rows.map((r) => ({
-    id: Number(r.id), wcCustomerId: r.wc_customer_id === null ? null : Number(r.wc_customer_id), held: r.held, active: r.active,
+    id: Number(r.id), wcCustomerId: r.wc_customer_id === null ? null : Number(r.wc_customer_id), held: r.held,
     subjectKeys: fromHex(r.subject_keys),
   }));
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from '../platform/db.js';
 import { type ErasureBatch, ERASED_CATEGORIES, PERSONAL_DATA_STORES } from './stores.js';
-import type { LedgerEntry } from './ledger.js';
+import { type LedgerEntry, toLedgerEntry } from './ledger.js';
 import { insertTombstones, lockIdentities, lockOpenPersons, personsInvitedToReview, type TombstoneRow } from './erasure.repository.js';
 
 /**
@@ -49,7 +49,7 @@ export async function eraseBatch(
   // The names the mirror locks first, taken first here too: a delivery for this person waits for the erasure
   // (and then finds the tombstone) instead of deadlocking against it.
   await lockIdentities(db, personIds);
-  const open = (await lockOpenPersons(db, personIds, why.erasedAt, why.inactiveBefore ?? null)).filter((p) => !p.active);
+  const open = await lockOpenPersons(db, personIds, why.erasedAt, why.inactiveBefore ?? null);
   const held = open.filter((p) => p.held).map((p) => p.id);
   const todo = open.filter((p) => !p.held);
   const counts: Record<string, number> = {};
@@ -70,9 +70,9 @@ export async function eraseBatch(
   counts.tombstones = tombstones.length;
   // The ledger is written after the commit (writeLedger), so it never holds an erasure that rolled back.
   const fanOut = tombstones.flatMap((t) => (invited.has(t.personId) ? [{ tombstoneId: t.id, processor: 'reviews' as const, emails: invited.get(t.personId)! }] : []));
-  const ledger = tombstones.map((t): LedgerEntry => ({
-    v: 1, id: t.id, erasedAt: why.erasedAt.toISOString(), reason: why.reason, ref: why.ref, wcCustomerId: t.wcCustomerId,
-    subjectKeys: t.subjectKeys.map((k) => k.toString('hex')).sort(), categories: ERASED_CATEGORIES,
+  const ledger = tombstones.map((t) => toLedgerEntry({
+    id: t.id, wcCustomerId: t.wcCustomerId, erasedAt: why.erasedAt, reason: why.reason, ref: why.ref, categories: ERASED_CATEGORIES,
+    subjectKeys: t.subjectKeys.map((k) => k.toString('hex')).sort(),
   }));
   return { erased: tombstones.map((t) => ({ personId: t.personId, tombstoneId: t.id })), fanOut, held, ledger, counts };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { checkout, type Pool } from '../platform/db.js';
-import { markLedgered, stillUnledgered, unledgeredTombstones } from './ledger.repository.js';
+import { type UnledgeredTombstone, markLedgered, stillUnledgered, unledgeredTombstones } from './ledger.repository.js';
 
 /**
  * The erasure ledger: one JSON line per tombstone in DATA_DIR/erasure-ledger.jsonl, outside the database, so
@@ -29,6 +29,12 @@ export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;
 const strictEntry = ledgerEntrySchema.strict();
 
 export const ledgerPath = (dataDir: string) => join(dataDir, LEDGER_FILE);
+
+/** A tombstone's ledger line (subject keys as hex, in byte order). */
+export const toLedgerEntry = (t: UnledgeredTombstone): LedgerEntry => ({
+  v: 1, id: t.id, erasedAt: t.erasedAt.toISOString(), reason: t.reason as LedgerEntry['reason'], ref: t.ref,
+  wcCustomerId: t.wcCustomerId, subjectKeys: t.subjectKeys, categories: t.categories,
+});
 
 export async function appendLedger(dataDir: string, entries: LedgerEntry[]): Promise<void> {
   if (!entries.length) return;
@@ -90,10 +96,7 @@ export async function writeLedger(pool: Pool, dataDir: string, committed?: Ledge
       for (;;) {
         const rows = await unledgeredTombstones(db, 5000);
         if (!rows.length) return total;
-        await appendLedger(dataDir, rows.map((t) => ({
-          v: 1 as const, id: t.id, erasedAt: t.erasedAt.toISOString(), reason: t.reason as LedgerEntry['reason'], ref: t.ref,
-          wcCustomerId: t.wcCustomerId, subjectKeys: t.subjectKeys, categories: t.categories,
-        })));
+        await appendLedger(dataDir, rows.map(toLedgerEntry));
         await markLedgered(db, rows.map((t) => t.id));
         total += rows.length;
       }

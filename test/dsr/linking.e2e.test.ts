@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { aCustomer, anOrder, nextId } from '../builders/woocommerce.js';
 import { type DsrWorld, startDsrWorld } from './world.js';
+import { adoptOpenObjections } from '../../src/dsr/open-objections.repository.js';
+import { withTransaction } from '../../src/platform/db.js';
 
 /**
  * P19/P21 when the mirror links addresses: a limit on processing belongs to the person, so it must follow the
@@ -15,6 +16,8 @@ afterAll(async () => w?.close());
 
 const q = async <T = any>(sql: string, params: unknown[] = []) => (await w.ctx.pool.query(sql, params)).rows as T[];
 const customers = async (email: string) => (await w.api('GET', `/api/customers?email=${encodeURIComponent(email)}`)).body.customers;
+/** What prepareDatabase runs at every start, after the subject keys are filled. */
+const startupCheck = () => withTransaction(w.ctx.pool, (db) => adoptOpenObjections(db));
 const stoppedEntries = (cause: string) => q<{ request_id: string | null; detail: Record<string, unknown> }>(
   `SELECT request_id, detail FROM audit_log WHERE action = 'processing.stopped' AND detail->>'cause' = $1 ORDER BY id`, [cause]);
 
@@ -204,7 +207,7 @@ describe('P21 an objection filed for an address nobody had yet', () => {
     expect((await stoppedEntries('address_linked')).map((e) => e.request_id)).not.toContain(filed.body.id);
   });
 
-  test('when a person linked before this release still carries such an open objection, then migration 0016 stops them once', async () => {
+  test('when a person linked before this release still carries such an open objection, then the start-up check (prepareDatabase) stops them once', async () => {
     const email = `object-before-${nextId()}@example.com`;
     const filed = await w.fileRequest('objection', email, { lang: 'en' });
     await w.deliver(anOrder({ email }), 'order.created');
@@ -213,11 +216,11 @@ describe('P21 an objection filed for an address nobody had yet', () => {
     await q(`UPDATE persons SET objection = 'none' WHERE id = $1`, [person.id]);
     expect((await customers(email))[0].status).toBe('active');
 
-    await q(readFileSync('migrations/0016_adopt_open_objections.sql', 'utf8'));
+    expect(await startupCheck()).toBe(1);
 
     expect((await customers(email))[0].status).toBe('objected');
-    expect((await stoppedEntries('address_linked')).filter((e) => e.request_id === filed.body.id)).toHaveLength(2); // the mirror's, then 0016's
-    await q(readFileSync('migrations/0016_adopt_open_objections.sql', 'utf8')); // a second run changes nothing
+    expect((await stoppedEntries('address_linked')).filter((e) => e.request_id === filed.body.id)).toHaveLength(2); // the mirror's, then the start-up check's
+    expect(await startupCheck()).toBe(0); // a second run changes nothing
     expect((await stoppedEntries('address_linked')).filter((e) => e.request_id === filed.body.id)).toHaveLength(2);
   });
 });
