@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { HANDLED_TOPICS } from '../mirror/delivery.js';
 
 /** Pure: which webhooks the shop must have for this service, and how its current set compares. */
@@ -46,4 +47,17 @@ export function assess(existing: ExistingWebhook[], publicUrl: string | null): T
 /** The body that creates or repairs our webhook for a topic (our secret, API v3, active). */
 export function desiredWebhook(topic: string, publicUrl: string, secret: string) {
   return { name: `woo-companion ${topic}`, topic, delivery_url: deliveryUrl(publicUrl), secret, api_version: 'wp_api_v3', status: 'active' };
+}
+
+const repairAnswer = z.object({ id: z.number().int().positive(), status: z.string(), topic: z.string(), delivery_url: z.string() });
+
+/**
+ * The id our webhook has now, read from the shop's answer to a create or update — or null when that answer does not
+ * show the webhook we asked for, active: then nothing is claimed as repaired and the next check looks again.
+ */
+export function repairedWebhookId(answer: unknown, wanted: ReturnType<typeof desiredWebhook>): number | null {
+  const a = repairAnswer.safeParse(answer);
+  if (!a.success) return null;
+  const { id, status, topic, delivery_url: url } = a.data;
+  return status === 'active' && topic === wanted.topic && sameUrl(url, wanted.delivery_url) ? id : null;
 }

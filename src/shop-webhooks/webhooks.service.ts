@@ -4,7 +4,7 @@ import type { Metrics } from '../platform/metrics.js';
 import type { WooClient } from '../woo/woo-client.js';
 import { listWebhooks } from '../woo/woo-pages.js';
 import { getState, putState } from '../sync/sync-state.repository.js';
-import { type TopicReport, type WebhookState, assess, desiredWebhook } from './plan.js';
+import { type TopicReport, type WebhookState, assess, desiredWebhook, repairedWebhookId } from './plan.js';
 
 /**
  * WooCommerce disables a webhook after repeated failed deliveries and never retries; a paused or deleted one
@@ -27,8 +27,9 @@ export function createShopWebhooksService(deps: {
     if (!deps.publicUrl) return null; // without PUBLIC_URL we cannot know the delivery URL to create
     const body = desiredWebhook(r.topic, deps.publicUrl, deps.secret);
     const res = r.webhookId ? await deps.woo.put(`webhooks/${r.webhookId}`, body) : await deps.woo.post('webhooks', body);
-    const id = (res.data as { id?: unknown } | null)?.id;
-    return typeof id === 'number' ? id : r.webhookId ?? 0;
+    const id = repairedWebhookId(res.data, body);
+    if (id === null) deps.log.warn({ topic: r.topic }, 'the shop answered the webhook repair without showing it active; the next check tries again');
+    return id;
   }
 
   /** Reads /webhooks, records the report; repairs what is wrong when `repair` (or WC_WEBHOOKS_AUTOREPAIR) says so. */
@@ -39,7 +40,7 @@ export function createShopWebhooksService(deps: {
     // `state` is what the check found; `repaired` says it was fixed, and `webhookId` is the id the webhook has now.
     for (const r of reports) {
       const id = r.state !== 'ok' && doRepair ? await repair(r) : null;
-      topics.push({ ...r, webhookId: id || r.webhookId, repaired: id !== null });
+      topics.push({ ...r, webhookId: id ?? r.webhookId, repaired: id !== null });
     }
     const report: HealthReport = {
       checkedAt: new Date().toISOString(),

@@ -1,4 +1,4 @@
-import { assess, deliveryUrl, desiredWebhook, type ExistingWebhook } from '../../src/shop-webhooks/plan.js';
+import { assess, deliveryUrl, desiredWebhook, repairedWebhookId, type ExistingWebhook } from '../../src/shop-webhooks/plan.js';
 
 /** Pure: which of the shop's webhooks are ours, and the state of each topic this service needs. */
 const PUBLIC = 'https://companion.example';
@@ -89,5 +89,27 @@ describe('desiredWebhook', () => {
       name: 'woo-companion customer.deleted', topic: 'customer.deleted', delivery_url: OURS, secret: 's3cr3t',
       api_version: 'wp_api_v3', status: 'active',
     });
+  });
+});
+
+describe('repairedWebhookId', () => {
+  const wanted = desiredWebhook('order.updated', PUBLIC, 'secret');
+  const answer = { id: 42, status: 'active', topic: 'order.updated', delivery_url: OURS, name: 'woo-companion order.updated' };
+
+  test('when the shop answers with our webhook, active, then its id is the id it has now', () => {
+    expect(repairedWebhookId(answer, wanted)).toBe(42);
+    expect(repairedWebhookId({ ...answer, delivery_url: `${OURS}/` }, wanted)).toBe(42);
+  });
+
+  test('when the answer has no usable id, then nothing is claimed as repaired (no stand-in id such as 0)', () => {
+    for (const a of [{}, null, 'ok', [], { ...answer, id: undefined }, { ...answer, id: '42' }, { ...answer, id: 0 }]) {
+      expect(repairedWebhookId(a, wanted)).toBeNull();
+    }
+  });
+
+  test('when the answer shows the webhook not active, or another topic or URL, then it is not repaired', () => {
+    expect(repairedWebhookId({ ...answer, status: 'disabled' }, wanted)).toBeNull();
+    expect(repairedWebhookId({ ...answer, topic: 'order.created' }, wanted)).toBeNull();
+    expect(repairedWebhookId({ ...answer, delivery_url: 'https://other.example/webhooks/woocommerce' }, wanted)).toBeNull();
   });
 });
