@@ -7,6 +7,7 @@ import { audit } from '../audit/audit.repository.js';
 import { AUDITED_READS, type Principal, accessFor, authorise } from './access-policy.js';
 import { operatorById, sessionOf, touchOperator } from './operators.repository.js';
 import { parseToken, secretMatches } from './operator-token.js';
+import { fromThisSite } from './same-site.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,6 +18,7 @@ declare module 'fastify' {
 }
 
 export const SESSION_COOKIE = 'woo_session';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Authentication and authorisation for every route, from the one policy table (access-policy.ts): bearer tokens
@@ -105,6 +107,9 @@ export function installAuth(app: FastifyInstance, deps: {
         return reply.redirect(`/desk/login?next=${encodeURIComponent(req.url)}`);
       }
       throw new AppError(denied.status, denied.status === 401 ? 'unauthorized' : 'forbidden', denied.message);
+    }
+    if (p?.via === 'session' && !SAFE_METHODS.has(req.method) && !fromThisSite(req.headers)) {
+      throw new AppError(403, 'cross_site_request', 'a change made with the desk session must come from this site\'s own pages (Sec-Fetch-Site or Origin)');
     }
     req.principal = p;
   };

@@ -38,8 +38,9 @@ async function session(name: string, token: string): Promise<Session> {
   return { cookie, csrf: hidden(desk.body) };
 }
 
+/** A desk form posted by the browser from a desk page (Sec-Fetch-Site: same-origin, as every current browser sends). */
 const post = (s: Session, url: string, fields: Record<string, string> = {}, csrf: string | null = s.csrf) =>
-  app().inject({ method: 'POST', url, headers: FORM, cookies: { woo_session: s.cookie }, payload: form({ ...fields, ...(csrf === null ? {} : { _csrf: csrf }) }) });
+  app().inject({ method: 'POST', url, headers: { ...FORM, 'sec-fetch-site': 'same-origin' }, cookies: { woo_session: s.cookie }, payload: form({ ...fields, ...(csrf === null ? {} : { _csrf: csrf }) }) });
 const get = (s: Session, url: string, flash?: string) => app().inject({ url, cookies: { woo_session: s.cookie, ...(flash ? { woo_flash: flash } : {}) } });
 /** Follows a desk action's redirect, carrying its flash cookie, and returns the page text. */
 async function after(s: Session, res: LightMyRequestResponse): Promise<string> {
@@ -106,13 +107,18 @@ describe('desk pages and actions', () => {
     expect(css.headers['content-type']).toContain('text/css');
   });
 
-  test('when a POST lacks the CSRF token, carries a wrong one, or comes with a bearer token instead of a session, then 403', async () => {
+  test('when a POST lacks the CSRF token, carries a wrong one, comes from another site, or with a bearer token instead of a session, then 403', async () => {
     const s = await session('admin', ADMIN_TOKEN);
     expect((await post(s, '/desk/requests', { type: 'erasure', email: 'x@example.nl' }, null)).statusCode).toBe(403);
     expect((await post(s, '/desk/requests', { type: 'erasure', email: 'x@example.nl' }, 'nope')).statusCode).toBe(403);
     const bearer = await app().inject({ method: 'POST', url: '/desk/requests', headers: { ...FORM, authorization: `Bearer ${ADMIN_TOKEN}` }, payload: form({ type: 'erasure', email: 'x@example.nl' }) });
     expect(bearer.statusCode).toBe(403);
     expect(bearer.headers['content-type']).toContain('text/html');
+    // The right token, but the form was posted from another site's page: refused before the action runs.
+    const crossSite = await app().inject({ method: 'POST', url: '/desk/requests', headers: { ...FORM, 'sec-fetch-site': 'cross-site' },
+      cookies: { woo_session: s.cookie }, payload: form({ type: 'erasure', email: 'x@example.nl', _csrf: s.csrf }) });
+    expect(crossSite.statusCode).toBe(403);
+    expect(crossSite.body).toContain('this site');
     expect((await world.ctx.pool.query(`SELECT 1 FROM privacy_requests WHERE email = 'x@example.nl'`)).rowCount).toBe(0);
   });
 

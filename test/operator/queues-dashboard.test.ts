@@ -20,8 +20,9 @@ afterAll(async () => ctx.close());
 
 const session = async (role: Role) =>
   `woo_session=${(await createSession(ctx.pool, { name: `${role}-${Date.now()}`, role, via: 'session', operatorId: null }, 3_600_000, T)).value}`;
-const call = (method: string, url: string, headers: { authorization?: string; cookie?: string } = {}) =>
-  ctx.app.inject({ method: method as 'GET', url, headers, payload: method === 'GET' ? undefined : {} });
+/** With a cookie, the call comes from the dashboard page as a browser sends it (Sec-Fetch-Site: same-origin) unless the headers say otherwise. */
+const call = (method: string, url: string, headers: { authorization?: string; cookie?: string; [name: string]: string | undefined } = {}) =>
+  ctx.app.inject({ method: method as 'GET', url, headers: (headers.cookie ? { 'sec-fetch-site': 'same-origin', ...headers } : headers) as Record<string, string>, payload: method === 'GET' ? undefined : {} });
 /** A concrete URL for a registered bull-board route. */
 const concrete = (url: string) => url.replace(/:queueName/g, 'maintenance').replace(/:jobId|:schedulerId/g, 'x')
   .replace(/:queueStatus/g, 'failed').replace(/\*$/, 'js/x.js');
@@ -83,6 +84,32 @@ describe('job dashboard at /admin/queues', () => {
     expect(await ctx.deps.queues.maintenance.isPaused()).toBe(true);
     expect((await call('PUT', '/admin/queues/api/queues/maintenance/resume', { cookie: operator })).statusCode).toBe(200);
     expect(await ctx.deps.queues.maintenance.isPaused()).toBe(false);
+  });
+
+  test('when a signed-in session\'s mutating call comes from another site, then 403 cross_site_request and nothing changes; from this site it goes through', async () => {
+    const operator = await session('operator');
+    const pause = '/admin/queues/api/queues/maintenance/pause';
+    const host = 'companion.example';
+    for (const site of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { 'sec-fetch-site': 'none' },
+      { origin: 'https://evil.example', host }, { origin: 'null', host }, { host } /* neither header: an old or non-browser client */]) {
+      const res = await ctx.app.inject({ method: 'PUT', url: pause, headers: { cookie: operator, ...site }, payload: {} });
+      expect({ site, status: res.statusCode, body: res.json() })
+        .toEqual({ site, status: 403, body: { error: 'cross_site_request', message: expect.stringContaining('this site') } });
+    }
+    expect(await ctx.deps.queues.maintenance.isPaused()).toBe(false);
+
+    // Origin naming this host (directly or as the proxy forwarded it) is this site; so is Sec-Fetch-Site: same-origin.
+    for (const site of [{ origin: `https://${host}`, host }, { origin: `https://${host}`, host: 'app:3000', 'x-forwarded-host': host }]) {
+      expect((await ctx.app.inject({ method: 'PUT', url: pause, headers: { cookie: operator, ...site }, payload: {} })).statusCode).toBe(200);
+      expect(await ctx.deps.queues.maintenance.isPaused()).toBe(true);
+      expect((await call('PUT', '/admin/queues/api/queues/maintenance/resume', { cookie: operator })).statusCode).toBe(200);
+    }
+    // A bearer token is never sent by a browser on its own: no site check.
+    expect((await call('PUT', pause, { authorization: `Bearer ${ADMIN_TOKEN}` })).statusCode).toBe(200);
+    expect((await call('PUT', '/admin/queues/api/queues/maintenance/resume', { authorization: `Bearer ${ADMIN_TOKEN}` })).statusCode).toBe(200);
+    expect(await ctx.deps.queues.maintenance.isPaused()).toBe(false);
+    // Reading needs no site check: a cross-site GET changes nothing (and SameSite=Strict keeps the cookie off it anyway).
+    expect((await ctx.app.inject({ url: '/admin/queues/api/queues', headers: { cookie: operator, 'sec-fetch-site': 'cross-site' } })).statusCode).toBe(200);
   });
 
   test('when a retention sweep runs, then the dashboard API shows its job with the progress the sweep reported', async () => {

@@ -1,0 +1,22 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/**
+ * Was a state-changing request sent by a page of this site? Asked only of requests signed in by the session cookie:
+ * a browser attaches that cookie by itself, a bearer token it never does. SameSite=Strict already keeps the cookie off
+ * cross-site requests; this is the second lock for the job dashboard, whose own calls carry no CSRF token (the desk's
+ * forms do). Current browsers send Sec-Fetch-Site on every request; without it, Origin must name this host.
+ */
+export function fromThisSite(headers: IncomingHttpHeaders): boolean {
+  const site = headers['sec-fetch-site'];
+  if (site !== undefined) return site === 'same-origin';
+  const origin = headers.origin;
+  const host = first(headers['x-forwarded-host']) ?? headers.host;
+  if (typeof origin !== 'string' || !host) return false;
+  try {
+    return new URL(origin).host.toLowerCase() === host.toLowerCase();
+  } catch {
+    return false; // "null" (sandboxed or privacy-sensitive contexts) and anything malformed
+  }
+}
+
+const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.split(',')[0]?.trim() || undefined;
