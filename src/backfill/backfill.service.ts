@@ -9,22 +9,24 @@ import { toWooGmt } from '../reconcile/watermark.js';
 import { type Progress, progressOf } from './progress.js';
 
 /**
- * Backfill: every order (status=any, created before the run started) and every customer (role=all) of the shop,
- * page by page, into the same pipeline as webhooks. Deliveries carry origin 'backfill', so orders first seen this
+ * Backfill: every order (status=any, created before the run started), every order in the shop's trash (status=trash:
+ * WooCommerce's `any` leaves those out, yet a trashed order may be invoiced — the fiscal archive and an access export
+ * need it) and every customer (role=all) of the shop, page by page, into the same pipeline as webhooks. Deliveries carry origin 'backfill', so orders first seen this
  * way are marked as history and never trigger processor pushes. The cursor is saved after each committed page: a
  * crash resumes there.
  */
 
 export const BACKFILL_KEY = 'backfill';
 const PER_PAGE = 100;
-const PHASES = ['orders', 'customers'] as const;
+const PHASES = ['orders', 'trash', 'customers'] as const;
 
 export interface BackfillState {
   status: 'running' | 'done';
   phase: (typeof PHASES)[number];
   nextPage: number;
   processed: number;
-  totals: { orders: number | null; customers: number | null };
+  /** The shop's X-WP-Total per listing; `trash` is absent in a state saved before that listing existed. */
+  totals: { orders: number | null; trash?: number | null; customers: number | null };
   startedAt: string;
   finishedAt: string | null;
 }
@@ -40,26 +42,27 @@ export function createBackfillService(deps: { pool: Pool; woo: WooClient; log: L
     let s: BackfillState =
       prior && prior.status === 'running' && !opts.restart
         ? prior
-        : { status: 'running', phase: 'orders', nextPage: 1, processed: 0, totals: { orders: null, customers: null }, startedAt: new Date().toISOString(), finishedAt: null };
+        : { status: 'running', phase: 'orders', nextPage: 1, processed: 0, totals: { orders: null, trash: null, customers: null }, startedAt: new Date().toISOString(), finishedAt: null };
     if (prior?.status === 'running' && !opts.restart) deps.log.info({ phase: s.phase, page: s.nextPage }, 'backfill resuming');
     await putState(deps.pool, BACKFILL_KEY, s);
     const started = Date.now();
     const processedAtStart = s.processed;
     const report = (phase: Progress['phase']) =>
-      opts.onProgress?.(progressOf(phase, s.processed, (s.totals.orders ?? 0) + (s.totals.customers ?? 0), Date.now() - started, processedAtStart));
+      opts.onProgress?.(progressOf(phase, s.processed, (s.totals.orders ?? 0) + (s.totals.trash ?? 0) + (s.totals.customers ?? 0), Date.now() - started, processedAtStart));
 
     for (const phase of PHASES.slice(PHASES.indexOf(s.phase))) {
-      const endpoint = phase;
+      const endpoint = phase === 'customers' ? 'customers' : 'orders';
       // Only orders created before the run started are history: one placed meanwhile is new business, left to its
       // webhook (or reconciliation) so it is not marked history. `before` is strict; UTC digits, no Z (see watermark.ts).
-      const params = phase === 'orders'
-        ? { status: 'any', orderby: 'id', order: 'asc', before: toWooGmt(new Date(s.startedAt)), dates_are_gmt: true }
-        : { role: 'all', orderby: 'id', order: 'asc' };
+      // `any` and `trash` are two listings: an `any` in a status list overrides the rest.
+      const params = phase === 'customers'
+        ? { role: 'all', orderby: 'id', order: 'asc' }
+        : { status: phase === 'orders' ? 'any' : 'trash', orderby: 'id', order: 'asc', before: toWooGmt(new Date(s.startedAt)), dates_are_gmt: true };
       for (let page = s.phase === phase ? s.nextPage : 1; ; page++) {
         const res = await fetchPage(deps.woo, endpoint, { ...params, per_page: PER_PAGE }, page);
         s = { ...s, phase, totals: { ...s.totals, [phase]: res.total } };
         await withTransaction(deps.pool, async (db) => {
-          await ingestResources(db, phase === 'orders' ? 'order' : 'customer', res.items, 'backfill');
+          await ingestResources(db, phase === 'customers' ? 'customer' : 'order', res.items, 'backfill');
           s = { ...s, nextPage: page + 1, processed: s.processed + res.items.length };
           await putState(db, BACKFILL_KEY, s);
         });
@@ -67,7 +70,8 @@ export function createBackfillService(deps: { pool: Pool; woo: WooClient; log: L
         await report(phase);
         if (page >= res.totalPages || res.items.length < PER_PAGE) break;
       }
-      if (phase === 'orders') s = { ...s, phase: 'customers', nextPage: 1 };
+      const next = PHASES[PHASES.indexOf(phase) + 1];
+      if (next) s = { ...s, phase: next, nextPage: 1 };
     }
     s = { ...s, status: 'done', finishedAt: new Date().toISOString() };
     await putState(deps.pool, BACKFILL_KEY, s);

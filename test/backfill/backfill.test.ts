@@ -11,6 +11,10 @@ import type { Progress } from '../../src/backfill/progress.js';
  * shop into the inbox and the mirror, and everything it brings is marked as history.
  */
 const ORDERS = 3000;
+/** Orders in the shop's trash, on top of ORDERS: `status=any` leaves them out, the backfill's second listing finds them. */
+const TRASHED = 30;
+const ALL_ORDERS = ORDERS + TRASHED;
+const TRASH_BASE = 520_000;
 const CUSTOMERS = 200;
 const ORDER_BASE = 500_000;
 const STATUSES = ['processing', 'completed', 'on-hold', 'cancelled', 'refunded', 'pending'];
@@ -38,6 +42,11 @@ beforeAll(async () => {
       created: `2024-${month}-${day}T10:00:00`, modified: `2024-${month}-${day}T11:${String(i % 60).padStart(2, '0')}:00`,
     });
   }));
+  // Trashed after payment: still an invoice (date_paid) and still someone's personal data.
+  fake.seedOrders(Array.from({ length: TRASHED }, (_, i) => ({
+    ...anOrder({ id: TRASH_BASE + i, status: 'trash', email: `trashed-${i}@example.com`, created: '2024-03-03T10:00:00', modified: '2024-04-04T10:00:00' }),
+    date_paid_gmt: '2024-03-03T10:05:00', date_paid: '2024-03-03T11:05:00',
+  })));
   ctx = await createTestContext(
     { woo: { url: fake.url, consumerKey: fake.consumerKey, consumerSecret: fake.consumerSecret, caFile: null, timeoutMs: 10_000 }, mirrorConcurrency: 200 },
     { wooCa: fake.ca },
@@ -68,8 +77,8 @@ async function finished(jobId: string, timeoutMs = 25_000): Promise<Job> {
 const count = async (sql: string, params: unknown[] = []) => (await ctx.pool.query<{ n: number }>(sql, params)).rows[0]!.n;
 const orderRow = async (wcOrderId: number) =>
   (await ctx.pool.query('SELECT status, history, first_seen_via FROM orders WHERE wc_order_id = $1', [wcOrderId])).rows[0];
-const pagesRequested = (from: number, path: RegExp) =>
-  fake.requests.slice(from).filter((r) => r.method === 'GET' && path.test(r.path)).map((r) => ({ page: Number(r.query.page), status: r.status }));
+const pagesRequested = (from: number, path: RegExp, status?: string) => fake.requests.slice(from)
+  .filter((r) => r.method === 'GET' && path.test(r.path) && (!status || r.query.status === status)).map((r) => ({ page: Number(r.query.page), status: r.status }));
 
 describe('backfill of a shop with 3,000 orders and 200 customers', () => {
   let jobId: string;
@@ -81,20 +90,25 @@ describe('backfill of a shop with 3,000 orders and 200 customers', () => {
     jobId = res.jobId;
     const job = await finished(jobId);
     expect(await job.getState()).toBe('completed');
-    expect(job.returnvalue).toEqual({ processed: ORDERS + CUSTOMERS, totals: { orders: ORDERS, customers: CUSTOMERS } });
+    expect(job.returnvalue).toEqual({ processed: ALL_ORDERS + CUSTOMERS, totals: { orders: ORDERS, trash: TRASHED, customers: CUSTOMERS } });
 
     const orderPages = fake.requests.slice(from).filter((r) => r.path.endsWith('/orders'));
-    expect(orderPages.map((r) => Number(r.query.page))).toEqual(Array.from({ length: ORDERS / 100 }, (_, i) => i + 1));
-    expect(orderPages.every((r) => r.query.status === 'any' && r.query.per_page === '100' && r.status === 200)).toBe(true);
+    expect(orderPages.map((r) => [r.query.status, Number(r.query.page)]))
+      .toEqual([...Array.from({ length: ORDERS / 100 }, (_, i) => ['any', i + 1]), ['trash', 1]]);
+    expect(orderPages.every((r) => r.query.per_page === '100' && r.status === 200 && r.query.before)).toBe(true);
     const customerPages = fake.requests.slice(from).filter((r) => r.path.endsWith('/customers'));
     expect(customerPages.map((r) => [r.query.page, r.query.role])).toEqual([['1', 'all'], ['2', 'all']]);
   });
 
   test('when the workers have drained the inbox, then every order and customer is in the mirror', async () => {
     await ctx.drained(25_000);
-    expect(await count('SELECT count(*)::int AS n FROM orders WHERE wc_order_id >= $1', [ORDER_BASE])).toBe(ORDERS);
+    expect(await count('SELECT count(*)::int AS n FROM orders WHERE wc_order_id >= $1', [ORDER_BASE])).toBe(ALL_ORDERS);
     expect(await count('SELECT count(*)::int AS n FROM persons WHERE wc_customer_id IS NOT NULL')).toBe(CUSTOMERS);
-    expect(await count("SELECT count(*)::int AS n FROM webhook_inbox WHERE origin = 'backfill' AND outcome = 'applied'")).toBe(ORDERS + CUSTOMERS);
+    expect(await count("SELECT count(*)::int AS n FROM webhook_inbox WHERE origin = 'backfill' AND outcome = 'applied'")).toBe(ALL_ORDERS + CUSTOMERS);
+    // The trashed ones are mirrored as trash, with their payment date: erasure's "was it invoiced?" check sees them.
+    expect(await count("SELECT count(*)::int AS n FROM orders WHERE wc_order_id >= $1 AND status = 'trash' AND date_paid_gmt IS NOT NULL", [TRASH_BASE])).toBe(TRASHED);
+    const found = await ctx.app.inject({ url: '/api/customers?email=trashed-7@example.com', headers: auth });
+    expect(found.json().customers[0].orders).toEqual([expect.objectContaining({ wcOrderId: TRASH_BASE + 7, status: 'trash' })]);
     // Orders of registered customers belong to the customer's person.
     const { rows } = await ctx.pool.query(
       'SELECT p.wc_customer_id, count(o.*)::int AS n FROM orders o JOIN persons p ON p.id = o.person_id WHERE o.wc_customer_id = 7 GROUP BY 1');
@@ -105,19 +119,19 @@ describe('backfill of a shop with 3,000 orders and 200 customers', () => {
   test('when backfilled, then every such order is marked history with first_seen_via backfill', async () => {
     const { rows } = await ctx.pool.query(
       'SELECT history, first_seen_via, count(*)::int AS n FROM orders WHERE wc_order_id >= $1 GROUP BY 1, 2', [ORDER_BASE]);
-    expect(rows).toEqual([{ history: true, first_seen_via: 'backfill', n: ORDERS }]);
+    expect(rows).toEqual([{ history: true, first_seen_via: 'backfill', n: ALL_ORDERS }]);
   });
 
   test('when the job finished, then its progress reached phase done at 100 % and GET /api/backfill shows the state', async () => {
     const job = (await ctx.deps.queues.sync.getJob(jobId))!;
     const p = job.progress as Progress;
-    expect(p).toMatchObject({ phase: 'done', percent: 100, processed: ORDERS + CUSTOMERS, total: ORDERS + CUSTOMERS, etaSeconds: 0 });
+    expect(p).toMatchObject({ phase: 'done', percent: 100, processed: ALL_ORDERS + CUSTOMERS, total: ALL_ORDERS + CUSTOMERS, etaSeconds: 0 });
     expect(p.ratePerSecond).toBeGreaterThan(0);
 
     const res = await ctx.app.inject({ url: '/api/backfill', headers: auth });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({
-      state: { status: 'done', phase: 'customers', processed: ORDERS + CUSTOMERS, totals: { orders: ORDERS, customers: CUSTOMERS } },
+      state: { status: 'done', phase: 'customers', processed: ALL_ORDERS + CUSTOMERS, totals: { orders: ORDERS, trash: TRASHED, customers: CUSTOMERS } },
       job: null,
     });
     expect(res.json().state.finishedAt).toEqual(expect.any(String));
@@ -132,7 +146,7 @@ describe('backfill of a shop with 3,000 orders and 200 customers', () => {
     // Every delivery went through exactly one completed mirror job.
     const completed = await ctx.deps.queues.mirror.getJobs(['completed'], 0, -1);
     const delivered = completed.reduce((sum, j) => sum + ((j.data as { inboxIds?: number[] }).inboxIds?.length ?? 1), 0);
-    expect(delivered).toBe(ORDERS + CUSTOMERS);
+    expect(delivered).toBe(ALL_ORDERS + CUSTOMERS);
     expect(await count("SELECT count(*)::int AS n FROM webhook_inbox WHERE outcome IS DISTINCT FROM 'applied'")).toBe(0);
   });
 
@@ -200,7 +214,7 @@ describe('resumable backfill', () => {
       const job = await finished(jobId);
       expect(await job.getState()).toBe('completed');
       expect(job.attemptsMade).toBe(2);
-      expect(job.returnvalue).toMatchObject({ processed: ORDERS + CUSTOMERS });
+      expect(job.returnvalue).toMatchObject({ processed: ALL_ORDERS + CUSTOMERS });
     } finally {
       spy.mockRestore();
     }
@@ -212,7 +226,7 @@ describe('resumable backfill', () => {
     // When the retry started, the saved cursor pointed at the failing page.
     expect(stateAtResume).toMatchObject({ status: 'running', phase: 'orders', nextPage: FAIL_PAGE, processed: (FAIL_PAGE - 1) * 100 });
 
-    const pages = pagesRequested(from, /\/orders$/);
+    const pages = pagesRequested(from, /\/orders$/, 'any');
     const firstAttempt = pages.slice(0, FAIL_PAGE - 1 + 4);
     expect(firstAttempt.map((p) => p.page)).toEqual([...Array.from({ length: FAIL_PAGE - 1 }, (_, i) => i + 1), ...Array(4).fill(FAIL_PAGE)]);
     expect(firstAttempt.slice(-4).every((p) => p.status === 500)).toBe(true);
@@ -221,10 +235,10 @@ describe('resumable backfill', () => {
     expect(resumed.map((p) => p.page)).toEqual(Array.from({ length: ORDERS / 100 - FAIL_PAGE + 1 }, (_, i) => FAIL_PAGE + i));
     expect(pages.filter((p) => p.page === 1)).toHaveLength(1);
 
-    expect(await ctx.deps.sync!.backfill.state()).toMatchObject({ status: 'done', processed: ORDERS + CUSTOMERS });
+    expect(await ctx.deps.sync!.backfill.state()).toMatchObject({ status: 'done', processed: ALL_ORDERS + CUSTOMERS });
     await ctx.drained();
     // The same bodies again: deduplicated in the inbox, nothing new to mirror.
-    expect(await count("SELECT count(*)::int AS n FROM webhook_inbox WHERE origin = 'backfill'")).toBe(ORDERS + CUSTOMERS);
+    expect(await count("SELECT count(*)::int AS n FROM webhook_inbox WHERE origin = 'backfill'")).toBe(ALL_ORDERS + CUSTOMERS);
   });
 
   test('when POST /api/backfill is sent twice while a backfill is queued, then one job runs one fresh pass', async () => {
@@ -234,8 +248,9 @@ describe('resumable backfill', () => {
     const job = await finished(a.jobId);
     expect(await job.getState()).toBe('completed');
     // After a finished run, a new one starts again at page 1 — once.
-    expect(pagesRequested(from, /\/orders$/).filter((p) => p.page === 1)).toHaveLength(1);
-    expect(pagesRequested(from, /\/orders$/)).toHaveLength(ORDERS / 100);
+    expect(pagesRequested(from, /\/orders$/, 'any').filter((p) => p.page === 1)).toHaveLength(1);
+    expect(pagesRequested(from, /\/orders$/, 'any')).toHaveLength(ORDERS / 100);
+    expect(pagesRequested(from, /\/orders$/, 'trash')).toEqual([{ page: 1, status: 200 }]);
   });
 });
 
