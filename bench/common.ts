@@ -32,6 +32,12 @@ export const settings = {
   intakeDuration: int('BENCH_DURATION', quick ? 2 : 10),
   intakeWarmup: int('BENCH_WARMUP', quick ? 1 : 2),
   intakeRelay: process.env.BENCH_INTAKE_RELAY !== '0',
+  /**
+   * BENCH_ROUNDS=n: bare and app are measured n times, alternating (bare, app, bare, app, …), and the target is judged
+   * on the median round. On a shared 2-core VM one bare figure swung 10k–15k req/s between back-to-back runs of the
+   * same build; alternating rounds puts both sides under the same drift. A quick run measures one round.
+   */
+  intakeRounds: int('BENCH_ROUNDS', quick ? 1 : 3),
   /** BENCH_RATE=n: a fixed load of n req/s instead of as fast as possible, to compare CPU per request between builds. */
   intakeRate: int('BENCH_RATE', 0),
   /** BENCH_REFERENCES=0 skips the naive and floor reference servers (bench/intake-references.ts); a quick run skips them unless =1. */
