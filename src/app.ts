@@ -39,7 +39,10 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   registerErrorHandling(app);
   await app.register(cookie);
   // Security headers; the desk's pages are server-rendered with their own inline-free CSS and forms.
-  await app.register(helmet, { global: true });
+  // Referrer-Policy same-origin, not helmet's no-referrer: under no-referrer a browser's own form posts carry
+  // `Origin: null`, and the same-site check (operators/same-site.ts) reads Origin where Sec-Fetch-Site is missing.
+  // The desk's URLs still never leave the site in a Referer.
+  await app.register(helmet, { global: true, referrerPolicy: { policy: 'same-origin' } });
   const auth = installAuth(app, {
     pool: deps.pool, clock: deps.clock, adminToken: config.secrets.adminToken, fiscalToken: config.secrets.fiscalToken,
     metricsToken: config.secrets.metricsToken,

@@ -18,7 +18,9 @@ import { type Progress, progressOf } from './progress.js';
 
 export const BACKFILL_KEY = 'backfill';
 const PER_PAGE = 100;
-const PHASES = ['orders', 'trash', 'customers'] as const;
+// The trash listing came last to the backfill: a run saved mid-way by an earlier version (phase orders or customers)
+// still reaches it when it resumes.
+const PHASES = ['orders', 'customers', 'trash'] as const;
 
 export interface BackfillState {
   status: 'running' | 'done';

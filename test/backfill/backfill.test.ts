@@ -5,6 +5,8 @@ import { aCustomer, anOrder } from '../builders/woocommerce.js';
 import { startFakeWooCommerce, type FakeWoo } from '../fakes/woocommerce.js';
 import { JobName } from '../../src/jobs.js';
 import type { Progress } from '../../src/backfill/progress.js';
+import { BACKFILL_KEY } from '../../src/backfill/backfill.service.js';
+import { putState } from '../../src/sync/sync-state.repository.js';
 
 /**
  * The backfill against a fake WooCommerce over HTTPS: POST /api/backfill queues the job, the real workers page the
@@ -131,7 +133,7 @@ describe('backfill of a shop with 3,000 orders and 200 customers', () => {
     const res = await ctx.app.inject({ url: '/api/backfill', headers: auth });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({
-      state: { status: 'done', phase: 'customers', processed: ALL_ORDERS + CUSTOMERS, totals: { orders: ORDERS, trash: TRASHED, customers: CUSTOMERS } },
+      state: { status: 'done', phase: 'trash', processed: ALL_ORDERS + CUSTOMERS, totals: { orders: ORDERS, trash: TRASHED, customers: CUSTOMERS } },
       job: null,
     });
     expect(res.json().state.finishedAt).toEqual(expect.any(String));
@@ -239,6 +241,20 @@ describe('resumable backfill', () => {
     await ctx.drained();
     // The same bodies again: deduplicated in the inbox, nothing new to mirror.
     expect(await count("SELECT count(*)::int AS n FROM webhook_inbox WHERE origin = 'backfill'")).toBe(ALL_ORDERS + CUSTOMERS);
+  });
+
+  test('when a run saved by the previous version (no trash listing) resumes in its customers phase, then it also lists the trash', async () => {
+    // As the version before the trash listing saved it: two phases, totals without `trash`.
+    const saved = { status: 'running', phase: 'customers', nextPage: 2, processed: ORDERS + 100, totals: { orders: ORDERS, customers: CUSTOMERS },
+      startedAt: new Date().toISOString(), finishedAt: null };
+    await putState(ctx.pool, BACKFILL_KEY, saved);
+    const from = fake.requests.length;
+    const job = await finished((await postBackfill()).jobId);
+    expect(job.returnvalue).toEqual({ processed: ALL_ORDERS + CUSTOMERS, totals: { orders: ORDERS, customers: CUSTOMERS, trash: TRASHED } });
+    expect(pagesRequested(from, /\/orders$/, 'any')).toEqual([]);
+    expect(pagesRequested(from, /\/customers$/)).toEqual([{ page: 2, status: 200 }]);
+    expect(pagesRequested(from, /\/orders$/, 'trash')).toEqual([{ page: 1, status: 200 }]);
+    expect(await ctx.deps.sync!.backfill.state()).toMatchObject({ status: 'done', phase: 'trash', processed: ALL_ORDERS + CUSTOMERS });
   });
 
   test('when POST /api/backfill is sent twice while a backfill is queued, then one job runs one fresh pass', async () => {
