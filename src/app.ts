@@ -42,7 +42,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // Referrer-Policy same-origin, not helmet's no-referrer: under no-referrer a browser's own form posts carry
   // `Origin: null`, and the same-site check (operators/same-site.ts) reads Origin where Sec-Fetch-Site is missing.
   // The desk's URLs still never leave the site in a Referer.
-  await app.register(helmet, { global: true, referrerPolicy: { policy: 'same-origin' } });
+  // The CSP allows styles and fonts from this site only (helmet's default allows any https: origin): no page here
+  // needs another, and an operator's browser should not fetch from third parties (their IP address is personal data).
+  await app.register(helmet, {
+    global: true, referrerPolicy: { policy: 'same-origin' },
+    contentSecurityPolicy: { directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'font-src': ["'self'", 'data:'] } },
+  });
   const auth = installAuth(app, {
     pool: deps.pool, clock: deps.clock, adminToken: config.secrets.adminToken, fiscalToken: config.secrets.fiscalToken,
     metricsToken: config.secrets.metricsToken,

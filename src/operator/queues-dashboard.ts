@@ -28,6 +28,10 @@ export async function queuesDashboard(app: FastifyInstance, opts: { queues: Queu
     serverAdapter: board,
     options: { uiConfig: { boardTitle: 'woo-companion jobs' } },
   });
+  // bull-board's page links Google Fonts: every operator opening it would tell Google their IP address. The link is
+  // taken out (the page falls back to the system font) and the CSP (app.ts) allows no style or font from elsewhere.
+  app.addHook('onSend', async (_req, reply, payload) =>
+    typeof payload === 'string' && String(reply.getHeader('content-type') ?? '').startsWith('text/html') ? withoutRemoteFonts(payload) : payload);
   // bull-board answers errors in its own scope; the auth hook's 401/403 keep our {error, message} shape there too.
   board.setErrorHandler((err) => err instanceof AppError
     ? { status: err.statusCode as HTTPStatus, body: { error: err.code, message: err.message } }
@@ -36,6 +40,9 @@ export async function queuesDashboard(app: FastifyInstance, opts: { queues: Queu
   app.addHook('onRoute', (route) => documentBoardRoute(route, app.prefix));
   await app.register(board.registerPlugin());
 }
+
+/** The page without its links to fonts.googleapis.com / fonts.gstatic.com. */
+export const withoutRemoteFonts = (html: string): string => html.replace(/<link\b[^>]*\bhref="https:\/\/fonts\.(?:googleapis|gstatic)\.com[^"]*"[^>]*>\s*/g, '');
 
 const PARAM_EXAMPLES: Record<string, string> = {
   queueName: 'maintenance', jobId: 'sweep-6f1c2a9e-3b7d-4c58-9e21-0a4b5c6d7e8f', queueStatus: 'failed',

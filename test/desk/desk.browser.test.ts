@@ -153,6 +153,31 @@ describe('the privacy desk in chromium', () => {
     expect(rows[0].n).toBe(0);
   });
 
+  test('when the operator opens the job dashboard, then it shows the queues, its own calls go through, and nothing is fetched from another host', async () => {
+    const elsewhere: string[] = [];
+    const cspErrors: string[] = [];
+    const onRequest = (r: { url(): string }) => { if (new URL(r.url()).origin !== base) elsewhere.push(r.url()); };
+    const onConsole = (m: { type(): string; text(): string }) => { if (m.type() === 'error' && /Content.Security.Policy/i.test(m.text())) cspErrors.push(m.text()); };
+    page.on('request', onRequest);
+    page.on('console', onConsole);
+    try {
+      await page.goto(`${base}/admin/queues`);
+      await page.getByText('maintenance').first().waitFor({ timeout: 15_000 });
+      // A call of the dashboard's own, from the page: same-origin, so the session may change things.
+      const status = (path: string) => page.evaluate(async (p) => (await fetch(p, { method: 'PUT' })).status, path);
+      expect(await status('api/queues/maintenance/pause')).toBe(200);
+      expect(await world.ctx.deps.queues.maintenance.isPaused()).toBe(true);
+      expect(await status('api/queues/maintenance/resume')).toBe(200);
+      expect(await world.ctx.deps.queues.maintenance.isPaused()).toBe(false);
+    } finally {
+      page.off('request', onRequest);
+      page.off('console', onConsole);
+      await page.goto(`${base}/desk`); // the next test starts from a desk page
+    }
+    expect(elsewhere).toEqual([]); // bull-board's page linked Google Fonts; the link is removed
+    expect(cspErrors).toEqual([]);
+  });
+
   test('when an auditor signs in, then every page is readable and shows no action buttons', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     expect(new URL(page.url()).pathname).toBe('/desk/login');

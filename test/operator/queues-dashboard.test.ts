@@ -32,6 +32,14 @@ describe('job dashboard at /admin/queues', () => {
     const page = await call('GET', '/admin/queues', { cookie: await session('operator') });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<base href="/admin/queues/" />');
+    // No third party learns an operator's IP address: bull-board's Google Fonts link is gone, and the CSP allows
+    // styles and fonts from this site only.
+    expect(page.body).toContain('<link href="static/css/'); // the page's own stylesheet stays
+    expect(page.body).not.toMatch(/fonts\.(googleapis|gstatic)\.com/);
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toMatch(/style-src 'self' 'unsafe-inline'(;|$)/);
+    expect(csp).toMatch(/font-src 'self' data:(;|$)/);
+    expect(csp).not.toMatch(/https:/);
     const asset = /src="(static\/js\/main\.[^"]+\.js)"/.exec(page.body)?.[1];
     expect(asset).toBeDefined();
 
