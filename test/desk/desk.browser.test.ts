@@ -153,7 +153,7 @@ describe('the privacy desk in chromium', () => {
     expect(rows[0].n).toBe(0);
   });
 
-  test('when the operator opens the job dashboard, then it shows the queues, its own calls go through, and nothing is fetched from another host', async () => {
+  test('when the operator opens the job dashboard and the API docs, then they render, the dashboard\'s own calls go through, and nothing is fetched from another host', async () => {
     const elsewhere: string[] = [];
     const cspErrors: string[] = [];
     const onRequest = (r: { url(): string }) => { if (new URL(r.url()).origin !== base) elsewhere.push(r.url()); };
@@ -169,6 +169,9 @@ describe('the privacy desk in chromium', () => {
       expect(await world.ctx.deps.queues.maintenance.isPaused()).toBe(true);
       expect(await status('api/queues/maintenance/resume')).toBe(200);
       expect(await world.ctx.deps.queues.maintenance.isPaused()).toBe(false);
+      // The API docs (Swagger UI) likewise render from this site alone.
+      await page.goto(`${base}/docs`);
+      await page.locator('.opblock-summary-path', { hasText: '/webhooks/woocommerce' }).first().waitFor({ timeout: 15_000 });
     } finally {
       page.off('request', onRequest);
       page.off('console', onConsole);
