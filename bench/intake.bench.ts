@@ -174,9 +174,9 @@ async function measure(mode: 'bare' | 'app' | 'floor' | 'naive', env: Record<str
   }
 }
 
-/** The round whose app/bare ratio is the median (the lower middle one for an even count). */
-export function medianRound<T extends { ratio: number }>(rounds: T[]): T {
-  const sorted = [...rounds].sort((a, b) => a.ratio - b.ratio);
+/** The item whose key is the median (the lower middle one for an even count). */
+function medianBy<T>(items: T[], key: (x: T) => number): T {
+  const sorted = [...items].sort((a, b) => key(a) - key(b));
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
@@ -209,12 +209,11 @@ export async function runIntakeBench(opts: { references?: boolean; rounds?: numb
     }
 
     const rounds = measured.map(({ bare, app }) => ({ bare: bare.result, app: app.result, ratio: app.result.requestsPerSec / bare.result.requestsPerSec }));
-    const { bare, app, ratio } = medianRound(rounds);
+    const { bare, app, ratio } = medianBy(rounds, (r) => r.ratio);
     const first = rounds[0]!.bare;
     const ofFirstBare = (r: LoadResult) => r.requestsPerSec / first.requestsPerSec;
     const target = { minRatio: 0.4, maxP99Ms: 25 };
-    const p99s = rounds.map((r) => r.app.latencyP99Ms).sort((a, b) => a - b);
-    const medianP99 = p99s[Math.floor((p99s.length - 1) / 2)]!;
+    const medianP99 = medianBy(rounds, (r) => r.app.latencyP99Ms).app.latencyP99Ms;
     return {
       connections: settings.intakeConnections,
       durationSec: settings.intakeDuration,

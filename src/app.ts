@@ -38,12 +38,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
   registerErrorHandling(app);
   await app.register(cookie);
-  // Security headers; the desk's pages are server-rendered with their own inline-free CSS and forms.
-  // Referrer-Policy same-origin, not helmet's no-referrer: under no-referrer a browser's own form posts carry
-  // `Origin: null`, and the same-site check (operators/same-site.ts) reads Origin where Sec-Fetch-Site is missing.
-  // The desk's URLs still never leave the site in a Referer.
-  // The CSP allows styles and fonts from this site only (helmet's default allows any https: origin): no page here
-  // needs another, and an operator's browser should not fetch from third parties (their IP address is personal data).
+  // Security headers. Referrer-Policy same-origin, not helmet's no-referrer: under no-referrer a browser's own form
+  // posts carry `Origin: null`, which the same-site check (operators/same-site.ts) reads where Sec-Fetch-Site is
+  // missing; the desk's URLs still never leave the site. Styles and fonts from this site only (helmet's default allows
+  // any https: origin; inline styles stay for bull-board and Swagger UI): an operator's browser fetches nothing from
+  // third parties, to whom their IP address would be personal data.
   await app.register(helmet, {
     global: true, referrerPolicy: { policy: 'same-origin' },
     contentSecurityPolicy: { directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'font-src': ["'self'", 'data:'] } },

@@ -9,11 +9,11 @@ import { toWooGmt } from '../reconcile/watermark.js';
 import { type Progress, progressOf } from './progress.js';
 
 /**
- * Backfill: every order (status=any, created before the run started), every order in the shop's trash (status=trash:
- * WooCommerce's `any` leaves those out, yet a trashed order may be invoiced — the fiscal archive and an access export
- * need it) and every customer (role=all) of the shop, page by page, into the same pipeline as webhooks. Deliveries carry origin 'backfill', so orders first seen this
- * way are marked as history and never trigger processor pushes. The cursor is saved after each committed page: a
- * crash resumes there.
+ * Backfill: every order (status=any, created before the run started), every customer (role=all), then every order in
+ * the shop's trash (status=trash: WooCommerce's `any` leaves those out, yet a trashed order may be invoiced — the fiscal
+ * archive and an access export need it), page by page, into the same pipeline as webhooks. Deliveries carry origin
+ * 'backfill', so orders first seen this way are marked as history and never trigger processor pushes. The cursor is
+ * saved after each committed page: a crash resumes there.
  */
 
 export const BACKFILL_KEY = 'backfill';
@@ -21,14 +21,26 @@ const PER_PAGE = 100;
 // The trash listing came last to the backfill: a run saved mid-way by an earlier version (phase orders or customers)
 // still reaches it when it resumes.
 const PHASES = ['orders', 'customers', 'trash'] as const;
+type Phase = (typeof PHASES)[number];
+
+/**
+ * What each phase lists. Only orders created before the run started are history: one placed meanwhile is new
+ * business, left to its webhook (or reconciliation) so it is not marked history. `before` is strict; UTC digits, no Z
+ * (see watermark.ts). `any` and `trash` are two listings: an `any` in a status list overrides the rest.
+ */
+function listing(phase: Phase, startedAt: string) {
+  if (phase === 'customers') return { endpoint: 'customers', resource: 'customer', params: { role: 'all', orderby: 'id', order: 'asc' } } as const;
+  const params = { status: phase === 'orders' ? 'any' : 'trash', orderby: 'id', order: 'asc', before: toWooGmt(new Date(startedAt)), dates_are_gmt: true };
+  return { endpoint: 'orders', resource: 'order', params } as const;
+}
 
 export interface BackfillState {
   status: 'running' | 'done';
-  phase: (typeof PHASES)[number];
+  phase: Phase;
   nextPage: number;
   processed: number;
   /** The shop's X-WP-Total per listing; `trash` is absent in a state saved before that listing existed. */
-  totals: { orders: number | null; trash?: number | null; customers: number | null };
+  totals: { orders: number | null; customers: number | null; trash?: number | null };
   startedAt: string;
   finishedAt: string | null;
 }
@@ -44,27 +56,21 @@ export function createBackfillService(deps: { pool: Pool; woo: WooClient; log: L
     let s: BackfillState =
       prior && prior.status === 'running' && !opts.restart
         ? prior
-        : { status: 'running', phase: 'orders', nextPage: 1, processed: 0, totals: { orders: null, trash: null, customers: null }, startedAt: new Date().toISOString(), finishedAt: null };
+        : { status: 'running', phase: 'orders', nextPage: 1, processed: 0, totals: { orders: null, customers: null, trash: null }, startedAt: new Date().toISOString(), finishedAt: null };
     if (prior?.status === 'running' && !opts.restart) deps.log.info({ phase: s.phase, page: s.nextPage }, 'backfill resuming');
     await putState(deps.pool, BACKFILL_KEY, s);
     const started = Date.now();
     const processedAtStart = s.processed;
     const report = (phase: Progress['phase']) =>
-      opts.onProgress?.(progressOf(phase, s.processed, (s.totals.orders ?? 0) + (s.totals.trash ?? 0) + (s.totals.customers ?? 0), Date.now() - started, processedAtStart));
+      opts.onProgress?.(progressOf(phase, s.processed, Object.values(s.totals).reduce<number>((n, t) => n + (t ?? 0), 0), Date.now() - started, processedAtStart));
 
     for (const phase of PHASES.slice(PHASES.indexOf(s.phase))) {
-      const endpoint = phase === 'customers' ? 'customers' : 'orders';
-      // Only orders created before the run started are history: one placed meanwhile is new business, left to its
-      // webhook (or reconciliation) so it is not marked history. `before` is strict; UTC digits, no Z (see watermark.ts).
-      // `any` and `trash` are two listings: an `any` in a status list overrides the rest.
-      const params = phase === 'customers'
-        ? { role: 'all', orderby: 'id', order: 'asc' }
-        : { status: phase === 'orders' ? 'any' : 'trash', orderby: 'id', order: 'asc', before: toWooGmt(new Date(s.startedAt)), dates_are_gmt: true };
+      const { endpoint, resource, params } = listing(phase, s.startedAt);
       for (let page = s.phase === phase ? s.nextPage : 1; ; page++) {
         const res = await fetchPage(deps.woo, endpoint, { ...params, per_page: PER_PAGE }, page);
         s = { ...s, phase, totals: { ...s.totals, [phase]: res.total } };
         await withTransaction(deps.pool, async (db) => {
-          await ingestResources(db, phase === 'customers' ? 'customer' : 'order', res.items, 'backfill');
+          await ingestResources(db, resource, res.items, 'backfill');
           s = { ...s, nextPage: page + 1, processed: s.processed + res.items.length };
           await putState(db, BACKFILL_KEY, s);
         });

@@ -1,7 +1,7 @@
 /** Pure progress arithmetic for long runs: percentage, rate and ETA, and a one-line terminal bar. */
 
 export interface Progress {
-  phase: 'orders' | 'trash' | 'customers' | 'done';
+  phase: 'orders' | 'customers' | 'trash' | 'done';
   processed: number;
   total: number; // best estimate: the shop's X-WP-Total for the phases seen so far
   percent: number;

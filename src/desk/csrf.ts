@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Flash } from './views/layout.js';
+import { forwarded } from '../platform/forwarded.js';
 
 /**
  * CSRF and the small cookies of the desk. Desk sessions carry a CSRF token (operator_sessions.csrf_token) that every
@@ -25,8 +26,7 @@ export const sentToken = (req: FastifyRequest): unknown => (req.body as Record<s
 
 /** Did the request reach us over TLS, directly or through a proxy that says so? Decides the cookies' Secure flag. */
 export function overTls(req: FastifyRequest): boolean {
-  const forwarded = String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim().toLowerCase();
-  return req.protocol === 'https' || forwarded === 'https';
+  return req.protocol === 'https' || forwarded(req.headers, 'proto')?.toLowerCase() === 'https';
 }
 
 export const cookieBase = (req: FastifyRequest, path: string) => ({ httpOnly: true, sameSite: 'strict' as const, secure: overTls(req), path });

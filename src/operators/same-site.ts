@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { forwarded } from '../platform/forwarded.js';
 
 /**
  * Was a state-changing request sent by a page of this site? Asked only of requests signed in by the session cookie:
@@ -11,7 +12,7 @@ export function fromThisSite(headers: IncomingHttpHeaders): boolean {
   const site = headers['sec-fetch-site'];
   if (site !== undefined) return site === 'same-origin';
   const origin = headers.origin;
-  const host = first(headers['x-forwarded-host']) ?? headers.host;
+  const host = forwarded(headers, 'host') ?? headers.host;
   if (typeof origin !== 'string' || !host) return false;
   try {
     return new URL(origin).host.toLowerCase() === host.toLowerCase();
@@ -19,5 +20,3 @@ export function fromThisSite(headers: IncomingHttpHeaders): boolean {
     return false; // "null" (sandboxed or privacy-sensitive contexts) and anything malformed
   }
 }
-
-const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.split(',')[0]?.trim() || undefined;

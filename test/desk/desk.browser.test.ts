@@ -153,7 +153,7 @@ describe('the privacy desk in chromium', () => {
     expect(rows[0].n).toBe(0);
   });
 
-  test('when the operator opens the job dashboard and the API docs, then they render, the dashboard\'s own calls go through, and nothing is fetched from another host', async () => {
+  test('P2/P4: when the operator opens the job dashboard and the API docs, then they render, the dashboard\'s own calls go through, and nothing is fetched from another host', async () => {
     const elsewhere: string[] = [];
     const cspErrors: string[] = [];
     const onRequest = (r: { url(): string }) => { if (new URL(r.url()).origin !== base) elsewhere.push(r.url()); };

@@ -109,7 +109,7 @@ describe('desk pages and actions', () => {
     expect(css.headers['content-type']).toContain('text/css');
   });
 
-  test('when a POST lacks the CSRF token, carries a wrong one, comes from another site, or with a bearer token instead of a session, then 403', async () => {
+  test('P4: when a POST lacks the CSRF token, carries a wrong one, comes from another site, or with a bearer token instead of a session, then 403', async () => {
     const s = await session('admin', ADMIN_TOKEN);
     expect((await post(s, '/desk/requests', { type: 'erasure', email: 'x@example.nl' }, null)).statusCode).toBe(403);
     expect((await post(s, '/desk/requests', { type: 'erasure', email: 'x@example.nl' }, 'nope')).statusCode).toBe(403);

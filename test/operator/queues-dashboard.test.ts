@@ -28,7 +28,7 @@ const concrete = (url: string) => url.replace(/:queueName/g, 'maintenance').repl
   .replace(/:queueStatus/g, 'failed').replace(/\*$/, 'js/x.js');
 
 describe('job dashboard at /admin/queues', () => {
-  test('when the page, its static assets or its API are called without signing in, then 401; with a desk session or a token, they answer', async () => {
+  test('P2/P4: when the page, its static assets or its API are called without signing in, then 401; with a desk session or a token, they answer (and the page links no third-party fonts)', async () => {
     const page = await call('GET', '/admin/queues', { cookie: await session('operator') });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<base href="/admin/queues/" />');
@@ -94,7 +94,7 @@ describe('job dashboard at /admin/queues', () => {
     expect(await ctx.deps.queues.maintenance.isPaused()).toBe(false);
   });
 
-  test('when a signed-in session\'s mutating call comes from another site, then 403 cross_site_request and nothing changes; from this site it goes through', async () => {
+  test('P4: when a signed-in session\'s mutating call comes from another site, then 403 cross_site_request and nothing changes; from this site it goes through', async () => {
     const operator = await session('operator');
     const pause = '/admin/queues/api/queues/maintenance/pause';
     const host = 'companion.example';
