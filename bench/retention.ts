@@ -29,13 +29,13 @@ export interface RetentionResult {
   due: { persons: number; orders: number; invoiced: number; emails: number };
   /** persons + orders + emails + invoice copies + tombstones: what each side must write, credited to both. */
   rows: number;
-  /** cpu: seconds of CPU used by this process and by the Postgres backends of the pool doing the work. */
+  /** cpu: seconds of CPU used by this process and by the Postgres backends of the pool doing the work; wal: what the cluster wrote meanwhile. */
   sweep: {
     seconds: number; rowsPerSec: number; personsPerSec: number; batchSize: number | null; counts: Record<string, unknown>; status: string;
-    cpu: { node: number; postgres: number | null };
+    cpu: { node: number; postgres: number | null }; wal: Wal;
   };
   baseline: {
-    seconds: number; rowsPerSec: number; personsPerSec: number; cpu: { node: number; postgres: number | null };
+    seconds: number; rowsPerSec: number; personsPerSec: number; cpu: { node: number; postgres: number | null }; wal: Wal;
     persons: number; orders: number; emails: number; fiscal: number; tombstones: number; keys: number;
   };
   /** The anonymise-only statement (no invoice copies, no tombstones) over persons + orders + emails; null when skipped. */
@@ -62,11 +62,17 @@ async function dueCounts(pool: Pool, cutoff: Date, now: Date): Promise<Due> {
 }
 
 type Cpu = { node: number; postgres: number | null };
+/** Cluster-wide, so only meaningful while nothing else writes: WAL bytes, full-page images, checkpoints started. */
+type Wal = { bytes: number; fullPageImages: number; checkpoints: number };
+const WAL_STATS = /* sql */ `SELECT w.wal_bytes::float8 AS bytes, w.wal_fpi::float8 AS "fullPageImages",
+  (b.checkpoints_timed + b.checkpoints_req)::float8 AS checkpoints FROM pg_stat_wal w, pg_stat_bgwriter b`;
+const walStats = async (pool: Pool): Promise<Wal> => (await pool.query<Wal>(WAL_STATS)).rows[0]!;
 type Measured = { pool: Pool; cpu: ReturnType<typeof followPoolCpu> };
 
 /** Runs fn after a checkpoint (untimed); its wall time, and the CPU of this process and of the pool's backends. */
-async function timed<T>(m: Measured, label: string, fn: () => Promise<T>): Promise<{ value: T; seconds: number; cpu: Cpu }> {
+async function timed<T>(m: Measured, label: string, fn: () => Promise<T>): Promise<{ value: T; seconds: number; cpu: Cpu; wal: Wal }> {
   await m.pool.query('CHECKPOINT');
+  const wal0 = await walStats(m.pool);
   process.stdout.write(`  ${label} … `);
   const pg0 = m.cpu.read();
   const node0 = process.cpuUsage();
@@ -75,10 +81,13 @@ async function timed<T>(m: Measured, label: string, fn: () => Promise<T>): Promi
   const seconds = (performance.now() - t0) / 1000;
   const node = process.cpuUsage(node0);
   const pg1 = m.cpu.read();
+  const wal1 = await walStats(m.pool);
+  const wal = { bytes: wal1.bytes - wal0.bytes, fullPageImages: wal1.fullPageImages - wal0.fullPageImages, checkpoints: wal1.checkpoints - wal0.checkpoints };
   const cpu = { node: (node.user + node.system) / 1e6, postgres: pg0 === null || pg1 === null ? null : pg1 - pg0 };
   const pgText = cpu.postgres === null ? 'n/a' : `${cpu.postgres.toFixed(1)} s`;
-  process.stdout.write(`${seconds.toFixed(1)} s (CPU: this process ${cpu.node.toFixed(1)} s, its Postgres backends ${pgText})\n`);
-  return { value, seconds, cpu };
+  process.stdout.write(`${seconds.toFixed(1)} s (CPU: this process ${cpu.node.toFixed(1)} s, its Postgres backends ${pgText}; `
+    + `WAL ${(wal.bytes / 2 ** 20).toFixed(0)} MiB, ${wal.fullPageImages.toLocaleString('en-US')} full pages, ${wal.checkpoints} checkpoints)\n`);
+  return { value, seconds, cpu, wal };
 }
 
 /** Free bytes on the bench results folder's filesystem (a proxy: Postgres's data directory is not reachable). */
@@ -122,7 +131,8 @@ export async function runRetentionBench(resultsDir: string): Promise<RetentionRe
     }));
     const genSec = (performance.now() - g0) / 1000;
     const fkChecksSkipped = skipped.every(Boolean);
-    const sweepM = measure(schemas[0]!, 4);
+    const concurrency = envInt('BENCH_RETENTION_CONCURRENCY');
+    const sweepM = measure(schemas[0]!, 2 + (concurrency ?? 2)); // the batches in flight, the next fetch, the ledger
     const baseM = measure(schemas[1]!, 1);
     const sweepPool = sweepM.pool;
     const gen = (await sweepPool.query<{ p: number; e: number; o: number; l: number }>(
@@ -141,6 +151,7 @@ export async function runRetentionBench(resultsDir: string): Promise<RetentionRe
       pool: sweepPool, log: pino({ level: 'silent' }), metrics: createMetrics(), clock: systemClock,
       erasure: { dataDir, fiscal: { prefix: 'WC-', years: 7 } }, inactiveDays: 730, maxFraction: 1, rawPayloadRetentionDays: 7,
       mirrorHealth: async () => ({ webhooksNotDelivering: null, reconciliationLagSeconds: undefined }), ...(batchSize ? { batchSize } : {}),
+      ...(concurrency ? { concurrency } : {}),
     });
     const s = await timed(sweepM, `sweep: ${due.persons.toLocaleString('en-US')} due persons`, async () => {
       const { sweep } = await retention.start({ trigger: 'operator', force: true });
@@ -180,9 +191,9 @@ export async function runRetentionBench(resultsDir: string): Promise<RetentionRe
       due,
       rows,
       sweep: {
-        seconds: s.seconds, rowsPerSec: sweepRate, personsPerSec: personsErased / s.seconds, batchSize, counts: c, status: done.status, cpu: s.cpu,
+        seconds: s.seconds, rowsPerSec: sweepRate, personsPerSec: personsErased / s.seconds, batchSize, counts: c, status: done.status, cpu: s.cpu, wal: s.wal,
       },
-      baseline: { ...b.value, seconds: b.seconds, rowsPerSec: baseRate, personsPerSec: b.value.persons / b.seconds, cpu: b.cpu },
+      baseline: { ...b.value, seconds: b.seconds, rowsPerSec: baseRate, personsPerSec: b.value.persons / b.seconds, cpu: b.cpu, wal: b.wal },
       narrowBaseline,
       ratio: sweepRate / baseRate,
       peakRssMb,
