@@ -33,8 +33,9 @@ export function installAuth(app: FastifyInstance, deps: {
   const admin = digest(deps.adminToken);
   const fiscal = deps.fiscalToken ? digest(deps.fiscalToken) : null;
   const metrics = deps.metricsToken ? digest(deps.metricsToken) : null;
-  // scrypt is deliberately slow: a verified account token is remembered for a minute (revocation takes ≤ 60 s).
-  const verified = new Map<string, { p: Principal; until: number }>();
+  // scrypt is deliberately slow: a verified token's match with its account's secret hash is remembered for a minute.
+  // The account row is still read on every request, so a revocation, an expiry or a new secret counts at once.
+  const verified = new Map<string, { secretHash: Buffer; until: number }>();
   // Failed account-token checks per client: past the limit, 429 (P4: precautions against misuse; scrypt is costly).
   const failures = new Map<string, { n: number; since: number }>();
 
@@ -46,24 +47,27 @@ export function installAuth(app: FastifyInstance, deps: {
       const d = digest(token);
       if (same(d, admin)) return { name: 'admin', role: 'operator', via: 'admin_token' };
       if (same(d, fiscal)) return { name: 'fiscal', role: 'auditor', via: 'fiscal_token' };
-      const key = d.toString('hex');
-      const hit = verified.get(key);
-      if (hit && hit.until > Date.now()) return hit.p;
       const parsed = parseToken(token);
       if (!parsed) return null;
       // Only account tokens cost a scrypt check; past 30 failed ones a minute from one client, it gets 429.
       const attempt = `${req.ip}:${parsed.id}`; // per client and account: nobody locks out a colleague's other address
       if (tooMany(attempt)) throw new AppError(429, 'too_many_attempts', 'too many failed sign-ins; wait a minute');
       const op = await operatorById(deps.pool, parsed.id);
-      const now = deps.clock.now();
-      if (!op || op.revokedAt || op.expiresAt <= now || !(await secretMatches(parsed.secret, op.salt, op.secretHash))) {
+      if (!op || op.revokedAt || op.expiresAt <= deps.clock.now()) {
         failed(attempt);
         return null;
       }
-      const p: Principal = { name: op.name, role: op.role, via: 'account' };
-      verified.set(key, { p, until: Date.now() + 60_000 });
-      void touchOperator(deps.pool, op.id).catch(() => undefined);
-      return p;
+      const key = d.toString('hex');
+      const hit = verified.get(key);
+      if (!(hit && hit.until > Date.now() && hit.secretHash.equals(op.secretHash))) {
+        if (!(await secretMatches(parsed.secret, op.salt, op.secretHash))) {
+          failed(attempt);
+          return null;
+        }
+        verified.set(key, { secretHash: op.secretHash, until: Date.now() + 60_000 });
+        void touchOperator(deps.pool, op.id).catch(() => undefined);
+      }
+      return { name: op.name, role: op.role, via: 'account' };
     }
     const cookie = req.cookies?.[SESSION_COOKIE];
     if (cookie) {

@@ -39,6 +39,8 @@ describe('P4 operator accounts from the command line', () => {
     expect(cli('revoke', '--name', 'Petra Bakker')).toMatchObject({ status: 0, stdout: 'Revoked "Petra Bakker".\n' });
     const { rows } = await ctx.pool.query<{ revoked: boolean }>(`SELECT revoked_at IS NOT NULL AS revoked FROM operators WHERE name = 'Petra Bakker'`);
     expect(rows).toEqual([{ revoked: true }]);
+    // Revoked at once, as the README says: the running service had just verified this token.
+    expect((await customers(token)).statusCode).toBe(401);
     const missing = cli('revoke', '--name', 'Petra Bakkker');
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('no operator "Petra Bakkker"; nothing revoked');

@@ -68,7 +68,8 @@ describe('P4 every route is behind authentication unless public by design', () =
     const expired = await createOperator(ctx.pool, { name: `old-${Date.now()}`, role: 'operator', ttlDays: 1, now: new Date(Date.now() - 2 * 86_400_000) });
     expect((await get('/api/retention/preview', expired.token)).statusCode).toBe(401);
     await revoke(ctx.pool, name);
-    // Verified tokens are remembered for up to a minute (scrypt is slow on purpose); a fresh process refuses at once.
+    // The process that just verified the token (and remembers its scrypt match) refuses it at once, as does a new one.
+    expect((await get('/api/retention/preview')).statusCode).toBe(401);
     const fresh = await createTestContext();
     try {
       const res = await fresh.app.inject({ url: '/api/retention/preview', headers: { authorization: `Bearer ${token}` } });
@@ -76,6 +77,16 @@ describe('P4 every route is behind authentication unless public by design', () =
     } finally {
       await fresh.close();
     }
+  });
+
+  test('when an account is re-created with a new secret and another role, then the old token stops at once and the new one has the new role', async () => {
+    const name = `rita-${Date.now()}`;
+    const first = await createOperator(ctx.pool, { name, role: 'operator', ttlDays: 90, now: new Date() });
+    const get = (url: string, t: string) => ctx.app.inject({ url, headers: { authorization: `Bearer ${t}` } });
+    expect((await get('/api/retention/preview', first.token)).statusCode).toBe(200);
+    const second = await createOperator(ctx.pool, { name, role: 'auditor', ttlDays: 90, now: new Date() });
+    expect((await get('/api/retention/preview', first.token)).statusCode).toBe(401);
+    expect((await get('/api/fiscal-archive?invoiceNumber=WC-1', second.token)).statusCode).toBe(404);
   });
 
   test('when an operator acts or reads a person, then the audit trail names them', async () => {
