@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { type Config, ConfigError, loadDotEnv, parseEnv, type ParsedEnv } from './config.js';
 import { createLogger } from './platform/logger.js';
 import { resolveSecrets } from './platform/secrets.js';
+import { startupWarnings } from './platform/startup-warnings.js';
 import { createPool, ensureDatabase, withTransaction } from './platform/db.js';
 import { migrate } from './platform/migrate.js';
 import { assertPseudonymKey } from './platform/key-check.js';
@@ -39,7 +40,7 @@ function loadConfigOrExit(env: NodeJS.ProcessEnv): { config: Omit<Config, 'datab
       for (const k of generated) process.stderr.write(`  ${names[k]}=${secrets[k]}\n`);
       process.stderr.write('\n');
     }
-    if (!config.sourceAllowlist) log.warn('WC_SOURCE_ALLOWLIST is not set: webhooks from every shop URL are accepted');
+    for (const warning of startupWarnings(config)) log.warn(warning);
     return { config, log };
   } catch (err) {
     const msg = err instanceof ConfigError ? err.message : `cannot start: ${(err as Error).message}`;

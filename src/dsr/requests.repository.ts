@@ -120,3 +120,24 @@ export async function stepsOf(db: Queryable, requestId: string) {
 export async function forgetRequestEmails(db: Queryable, subjectKeys: Buffer[]): Promise<number> {
   return (await db.query(`UPDATE privacy_requests SET email = NULL, changes = NULL WHERE subject_key = ANY($1::bytea[]) AND email IS NOT NULL`, [subjectKeys])).rowCount ?? 0;
 }
+
+/*
+ * $1 now, $2 days. A concluded request from an address that is nobody's in the mirror (answered "no data held", or
+ * the address left the person) keeps type, dates, outcome and subject key — the administration of P14b — but loses
+ * the address and free text once its last mail has had MAIL_RETENTION_DAYS to go out: no person's erasure will
+ * ever clear them.
+ */
+const FORGET_CONCLUDED_STRANGERS = /* sql */ `
+  WITH gone AS (
+    UPDATE privacy_requests r SET email = NULL, changes = NULL, note = NULL, extension_reason = NULL,
+      rejection_reason = NULL, decision_reason = NULL
+    WHERE r.email IS NOT NULL AND r.status IN ('completed', 'rejected')
+      AND COALESCE(r.completed_at, r.rejected_at) < $1::timestamptz - make_interval(days => $2)
+      AND NOT EXISTS (SELECT 1 FROM person_emails e WHERE e.subject_key = r.subject_key)
+    RETURNING r.id),
+  notes AS (UPDATE privacy_request_steps s SET note = NULL FROM gone WHERE s.request_id = gone.id AND s.note IS NOT NULL)
+  SELECT count(*)::int AS n FROM gone`;
+
+export async function forgetConcludedStrangers(db: Queryable, now: Date, days: number): Promise<number> {
+  return (await db.query<{ n: number }>(FORGET_CONCLUDED_STRANGERS, [now, days])).rows[0]!.n;
+}

@@ -61,31 +61,34 @@ export async function verifyRoutes(app: FastifyInstance, opts: { pool: Pool; clo
     examples: { params: TOKEN_EXAMPLE, body: { code: '493027' } },
     responses: {
       200: { description: 'verified', example: { status: 'verified' } },
-      400: { description: 'not 6 digits, or the wrong code (with the tries left)', example: { error: 'wrong_code', triesLeft: 4 } },
-      404: { description: 'not a valid link', example: { error: 'not_found' } },
-      410: { description: 'expired, used, out of tries, or the request is no longer waiting', example: { error: 'expired' } },
+      400: { description: 'not 6 digits, or the wrong code (with the tries left)', example: { error: 'wrong_code', message: 'wrong code; 4 attempt(s) left', reqId: 'req-1', triesLeft: 4 } },
+      404: { description: 'not a valid link', example: { error: 'not_found', message: 'this link is not valid', reqId: 'req-1' } },
+      410: { description: 'expired, used, out of tries, or the request is no longer waiting', example: { error: 'expired', message: 'this link has expired or was used already; please contact the shop', reqId: 'req-1' } },
     },
   }), async (req, reply) => {
     const wantsJson = (req.headers['content-type'] ?? '').includes('json');
-    const answer = (status: number, error: string | null, html: string, extra: Record<string, unknown> = {}) =>
-      wantsJson ? reply.status(status).send(error ? { error, ...extra } : { status: 'verified' }) : reply.status(status).type('text/html').send(html);
+    // JSON errors in the shape of every other route's ({error, message, reqId}); the HTML says the same in nl and en.
+    const answer = (status: number, error: [code: string, message: string] | null, html: string, extra: Record<string, unknown> = {}) =>
+      wantsJson
+        ? reply.status(status).send(error ? { error: error[0], message: error[1], reqId: req.id, ...extra } : { status: 'verified' })
+        : reply.status(status).type('text/html').send(html);
     const p = tokenParams.safeParse(req.params);
     const b = codeBody.safeParse(req.body ?? {});
-    if (!p.success) return answer(404, 'not_found', page('Niet gevonden / Not found', '<p>Deze link is ongeldig. / This link is not valid.</p>'));
-    if (!b.success) return answer(400, 'invalid_code', form(p.data.token, '<p><strong>Vul 6 cijfers in. / Enter 6 digits.</strong></p>'));
+    if (!p.success) return answer(404, ['not_found', 'this link is not valid'], page('Niet gevonden / Not found', '<p>Deze link is ongeldig. / This link is not valid.</p>'));
+    if (!b.success) return answer(400, ['invalid_code', 'enter the 6 digits from the mail'], form(p.data.token, '<p><strong>Vul 6 cijfers in. / Enter 6 digits.</strong></p>'));
     const client = await checkout(opts.pool);
     let verifiedRequest: string | null = null;
     try {
       await client.query('BEGIN');
       const t = (await client.query(TOKEN, [hashOf(p.data.token)])).rows[0];
       const now = opts.clock.now();
-      let result: [number, string | null, string, Record<string, unknown>?];
+      let result: [number, [string, string] | null, string, Record<string, unknown>?];
       if (!t || t.used_at || t.expires_at < now || t.attempts >= MAX_TRIES || !['received', 'awaiting_verification'].includes(t.status)) {
-        result = [410, 'expired', page('Verlopen / Expired', '<p>Deze link is verlopen of al gebruikt. Neem contact op met de winkel. / This link has expired or was used already. Please contact the shop.</p>')];
+        result = [410, ['expired', 'this link has expired or was used already; please contact the shop'], page('Verlopen / Expired', '<p>Deze link is verlopen of al gebruikt. Neem contact op met de winkel. / This link has expired or was used already. Please contact the shop.</p>')];
       } else if (!codeMatches(b.data.code, t.code_hash)) {
         await client.query('UPDATE verification_tokens SET attempts = attempts + 1 WHERE id = $1', [t.id]);
         const left = MAX_TRIES - t.attempts - 1;
-        result = [400, 'wrong_code', form(p.data.token, `<p><strong>Onjuiste code; nog ${left} poging(en). / Wrong code; ${left} attempt(s) left.</strong></p>`), { triesLeft: left }];
+        result = [400, ['wrong_code', `wrong code; ${left} attempt(s) left`], form(p.data.token, `<p><strong>Onjuiste code; nog ${left} poging(en). / Wrong code; ${left} attempt(s) left.</strong></p>`), { triesLeft: left }];
       } else {
         await client.query('UPDATE verification_tokens SET used_at = $2, attempts = attempts + 1 WHERE id = $1', [t.id, now]);
         verifiedRequest = t.request_id;

@@ -57,7 +57,8 @@ export function createEraseSubject(deps: EraseSubjectDeps) {
       if (!personIds.length) {
         const t = key ? await latestTombstoneOfKey(db, key) : null;
         if (t) return { status: 'already_erased', erasedAt: t.erasedAt.toISOString(), tombstoneIds: [t.id] };
-        throw new AppError(404, 'not_found', 'no personal data is held for this email');
+        // Not "no data held": the address can still be in privacy requests (cleared by the daily purge once concluded).
+        throw new AppError(404, 'not_found', 'no customer, order or account with this email is in the mirror');
       }
       // Already erased is answered above; a hold on any of the person's emails suspends the whole erasure.
       const r = await eraseBatch(db, deps.settings, personIds, { ...why, erasedAt: now });

@@ -58,10 +58,13 @@ function messageDomain(from: string): string {
   return /@([A-Za-z0-9.-]+)>?\s*$/.exec(from)?.[1] ?? 'woo-companion.invalid';
 }
 
+const UNSENT_WARN_EVERY_MS = 60 * 60_000;
+
 export function createMailSender(deps: MailSenderDeps) {
   const now = deps.now ?? (() => new Date());
   const log = deps.log; // the caller binds its component (workers pass a child logger)
   const domain = messageDomain(deps.from);
+  let unsentWarned = { due: 0, at: 0 };
   const transport = deps.smtpUrl
     ? nodemailer.createTransport({
       url: deps.smtpUrl,
@@ -108,7 +111,12 @@ export function createMailSender(deps: MailSenderDeps) {
       const result: SendResult = { sent: 0, failed: 0, retried: 0 };
       if (!transport) {
         const due = await countDueMail(deps.pool, now());
-        if (due > 0) log.warn({ due }, 'SMTP_URL is not set: mails stay in the outbox');
+        // Said when more mail is waiting than last said, else hourly: the sender runs every 30 s and after each action.
+        const t = now().getTime();
+        if (due > 0 && (due > unsentWarned.due || t - unsentWarned.at >= UNSENT_WARN_EVERY_MS)) {
+          log.warn({ due }, 'SMTP_URL is not set: mails stay in the outbox');
+          unsentWarned = { due, at: t };
+        }
         return result;
       }
       for (let i = 0; i < limit; i++) {

@@ -19,11 +19,24 @@ export class AppError extends Error {
 export const badRequest = (message: string, code = 'bad_request') => new AppError(400, code, message);
 export const notFound = (message: string) => new AppError(404, 'not_found', message);
 
-/** Fastify's own client errors (body too large, bad media type, malformed URL…) keep their 4xx status. */
+/** Fastify's body errors in this service's snake_case codes, with a message that says what to send instead. */
+const FASTIFY_ERRORS: Record<string, [code: string, message: string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ['payload_too_large', 'the body is too large for this route'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported_media_type', 'send the body as JSON with the header content-type: application/json'],
+  FST_ERR_CTP_INVALID_JSON_BODY: ['invalid_json', 'the body is not valid JSON'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['invalid_json', 'the body is empty but content-type says JSON; send a JSON object, or no content-type'],
+};
+
+/**
+ * Fastify's own client errors (body too large, bad media type, malformed URL…) keep their 4xx status; their FST_ERR_*
+ * codes, internal names a client cannot act on, become ours.
+ */
 function clientErrorOf(err: FastifyError): AppError | null {
   const status = err.statusCode ?? 500;
-  if (status >= 400 && status < 500) return new AppError(status, err.code ?? 'bad_request', err.message);
-  return null;
+  if (status < 400 || status >= 500) return null;
+  const mapped = err.code ? FASTIFY_ERRORS[err.code] : undefined;
+  if (mapped) return new AppError(status, mapped[0], mapped[1]);
+  return new AppError(status, !err.code || err.code.startsWith('FST_') ? 'bad_request' : err.code, err.message);
 }
 
 /**

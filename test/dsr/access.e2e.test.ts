@@ -86,7 +86,7 @@ describe('P14 P15 P16 P17 access request from the known address, verified by a o
   test('when a wrong code is entered, then 400 with the tries left and the request still waits', async () => {
     const res = await w.verifyByCode(token, wrongCode(code));
     expect(res.status).toBe(400);
-    expect(res.body.error).toBe('wrong_code');
+    expect(res.body).toEqual({ error: 'wrong_code', message: 'wrong code; 4 attempt(s) left', triesLeft: 4, reqId: expect.any(String) });
     const form = await w.ctx.app.inject({ method: 'POST', url: `/verify/${token}`, payload: `code=${wrongCode(code)}`,
       headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(form.statusCode).toBe(400);
@@ -164,7 +164,8 @@ describe('P14 verification tries are limited', () => {
     for (let i = 0; i < 5; i++) expect((await w.verifyByCode(token, wrongCode(code))).status).toBe(400);
     const res = await w.verifyByCode(token, code);
     expect(res.status).toBe(410);
-    expect(res.body).toEqual({ error: 'expired' });
+    // Out of tries reads as any other dead link: nothing about the request or the person.
+    expect(res.body).toEqual({ error: 'expired', message: 'this link has expired or was used already; please contact the shop', reqId: expect.any(String) });
     expect((await w.api('GET', `/api/privacy-requests/${request.id}`)).body.status).toBe('awaiting_verification');
     onlyTo(BOB, w.mailsTo(BOB));
   });

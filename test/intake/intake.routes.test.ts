@@ -49,7 +49,7 @@ describe('POST /webhooks/woocommerce: checks in the documented order', () => {
       const res = await post(aDelivery(big, { topic: 'order.updated', contentType }));
       expect(res.statusCode).toBe(413);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
-      expect(res.json()).toMatchObject({ error: expect.any(String), message: expect.stringMatching(/too large/i) });
+      expect(res.json()).toMatchObject({ error: 'payload_too_large', message: expect.stringMatching(/too large/i) });
     }
     expect(await inboxCount()).toBe(before);
     const metrics = await ctx.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } });

@@ -178,17 +178,24 @@ describe('P17 mail delivery over SMTP', () => {
     expect(await row(id)).toMatchObject({ status: 'sent', attempts: 2 });
   });
 
-  test('when SMTP_URL is not set, then nothing is sent, the mails stay pending and each call warns once', async () => {
+  test('when SMTP_URL is not set, then nothing is sent, the mails stay pending, and it warns when more wait or hourly', async () => {
     for (let i = 0; i < 3; i++) await queue();
     const before = logs.length;
+    const warnings = () => logs.slice(before).map((l) => JSON.parse(l)).filter((l) => l.level === 40);
     const s = sender(null);
     expect(await s.sendDue()).toEqual({ sent: 0, failed: 0, retried: 0 });
-    expect(await s.sendDue()).toEqual({ sent: 0, failed: 0, retried: 0 });
-    const warnings = logs.slice(before).map((l) => JSON.parse(l)).filter((l) => l.level === 40);
-    expect(warnings).toHaveLength(2);
-    expect(warnings[0]).toMatchObject({ due: 3 });
+    expect(await s.sendDue()).toEqual({ sent: 0, failed: 0, retried: 0 }); // every 30 s in the workers: not said again
+    expect(warnings()).toEqual([expect.objectContaining({ due: 3, msg: 'SMTP_URL is not set: mails stay in the outbox' })]);
+    await queue();
+    await s.sendDue();
+    clock.set(new Date(START.getTime() + 59 * 60_000));
+    await s.sendDue();
+    expect(warnings().map((w) => w.due)).toEqual([3, 4]);
+    clock.set(new Date(START.getTime() + 61 * 60_000));
+    await s.sendDue();
+    expect(warnings().map((w) => w.due)).toEqual([3, 4, 4]);
     const { rows } = await pool.query(`SELECT status, attempts FROM mail_outbox`);
-    expect(rows).toEqual(Array(3).fill({ status: 'pending', attempts: 0 }));
+    expect(rows).toEqual(Array(4).fill({ status: 'pending', attempts: 0 }));
   });
 
   test('when a mail is queued inside a transaction that rolls back, then no mail exists', async () => {

@@ -96,6 +96,22 @@ describe('GET /api/customers', () => {
     expect(rows[0].n).toBe(0);
   });
 
+  test('when a JSON route gets a form body, broken JSON or an empty JSON body, then a 4xx in our own codes saying what to send', async () => {
+    const post = (contentType: string, payload: string) => ctx.app.inject({
+      method: 'POST', url: '/api/privacy-requests', headers: { ...auth, 'content-type': contentType }, payload });
+    // What `curl -d '{…}'` sends when the JSON content type is left out.
+    const form = await post('application/x-www-form-urlencoded', '{"type":"access","email":"a@example.com"}');
+    expect(form.statusCode).toBe(415);
+    expect(form.json()).toMatchObject({ error: 'unsupported_media_type', message: expect.stringContaining('content-type: application/json'), reqId: expect.any(String) });
+    expect((await post('application/json', '{"type":')).json()).toMatchObject({ error: 'invalid_json', message: 'the body is not valid JSON' });
+    // An empty JSON body is no body: the route's own validation says what is missing.
+    const empty = await post('application/json', '');
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json()).toMatchObject({ error: 'invalid_request', message: expect.stringContaining('type') });
+    const { rows } = await ctx.pool.query('SELECT count(*)::int AS n FROM privacy_requests');
+    expect(rows[0].n).toBe(0);
+  });
+
   test('when the email is unknown, then 200 {"customers":[]}', async () => {
     const res = await get(byEmail(`nobody-${nextId()}@example.com`));
     expect(res.statusCode).toBe(200);

@@ -1,0 +1,50 @@
+import pino from 'pino';
+import { DAY, startDsrWorld, type DsrWorld } from './world.js';
+import { createMailJobs } from '../../src/mail/mail.jobs.js';
+
+/**
+ * P14b: a concluded request keeps its administration (type, dates, outcome, subject key), and a person's erasure clears
+ * its address — but an address that is nobody's in the mirror has no erasure to wait for. The daily privacy-data purge
+ * clears it once the request's mails have had MAIL_RETENTION_DAYS (7) to go out; requests of known persons keep theirs.
+ */
+let w: DsrWorld;
+const STRANGER = 'never.bought@example.com';
+const KNOWN = 'anna.klant@example.com';
+
+beforeAll(async () => {
+  w = await startDsrWorld();
+  await w.mirrorPerson(KNOWN, { first_name: 'Anna', last_name: 'Klant', orders: 1 });
+}, 60_000);
+afterAll(async () => { await w?.close(); });
+
+const row = async (id: string) => (await w.ctx.pool.query(
+  'SELECT email, note, status, no_data_held, subject_key IS NOT NULL AS keyed, outcome FROM privacy_requests WHERE id = $1', [id])).rows[0];
+const stepNotes = async (id: string) => (await w.ctx.pool.query(
+  'SELECT note FROM privacy_request_steps WHERE request_id = $1 AND note IS NOT NULL ORDER BY id', [id])).rows.map((r) => r.note);
+const purge = () => createMailJobs({ pool: w.ctx.pool, log: pino({ level: 'silent' }), clock: w.clock, config: w.ctx.config.dsr }).handlePurge();
+
+describe('P14b the address of a concluded request that is nobody\'s', () => {
+  test('when it is 7 days past its conclusion, then the purge clears the address and notes, keeping the administration; a known person\'s request keeps its address', async () => {
+    const stranger = (await w.fileRequest('erasure', STRANGER, { lang: 'en', note: 'asked by phone' })).body;
+    expect((await w.api('POST', `/api/privacy-requests/${stranger.id}/verify`, { note: 'Mr Stranger called from 06-12345678' })).status).toBe(200);
+    expect((await w.complete(stranger.id)).body).toMatchObject({ status: 'completed', noDataHeld: true });
+    const known = (await w.fileRequest('access', KNOWN, { lang: 'en' })).body;
+    await w.api('POST', `/api/privacy-requests/${known.id}/verify`, { note: 'called back on the known number' });
+    expect((await w.complete(known.id)).body).toMatchObject({ status: 'completed', noDataHeld: false });
+
+    // Within the 7 days the "no data held" mail may still be going out: nothing is cleared.
+    w.clock.advance(6 * DAY);
+    expect((await purge()).requests).toBe(0);
+    expect(await row(stranger.id)).toMatchObject({ email: STRANGER, note: 'asked by phone' });
+    expect(await stepNotes(stranger.id)).toEqual(expect.arrayContaining(['asked by phone', 'Mr Stranger called from 06-12345678']));
+
+    w.clock.advance(2 * DAY);
+    expect((await purge()).requests).toBe(1);
+    expect(await row(stranger.id)).toMatchObject({ email: null, note: null, status: 'completed', no_data_held: true, keyed: true });
+    expect((await w.api('GET', `/api/privacy-requests/${stranger.id}`)).body).toMatchObject({ type: 'erasure', status: 'completed', email: null });
+    expect(await stepNotes(stranger.id)).toEqual([]);
+    expect(await row(known.id)).toMatchObject({ email: KNOWN });
+    expect(await stepNotes(known.id)).toContain('called back on the known number');
+    expect((await purge()).requests).toBe(0); // nothing left to clear: idempotent
+  });
+});
