@@ -64,9 +64,16 @@ async function dueCounts(pool: Pool, cutoff: Date, now: Date): Promise<Due> {
 type Cpu = { node: number; postgres: number | null };
 /** Cluster-wide, so only meaningful while nothing else writes: WAL bytes, full-page images, checkpoints started. */
 type Wal = { bytes: number; fullPageImages: number; checkpoints: number };
-const WAL_STATS = /* sql */ `SELECT w.wal_bytes::float8 AS bytes, w.wal_fpi::float8 AS "fullPageImages",
-  (b.checkpoints_timed + b.checkpoints_req)::float8 AS checkpoints FROM pg_stat_wal w, pg_stat_bgwriter b`;
-const walStats = async (pool: Pool): Promise<Wal> => (await pool.query<Wal>(WAL_STATS)).rows[0]!;
+const CHECKPOINTS = {
+  upTo16: /* sql */ `SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter`,
+  from17: /* sql */ `SELECT num_timed + num_requested FROM pg_stat_checkpointer`, // PostgreSQL 17 moved the counters
+};
+async function walStats(pool: Pool): Promise<Wal> {
+  const version = Number((await pool.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v);
+  const checkpoints = version >= 170000 ? CHECKPOINTS.from17 : CHECKPOINTS.upTo16;
+  return (await pool.query<Wal>(`SELECT wal_bytes::float8 AS bytes, wal_fpi::float8 AS "fullPageImages",
+    (${checkpoints})::float8 AS checkpoints FROM pg_stat_wal`)).rows[0]!;
+}
 type Measured = { pool: Pool; cpu: ReturnType<typeof followPoolCpu> };
 
 /** Runs fn after a checkpoint (untimed); its wall time, and the CPU of this process and of the pool's backends. */

@@ -122,10 +122,10 @@ export async function forgetRequestEmails(db: Queryable, subjectKeys: Buffer[]):
 }
 
 /*
- * $1 now, $2 days. A concluded request from an address that is nobody's in the mirror (answered "no data held", or
- * the address left the person) keeps type, dates, outcome and subject key — the administration of P14b — but loses
- * the address and free text once its last mail has had MAIL_RETENTION_DAYS to go out: no person's erasure will
- * ever clear them.
+ * $1 now, $2 days. A concluded (completed or rejected) request from an address that is nobody's in the mirror (answered
+ * "no data held", or the address left the person) and under no legal hold keeps type, dates, outcome and subject key
+ * — the administration of P14b — but loses the address and free text once its last mail has had MAIL_RETENTION_DAYS
+ * to go out: no person's erasure will ever clear them.
  */
 const FORGET_CONCLUDED_STRANGERS = /* sql */ `
   WITH gone AS (
@@ -134,6 +134,8 @@ const FORGET_CONCLUDED_STRANGERS = /* sql */ `
     WHERE r.email IS NOT NULL AND r.status IN ('completed', 'rejected')
       AND COALESCE(r.completed_at, r.rejected_at) < $1::timestamptz - make_interval(days => $2)
       AND NOT EXISTS (SELECT 1 FROM person_emails e WHERE e.subject_key = r.subject_key)
+      AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.subject_key = r.subject_key      -- P12: a hold stops any erasure
+                      AND h.released_at IS NULL AND (h.until IS NULL OR h.until > $1::timestamptz))
     RETURNING r.id),
   notes AS (UPDATE privacy_request_steps s SET note = NULL FROM gone WHERE s.request_id = gone.id AND s.note IS NOT NULL)
   SELECT count(*)::int AS n FROM gone`;

@@ -15,13 +15,13 @@ const body = z.object({
 
 /**
  * POST /api/erasures — "forget me", by email or person id: 200 {status: erased | already_erased, ...};
- * 404 when no data is held; 409 legal_hold while a hold applies (P12). Privacy requests (a later capability)
+ * 404 when no customer, order or account has the email; 409 legal_hold while a hold applies (P12). Privacy requests (a later capability)
  * call the same eraseSubject.
  */
 export async function erasureRoutes(app: FastifyInstance, opts: { eraseSubject: EraseSubject }): Promise<void> {
   app.post('/erasures', docs({
     summary: 'Erase a person ("forget me") by email or person id: the mirror, queues, labels and processors',
-    description: '404 when no data is held; 409 legal_hold while a legal hold applies (P12). Idempotent: a second call answers already_erased.',
+    description: '404 when no customer, order or account has the email; 409 legal_hold while a legal hold applies (P12). Idempotent: a second call answers already_erased.',
     tags: ['erasure'], body,
     examples: { body: { email: 'jan@example.com', reason: 'operator', ref: 'ticket 4711' } },
     responses: {

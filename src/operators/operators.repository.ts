@@ -22,10 +22,15 @@ export async function insertOperator(db: Queryable, o: { name: string; role: Rol
   return Number(rows[0]!.id);
 }
 
-/** A new secret for an existing name (re-creating an operator rotates the token and lifts a revocation). */
+/**
+ * A new secret for an existing name (re-creating an operator rotates the token and lifts a revocation). Desk sessions
+ * signed in with the old token end with it: they carry the old role, and a rotation is often for a leaked token.
+ */
 export async function replaceSecret(db: Queryable, o: { name: string; role: Role; hash: Buffer; salt: Buffer; expiresAt: Date }): Promise<number | null> {
   const { rows } = await db.query<{ id: string }>(
-    `UPDATE operators SET role = $2, secret_hash = $3, salt = $4, expires_at = $5, revoked_at = NULL WHERE name = $1 RETURNING id`,
+    `WITH op AS (UPDATE operators SET role = $2, secret_hash = $3, salt = $4, expires_at = $5, revoked_at = NULL WHERE name = $1 RETURNING id),
+       ended AS (DELETE FROM operator_sessions WHERE operator_id IN (SELECT id FROM op))
+     SELECT id FROM op`,
     [o.name, o.role, o.hash, o.salt, o.expiresAt]);
   return rows[0] ? Number(rows[0].id) : null;
 }

@@ -36,7 +36,8 @@ function clientErrorOf(err: FastifyError): AppError | null {
   if (status < 400 || status >= 500) return null;
   const mapped = err.code ? FASTIFY_ERRORS[err.code] : undefined;
   if (mapped) return new AppError(status, mapped[0], mapped[1]);
-  return new AppError(status, !err.code || err.code.startsWith('FST_') ? 'bad_request' : err.code, err.message);
+  if (err.code && !err.code.startsWith('FST_')) return new AppError(status, err.code, err.message);
+  return new AppError(status, status === 429 ? 'too_many_requests' : 'bad_request', err.message); // rate-limit's 429 has no code
 }
 
 /**

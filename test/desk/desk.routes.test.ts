@@ -75,6 +75,16 @@ describe('signing in to the desk', () => {
     expect((await signIn('rita', token)).statusCode).toBe(401);
   });
 
+  test('when an account is re-created (a new token, here a new role), then its desk sessions end', async () => {
+    const { token } = await createOperator(world.ctx.pool, { name: 'rotated', role: 'operator', ttlDays: 90, now: new Date() });
+    const s = await session('rotated', token);
+    expect((await get(s, '/desk')).statusCode).toBe(200);
+    const other = await session('admin', ADMIN_TOKEN);
+    await createOperator(world.ctx.pool, { name: 'rotated', role: 'auditor', ttlDays: 90, now: new Date() });
+    expect((await get(s, '/desk')).headers.location).toBe('/desk/login?next=%2Fdesk');
+    expect((await get(other, '/desk')).statusCode).toBe(200); // nobody else's
+  });
+
   test('when the next page is another site, then sign-in lands on the desk instead (no open redirect)', async () => {
     for (const next of ['//evil.example/desk', 'https://evil.example/', '/desk/../api/customers?x=1//']) {
       expect((await signIn('admin', ADMIN_TOKEN, { next })).headers.location).toBe('/desk');

@@ -171,6 +171,20 @@ describe('P14 verification tries are limited', () => {
   });
 });
 
+describe('P14 verification is rate-limited per client', () => {
+  test('when one client posts more than 20 times a minute, then 429 too_many_requests with a message, and another client still gets an answer', async () => {
+    const post = (from: string) => w.ctx.app.inject({ method: 'POST', url: '/verify/not-a-real-token-but-long-enough-0123', payload: { code: '123456' },
+      headers: { 'content-type': 'application/json' }, remoteAddress: from });
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++) statuses.push((await post('10.9.9.9')).statusCode);
+    expect(statuses.slice(0, 20).every((s) => s !== 429)).toBe(true);
+    const limited = await post('10.9.9.9');
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json()).toMatchObject({ error: 'too_many_requests', message: expect.stringMatching(/rate limit/i), reqId: expect.any(String) });
+    expect((await post('10.9.9.10')).statusCode).not.toBe(429);
+  });
+});
+
 describe('P20 portability: the same package, marked for transfer', () => {
   test('when a verified portability request is completed, then the attachment is the access package with format.intendedForTransfer', async () => {
     const { request, code, token } = await fileKnown('portability', ZOE);

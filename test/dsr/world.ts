@@ -42,7 +42,7 @@ export interface DsrWorld {
   /** The processors world when started with { processors: true }, else null. */
   processors: World | null;
   /** An operator call under /api (bearer ADMIN_TOKEN unless token is given; token null → no Authorization). */
-  api<T = any>(method: 'GET' | 'POST', url: string, body?: unknown, token?: string | null): Promise<Res<T>>;
+  api<T = any>(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown, token?: string | null): Promise<Res<T>>;
   /** A signed webhook through the real intake, then waits until the mirror processed it. */
   deliver(body: unknown, topic: string): Promise<void>;
   /** Mirrors a person through webhooks: a customer and `orders` orders (default 2) at `email`. Returns the bodies sent. */
