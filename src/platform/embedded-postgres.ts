@@ -21,7 +21,7 @@ export interface EmbeddedPostgres {
   dataDir: string;
   /** What start-up should tell the operator (user created, directories opened). */
   notes: string[];
-  /** Fast shutdown (SIGINT), waiting for the server to exit; a no-op when attached to a server another process runs. */
+  /** Smart, then fast shutdown, waiting for the server to exit; a no-op when attached to a server another process runs. */
   stop(): Promise<void>;
 }
 
@@ -155,7 +155,11 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; attach?: bo
   // Terse errors and no statement text in the server log: a failing statement's DETAIL could name a customer.
   const args = ['-D', pgDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=',
     '-c', 'log_error_verbosity=terse', '-c', 'log_min_error_statement=panic', '-c', 'max_connections=100'];
-  const child = spawn(bin.postgres, args, { stdio: ['ignore', logFd, logFd], ...(who ? { uid: who.uid, gid: who.gid } : {}), env: { ...process.env, LC_ALL: 'C' } });
+  // A process group of its own: Ctrl-C in the terminal signals the whole foreground group, and Postgres would shut
+  // down under the workers before our shutdown has closed the pools. This process stops it, last (stop() below).
+  const child = spawn(bin.postgres, args, {
+    stdio: ['ignore', logFd, logFd], detached: true, ...(who ? { uid: who.uid, gid: who.gid } : {}), env: { ...process.env, LC_ALL: 'C' },
+  });
   closeSync(logFd);
   writeFileSync(ownerFile, String(process.pid));
   // Safety net for an abnormal exit: the server must not outlive us (the orderly path has stopped it already).
@@ -170,10 +174,12 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; attach?: bo
       process.removeListener('exit', onExit);
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGINT'); // fast shutdown: active sessions end, everything committed is on disk
-      const timer = setTimeout(() => child.kill('SIGQUIT'), 30_000);
+      // Smart shutdown first: the pools were ended, but a client's goodbye can still be on its way; a session that
+      // lingers past 5 s gets a fast shutdown (everything committed is on disk), and a server stuck at 30 s SIGQUIT.
+      child.kill('SIGTERM');
+      const timers = [setTimeout(() => child.kill('SIGINT'), 5_000), setTimeout(() => child.kill('SIGQUIT'), 30_000)];
       await exited;
-      clearTimeout(timer);
+      for (const t of timers) clearTimeout(t);
     },
   };
 }

@@ -39,9 +39,10 @@ function strippedEnv(): NodeJS.ProcessEnv {
   return { ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
 }
 
-async function start(): Promise<void> {
+/** `ownGroup`: the service leads a process group of its own, as `npm start` in a terminal does (Ctrl-C signals the group). */
+async function start(ownGroup = false): Promise<void> {
   output = '';
-  proc = spawn(process.execPath, [join(root, 'dist/src/main.js')], { cwd: dir, env: strippedEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  proc = spawn(process.execPath, [join(root, 'dist/src/main.js')], { cwd: dir, env: strippedEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: ownGroup });
   const keep = (c: Buffer) => { output += c.toString(); allOutput += c.toString(); };
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
@@ -130,4 +131,20 @@ test('when the service is killed (SIGKILL) and its Postgres is left running, the
   expect(output).toMatch(new RegExp(`stopped an embedded Postgres left running by an earlier process \\(pid ${pgPid}\\)`));
   expect(await mirrored(order.id)).toBe(true);
   expect(await stop()).toBe(0);
+}, 120_000);
+
+test('when Ctrl-C in the terminal signals the whole process group, then the service still shuts down in order: no worker loses its database, Postgres stops last', async () => {
+  await start(true);
+  const order = anOrder();
+  expect(await post(order)).toBe(200);
+  await waitFor('the order to be mirrored', () => mirrored(order.id), 30_000);
+  const logFrom = readFileSync(join(dir, 'data/postgres.log'), 'utf8').length;
+  const exited = new Promise<number | null>((r) => proc!.once('exit', (code) => r(code)));
+  process.kill(-proc!.pid!, 'SIGINT'); // what the terminal sends: to the service and to every process of its group
+  expect(await exited).toBe(0);
+  expect(output).not.toMatch(/"level":50/); // before: a "worker error" per queue as the server went away under them
+  const serverLog = readFileSync(join(dir, 'data/postgres.log'), 'utf8').slice(logFrom);
+  expect(serverLog).toMatch(/received smart shutdown request/); // from the service, after its pools: not the terminal's
+  expect(serverLog).not.toMatch(/fast shutdown|terminating connection due to administrator command/);
+  expect(existsSync(join(dir, 'data/pg/postmaster.pid'))).toBe(false);
 }, 120_000);
