@@ -84,6 +84,17 @@ export function parseProcessorsEnv(env: Record<string, string | undefined>): { c
   const e = r.data;
   const timeoutMs = e.PROCESSOR_TIMEOUT_MS;
   const problems: string[] = [];
+  // Some of a processor's credentials but not all is a typo or a half-finished set-up, not "this processor is off".
+  const together = (processor: string, names: (keyof typeof e)[]) => {
+    const missing = names.filter((n) => !e[n]);
+    if (missing.length && missing.length < names.length) {
+      problems.push(`${missing.join(', ')} must be set with ${names.filter((n) => e[n]).join(', ')} (or none of them, to skip ${processor})`);
+    }
+  };
+  together('Snelstart', ['SNELSTART_CLIENT_KEY', 'SNELSTART_SUBSCRIPTION_KEY']);
+  together('PostNL', ['POSTNL_API_KEY', 'POSTNL_CUSTOMER_CODE', 'POSTNL_CUSTOMER_NUMBER']);
+  if (e.REVIEWS_PROVIDER === 'kiyoh') together('the review site', ['KIYOH_API_TOKEN', 'KIYOH_LOCATION_ID']);
+  else together('the review site', ['REVIEWS_API_URL', 'REVIEWS_API_KEY']);
   const snelstartKeys = e.SNELSTART_CLIENT_KEY && e.SNELSTART_SUBSCRIPTION_KEY;
   if (snelstartKeys && !(e.SNELSTART_LEDGER_HIGH && e.SNELSTART_LEDGER_LOW && e.SNELSTART_LEDGER_ZERO)) {
     problems.push('SNELSTART_LEDGER_HIGH, SNELSTART_LEDGER_LOW and SNELSTART_LEDGER_ZERO are required with the Snelstart keys');
