@@ -1,5 +1,6 @@
 import type { Queryable } from '../platform/db.js';
 import type { RequestStatus, RequestType } from './request-rules.js';
+import { holdInForce } from '../legal-holds/holds.repository.js';
 
 /** SQL of privacy requests and their steps. */
 
@@ -116,10 +117,12 @@ export async function stepsOf(db: Queryable, requestId: string) {
   return rows.map((r) => ({ at: r.at.toISOString(), actor: r.actor, step: r.step, note: r.note }));
 }
 
-/* $1 subject key — once the person is erased, requests refer to them only by subject key (P14b) */
-export async function forgetRequestEmails(db: Queryable, subjectKeys: Buffer[]): Promise<number> {
-  return (await db.query(`UPDATE privacy_requests SET email = NULL, changes = NULL WHERE subject_key = ANY($1::bytea[]) AND email IS NOT NULL`, [subjectKeys])).rowCount ?? 0;
-}
+/**
+ * What a request loses when its subject is forgotten: the address, the corrections and every free text an operator
+ * typed (it may name the person). Type, dates, outcome and subject key stay — the administration of P14b.
+ */
+export const CLEARED_REQUEST_FIELDS = /* sql */ `email = NULL, changes = NULL, note = NULL, extension_reason = NULL,
+  rejection_reason = NULL, decision_reason = NULL`;
 
 /*
  * $1 now, $2 days. A concluded (completed or rejected) request from an address that is nobody's in the mirror (answered
@@ -129,13 +132,11 @@ export async function forgetRequestEmails(db: Queryable, subjectKeys: Buffer[]):
  */
 const FORGET_CONCLUDED_STRANGERS = /* sql */ `
   WITH gone AS (
-    UPDATE privacy_requests r SET email = NULL, changes = NULL, note = NULL, extension_reason = NULL,
-      rejection_reason = NULL, decision_reason = NULL
+    UPDATE privacy_requests r SET ${CLEARED_REQUEST_FIELDS}
     WHERE r.email IS NOT NULL AND r.status IN ('completed', 'rejected')
       AND COALESCE(r.completed_at, r.rejected_at) < $1::timestamptz - make_interval(days => $2)
       AND NOT EXISTS (SELECT 1 FROM person_emails e WHERE e.subject_key = r.subject_key)
-      AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.subject_key = r.subject_key      -- P12: a hold stops any erasure
-                      AND h.released_at IS NULL AND (h.until IS NULL OR h.until > $1::timestamptz))
+      AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.subject_key = r.subject_key AND ${holdInForce('h', '$1::timestamptz')})
     RETURNING r.id),
   notes AS (UPDATE privacy_request_steps s SET note = NULL FROM gone WHERE s.request_id = gone.id AND s.note IS NOT NULL)
   SELECT count(*)::int AS n FROM gone`;

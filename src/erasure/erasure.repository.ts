@@ -1,5 +1,6 @@
 import { type Pool, type Queryable, xactLocksSql } from '../platform/db.js';
 import type { SubjectKeyOf } from './subject-key.js';
+import { holdInForce } from '../legal-holds/holds.repository.js';
 
 /** SQL of erasure: who can be erased, their keys, tombstones, and the tombstone lookups the mirror makes. */
 
@@ -21,7 +22,7 @@ export async function lockIdentities(db: Queryable, personIds: number[]): Promis
 const LOCK_OPEN_PERSONS = /* sql */ `
   SELECT p.id, p.wc_customer_id,
     EXISTS (SELECT 1 FROM person_emails e JOIN legal_holds h ON h.subject_key = e.subject_key
-            WHERE e.person_id = p.id AND h.released_at IS NULL AND (h.until IS NULL OR h.until > $2)) AS held,
+            WHERE e.person_id = p.id AND ${holdInForce('h', '$2')}) AS held,
     (SELECT json_agg(encode(e.subject_key, 'hex') ORDER BY e.added_at, e.email) FROM person_emails e
      WHERE e.person_id = p.id AND e.subject_key IS NOT NULL) AS subject_keys
   FROM persons p WHERE p.id = ANY($1::bigint[]) AND p.status <> 'erased'

@@ -1,5 +1,6 @@
 import type { Queryable } from '../platform/db.js';
 import { MAIL_ERASE_SQL } from '../mail/outbox.repository.js';
+import { CLEARED_REQUEST_FIELDS } from '../dsr/requests.repository.js';
 
 /**
  * The register of every place personal data lives, and how erasure reaches it. A capability that adds a store
@@ -111,9 +112,7 @@ const DELETE_EMAILS = /* sql */ `DELETE FROM person_emails WHERE person_id = ANY
 
 /* Requests keep type, dates and outcome; no email, corrections, notes or export ($1 person ids, $2 subject keys). */
 const FORGET_REQUESTS: [string, (b: ErasureBatch) => unknown[]][] = [
-  // Reasons are free text operators typed (they may name the person); type, dates and outcome stay.
-  [/* sql */ `UPDATE privacy_requests SET email = NULL, changes = NULL, note = NULL, extension_reason = NULL, rejection_reason = NULL,
-    decision_reason = NULL WHERE subject_key = ANY($1::bytea[])`, (b) => [b.subjectKeys]],
+  [/* sql */ `UPDATE privacy_requests SET ${CLEARED_REQUEST_FIELDS} WHERE subject_key = ANY($1::bytea[])`, (b) => [b.subjectKeys]],
   [/* sql */ `UPDATE privacy_request_steps SET note = NULL WHERE note IS NOT NULL AND request_id IN (
     SELECT id FROM privacy_requests WHERE subject_key = ANY($2::bytea[]) OR person_id = ANY($1::bigint[]))`, (b) => [b.personIds, b.subjectKeys]],
   [/* sql */ `DELETE FROM rectification_overlays WHERE person_id = ANY($1::bigint[])`, (b) => [b.personIds]],

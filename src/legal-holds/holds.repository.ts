@@ -28,10 +28,16 @@ export async function releaseHold(db: Queryable, id: string, now: Date): Promise
   return ((await db.query(RELEASE, [id, now])).rowCount ?? 0) > 0;
 }
 
-/* $1 now — holds in force: not released and not past `until` */
+/**
+ * The one rule of a hold in force (P12) — not released and not past `until` — as a condition on the legal_holds row
+ * `h` at the time `now` (a parameter or an SQL expression), for every statement that asks whether someone is held.
+ */
+export const holdInForce = (h: string, now: string): string => `${h}.released_at IS NULL AND (${h}.until IS NULL OR ${h}.until > ${now})`;
+
+/* $1 now */
 const ACTIVE = /* sql */ `
-  SELECT id, email, reason, until, created_at, released_at FROM legal_holds
-  WHERE released_at IS NULL AND (until IS NULL OR until > $1) ORDER BY created_at`;
+  SELECT id, email, reason, until, created_at, released_at FROM legal_holds h
+  WHERE ${holdInForce('h', '$1')} ORDER BY created_at`;
 
 export async function activeHolds(db: Queryable, now: Date): Promise<HoldRow[]> {
   return (await db.query<HoldRow>(ACTIVE, [now])).rows;

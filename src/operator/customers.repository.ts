@@ -1,4 +1,5 @@
 import type { Queryable } from '../platform/db.js';
+import { holdInForce } from '../legal-holds/holds.repository.js';
 
 /** Read side of the mirror for operators: a person with emails, orders and order lines, as stored. */
 
@@ -10,7 +11,7 @@ const PERSONS = /* sql */ `
   SELECT p.id, p.wc_customer_id, p.account_email, p.first_name, p.last_name, p.status, p.last_activity_at,
          p.wc_account_deleted_at, p.policy_version, p.restricted, p.objection,
          EXISTS (SELECT 1 FROM person_emails he JOIN legal_holds h ON h.subject_key = he.subject_key
-                 WHERE he.person_id = p.id AND h.released_at IS NULL AND (h.until IS NULL OR h.until > now())) AS legal_hold,
+                 WHERE he.person_id = p.id AND ${holdInForce('h', 'now()')}) AS legal_hold,
          COALESCE(array_agg(e.email ORDER BY e.added_at, e.email) FILTER (WHERE e.email IS NOT NULL), '{}') AS emails
   FROM persons p LEFT JOIN person_emails e ON e.person_id = p.id
   WHERE p.id = ANY($1::bigint[])

@@ -1,4 +1,5 @@
 import type { Queryable } from '../platform/db.js';
+import { holdInForce } from '../legal-holds/holds.repository.js';
 
 /** SQL of retention sweeps: the sweep rows, who is due, and the set-based steps that are not erasure itself. */
 
@@ -83,7 +84,7 @@ const PAST_CUTOFF = /* sql */ `p.status <> 'erased' AND COALESCE(p.last_activity
 /* … and not under an active legal hold ($2 now): those the sweep erases. */
 const DUE = /* sql */ `${PAST_CUTOFF}
   AND NOT EXISTS (SELECT 1 FROM person_emails e JOIN legal_holds h ON h.subject_key = e.subject_key
-                  WHERE e.person_id = p.id AND h.released_at IS NULL AND (h.until IS NULL OR h.until > $2))`;
+                  WHERE e.person_id = p.id AND ${holdInForce('h', '$2')})`;
 
 /* $1 cutoff, $2 now, $3 after id, $4 limit */
 const NEXT_DUE = /* sql */ `SELECT p.id FROM persons p WHERE ${DUE} AND p.id > $3 ORDER BY p.id LIMIT $4`;

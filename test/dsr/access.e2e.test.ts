@@ -185,6 +185,15 @@ describe('P14 verification is rate-limited per client', () => {
   });
 });
 
+describe('bad input to /verify', () => {
+  test('when a JSON post carries no body at all, then 400 invalid_json saying what to send, not Fastify\'s internal code', async () => {
+    const res = await w.ctx.app.inject({ method: 'POST', url: '/verify/not-a-real-token-but-long-enough-0123',
+      headers: { 'content-type': 'application/json' }, payload: '', remoteAddress: '10.9.9.11' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'invalid_json', message: expect.stringContaining('send a JSON object') });
+  });
+});
+
 describe('P20 portability: the same package, marked for transfer', () => {
   test('when a verified portability request is completed, then the attachment is the access package with format.intendedForTransfer', async () => {
     const { request, code, token } = await fileKnown('portability', ZOE);
