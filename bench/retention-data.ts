@@ -92,7 +92,8 @@ const due = (now: string) => /* sql */ `SELECT p.id, p.wc_customer_id FROM perso
 const anonymise = (now: string) => ({
   orders: /* sql */ `UPDATE orders SET billing = anonymise_address(billing), shipping = anonymise_address(shipping),
       wc_customer_id = CASE WHEN wc_customer_id IS NULL THEN NULL ELSE 0 END,
-      transaction_id = CASE WHEN COALESCE(transaction_id, '') = '' THEN transaction_id ELSE '0' END, updated_at = now()
+      transaction_id = CASE WHEN COALESCE(transaction_id, '') = '' THEN transaction_id ELSE '0' END, erased = true,
+      updated_at = now()
     WHERE person_id IN (SELECT id FROM due) RETURNING 1`,
   emails: /* sql */ `DELETE FROM person_emails WHERE person_id IN (SELECT id FROM due) RETURNING 1`,
   persons: /* sql */ `UPDATE persons SET account_email = NULL,

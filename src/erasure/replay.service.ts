@@ -81,16 +81,21 @@ async function replayChunk(db: PoolClient, settings: ErasureSettings, entries: L
       }
     }
     const tombstoneIds = new Map<number, string>();
+    const matched = new Set<number>();
     const orphans: LedgerEntry[] = [];
     for (const e of group) {
       const persons = new Set(e.subjectKeys.flatMap((k) => byKey.get(k) ?? []));
       if (e.wcCustomerId !== null && byCustomer.has(e.wcCustomerId)) persons.add(byCustomer.get(e.wcCustomerId)!);
       if (!persons.size) orphans.push(e);
-      // The first person takes the ledger's tombstone id; any other gets its own, referring to the entry.
-      for (const p of persons) if (!tombstoneIds.has(p) && ![...tombstoneIds.values()].includes(e.id)) tombstoneIds.set(p, e.id);
+      // Every person the entry matches is erased (a restore can predate a merge: one erased person, two rows then).
+      // The first takes the ledger's tombstone id; any other gets its own, with the entry's reason and reference.
+      for (const p of persons) {
+        matched.add(p);
+        if (!tombstoneIds.has(p) && ![...tombstoneIds.values()].includes(e.id)) tombstoneIds.set(p, e.id);
+      }
     }
-    if (tombstoneIds.size) {
-      const ids = [...new Set([...tombstoneIds.keys()])];
+    if (matched.size) {
+      const ids = [...matched];
       const r = await eraseBatch(db, settings, ids, { reason: 'replay', ref: group[0]!.ref, erasedAt, tombstoneIds });
       report.personsErased += r.erased.length;
       report.held += r.held.length;

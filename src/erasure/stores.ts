@@ -78,7 +78,7 @@ const ANONYMISE_ORDERS = /* sql */ `
   UPDATE orders SET billing = anonymise_address(billing), shipping = anonymise_address(shipping),
     wc_customer_id = CASE WHEN wc_customer_id IS NULL THEN NULL ELSE 0 END,
     transaction_id = CASE WHEN COALESCE(transaction_id, '') = '' THEN transaction_id ELSE '0' END,
-    updated_at = now()
+    erased = true, updated_at = now()
   WHERE person_id = ANY($1::bigint[])`;
 
 /*

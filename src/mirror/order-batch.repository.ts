@@ -8,7 +8,8 @@ import { adoptOpenObjections } from '../dsr/open-objections.repository.js';
 
 /* $1 wc order ids */
 const ORDER_VERSIONS = /* sql */ `
-  SELECT o.wc_order_id, o.person_id, o.status, o.date_modified_gmt, o.body_sha256, o.inbox_id, p.status = 'erased' AS person_erased
+  SELECT o.wc_order_id, o.person_id, o.status, o.date_modified_gmt, o.body_sha256, o.inbox_id,
+    o.erased OR p.status = 'erased' AS person_erased -- o.erased: see migration 0016 (p is read as before a lock wait)
   FROM orders o JOIN persons p ON p.id = o.person_id WHERE o.wc_order_id = ANY($1::bigint[]) FOR UPDATE OF o`;
 
 /* $1 wc customer ids, $2 emails */

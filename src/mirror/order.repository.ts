@@ -28,7 +28,8 @@ export const ORDER_ON_CONFLICT = /* sql */ `ON CONFLICT (wc_order_id) DO UPDATE 
 
 /* $1 wc order id */
 const SELECT_VERSION = /* sql */ `
-  SELECT o.id, o.person_id, o.status, o.date_modified_gmt, o.body_sha256, o.inbox_id, p.status = 'erased' AS person_erased
+  SELECT o.id, o.person_id, o.status, o.date_modified_gmt, o.body_sha256, o.inbox_id,
+    o.erased OR p.status = 'erased' AS person_erased -- o.erased: see migration 0016 (p is read as before a lock wait)
   FROM orders o JOIN persons p ON p.id = o.person_id WHERE o.wc_order_id = $1 FOR UPDATE OF o`;
 
 export interface StoredOrder {

@@ -134,6 +134,14 @@ export const withTryLock = <T>(pool: pg.Pool, key: string, fn: () => Promise<T>)
 export const withLock = <T>(pool: pg.Pool, key: string, fn: () => Promise<T>): Promise<T> => sessionLock(pool, key, true, fn) as Promise<T>;
 
 /**
+ * Takes, for the rest of the caller's transaction, the lock withLock/withTryLock hold for every name the query `names`
+ * yields (their key: hashtext, not the transaction locks' hash below): waits until whoever runs under one of those
+ * names has finished, and keeps new runners out until the commit. Sorted, as below.
+ */
+export const sessionLocksInTransactionSql = (names: string): string => /* sql */ `
+  SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT hashtext(n)::bigint AS k FROM (${names}) AS names(n) ORDER BY 1) s`;
+
+/**
  * Takes the advisory lock of every name the query `names` (one text column) yields, sorted so that two
  * transactions taking overlapping sets queue instead of deadlocking. The one place that says how a name is hashed.
  */

@@ -9,6 +9,7 @@ import { type SyncRecord, holdPerson, loadSync, releasePerson, setExternalId, se
 import { type PostnlSettings, type SnelstartSettings, type StepResult, postnlStep, reviewsStep, snelstartStep } from './push-steps.js';
 import type { ReviewsClient } from './reviews/reviews.types.js';
 import { ProcessorError, type ProcessorId } from './types.js';
+import { PUSH_LOCK } from './push-lock.js';
 
 /**
  * Runs one push (a sync record): the processing gate first, then the processor's step. Outcomes land on the sync
@@ -66,7 +67,7 @@ export function createPushService(deps: PushDeps) {
    */
   async function run(id: number, lastAttempt: boolean): Promise<PushOutcome> {
     // One runner per record: a duplicate job (a relay repeated after a crash) waits its turn and then finds it done.
-    const r = await withTryLock(deps.pool, `push:${id}`, () => runLocked(id, lastAttempt));
+    const r = await withTryLock(deps.pool, `${PUSH_LOCK}${id}`, () => runLocked(id, lastAttempt));
     if (r === null) throw new ProcessorError('snelstart', 'retryable', null, 'busy', 'another worker is running this push');
     return r;
   }

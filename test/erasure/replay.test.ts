@@ -129,6 +129,38 @@ function expectErased(p: { status: string; first_name: string; account_email: st
     expect(await snapshotOf(other.customer.id)).toEqual(untouched);
   });
 
+  test('when the backup predates a guest merging into a registered customer, then replay erases both restored persons, not only the first it matches', async () => {
+    const guestEmail = `guest-${nextId()}@example.com`;
+    await deliver(anOrder({ email: guestEmail, first_name: 'Gerrit', last_name: 'Bos' }), 'order.created');
+    const registered = await mirrorPerson('merged');
+    await ctx.drained();
+    const [guest] = await q('SELECT person_id AS id FROM person_emails WHERE email = $1', [guestEmail]);
+    const [reg] = await personOf(registered.customer.id);
+    expect(Number(guest.id)).not.toBe(Number(reg.id));
+    const backup = dump();
+    // The registered customer orders with the guest's address: the guest merges into them, and then they are erased.
+    await deliver(anOrder({ email: guestEmail, customer_id: registered.customer.id, first_name: 'Gerrit', last_name: 'Bos' }), 'order.created');
+    await ctx.drained();
+    expect((await emailsOf(reg.id)).sort()).toEqual([registered.email, guestEmail].sort());
+    await erase(registered.email, 'req-merged');
+    restore(backup);
+    expect((await q('SELECT status FROM persons WHERE id = ANY($1::bigint[])', [[guest.id, reg.id]])).map((r) => r.status)).toEqual(['active', 'active']);
+
+    const report = await replay();
+    expect(report).toMatchObject({ replayed: 1, personsErased: 2, held: 0 });
+    for (const id of [guest.id, reg.id]) {
+      const [p] = await q('SELECT * FROM persons WHERE id = $1', [id]);
+      expect(p.status).toBe('erased');
+      expect(await emailsOf(p.id)).toEqual([]);
+    }
+    expect(await q('SELECT 1 FROM person_emails WHERE email = ANY($1::text[])', [[guestEmail, registered.email]])).toEqual([]);
+    const orders = await q('SELECT billing FROM orders WHERE person_id = ANY($1::bigint[])', [[guest.id, reg.id]]);
+    expect(orders.length).toBeGreaterThanOrEqual(2);
+    expect(JSON.stringify(orders)).not.toContain('Gerrit');
+    const tombstones = await q('SELECT reason, reason_ref FROM erasure_tombstones WHERE person_id = ANY($1::bigint[])', [[guest.id, reg.id]]);
+    expect(tombstones).toEqual([{ reason: 'replay', reason_ref: 'req-merged' }, { reason: 'replay', reason_ref: 'req-merged' }]);
+  });
+
   test('when the ledger names a person the restored database never had, then replay creates a closed placeholder whose tombstone keeps their old orders anonymised', async () => {
     const backup = dump();
     const late = await mirrorPerson('late'); // mirrored and erased after the backup was taken

@@ -3,7 +3,8 @@
  * records every request (method, path, query, headers, parsed body, the status it got) and can inject faults the
  * way a proxy or rate limiter in front of the real service would: `failNext(n, {status, retryAfter})` answers before
  * the request reaches the service (nothing is stored), `timeoutAfterAccept(n)` lets the service store the request
- * and then never answers (the client times out; the invitation exists all the same).
+ * and then never answers (the client times out; the invitation exists all the same), `delayNext(ms)` stores the next
+ * request at once and answers it only after ms (a slow site: the call is still on the wire meanwhile).
  */
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -47,12 +48,14 @@ export interface FakeControls {
   requests: RecordedRequest[];
   failNext(n: number, f: Fault): void;
   timeoutAfterAccept(n?: number): void;
+  delayNext(ms: number): void;
   close(): Promise<void>;
 }
 
 export async function startFakeHttp(handle: (req: Incoming) => Reply, faultBody: (status: number) => unknown): Promise<FakeControls> {
   const faults: { remaining: number; fault: Fault }[] = [];
   let silent = 0;
+  const delays: number[] = [];
   const requests: RecordedRequest[] = [];
 
   const server = http.createServer((req, res) => {
@@ -99,6 +102,8 @@ export async function startFakeHttp(handle: (req: Incoming) => Reply, faultBody:
         silent--;
         return undefined; // accepted and stored, never answered
       }
+      const delay = delays.shift();
+      if (delay !== undefined) return void setTimeout(() => answer(reply), delay);
       return answer(reply);
     });
   });
@@ -110,6 +115,7 @@ export async function startFakeHttp(handle: (req: Incoming) => Reply, faultBody:
     requests,
     failNext: (n, fault) => void faults.push({ remaining: n, fault }),
     timeoutAfterAccept: (n = 1) => void (silent += n),
+    delayNext: (ms) => void delays.push(ms),
     close: async () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));

@@ -19,6 +19,17 @@ async function inviteThenErase(w: World, email: string) {
   return res.json();
 }
 
+const eraseNow = (w: World, email: string) =>
+  w.ctx.app.inject({ method: 'POST', url: '/api/erasures', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, payload: { email } });
+async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
+  const end = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+const invitationsTo = (w: World, email: string) => w.own.requests.filter((r) => r.path === '/invitations' && (r.body as { email?: string }).email === email);
+
 describe('P14b erasure reaches the review site (Art. 19)', () => {
   test('when an invited person is forgotten and the own review site can erase, then it is asked to and the outcome is recorded', async () => {
     const w = await startWorld({ config: { dataDir: mkdtempSync(join(tmpdir(), 'woo-fanout-')) } });
@@ -30,6 +41,51 @@ describe('P14b erasure reaches the review site (Art. 19)', () => {
       expect([...w.own.state.invitations.values()].some((i) => i.email === email)).toBe(false);
       const { rows } = await w.ctx.pool.query('SELECT processor, status, detail FROM processor_erasures WHERE tombstone_id = $1', [body.tombstoneIds[0]]);
       expect(rows).toEqual([{ processor: 'reviews', status: 'done', detail: null }]);
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('when the invitation is still on the wire as the person is forgotten, then the erasure waits for it and asks the site to erase', async () => {
+    const w = await startWorld({ config: { dataDir: mkdtempSync(join(tmpdir(), 'woo-fanout-')) } });
+    try {
+      const email = `fanout-w-${nextId()}@example.com`;
+      w.own.delayNext(800); // stored at once, answered 0.8 s later (within PROCESSOR_TIMEOUT_MS)
+      const order = consented(email);
+      await w.deliver(order, 'order.created');
+      await until('the invitation to reach the site', () => invitationsTo(w, email).length === 1);
+      const res = await eraseNow(w, email);
+      expect(res.statusCode).toBe(200);
+      const body = res.json();
+      expect(body.processors).toEqual([{ tombstoneId: body.tombstoneIds[0], processor: 'reviews', status: 'done', detail: null }]);
+      expect(w.own.state.erasures).toEqual([email]);
+      expect([...w.own.state.invitations.values()].some((i) => i.email === email)).toBe(false);
+      // The push's outcome was stored before the erasure, not over it.
+      expect((await w.sync(order.id)).find((s) => s.processor === 'reviews')).toMatchObject({ status: 'done', attempts: 1 });
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('when an invitation got no answer (it may be at the site) and waits for its retry, then forgetting the person asks the site to erase', async () => {
+    const w = await startWorld({ config: { dataDir: mkdtempSync(join(tmpdir(), 'woo-fanout-')) } });
+    try {
+      const email = `fanout-a-${nextId()}@example.com`;
+      w.own.timeoutAfterAccept(1); // the site stores the invitation and never answers
+      const order = consented(email);
+      await w.deliver(order, 'order.created');
+      await until('the invitation to reach the site', () => invitationsTo(w, email).length === 1);
+      w.own.failNext(1, { status: 429, retryAfter: 120 }); // the retry is put off for two minutes
+      await until('the retry to be put off', async () => ((await w.sync(order.id)).find((s) => s.processor === 'reviews')?.attempts ?? 0) >= 2);
+      expect((await w.sync(order.id)).find((s) => s.processor === 'reviews')?.status).toBe('pending');
+      expect([...w.own.state.invitations.values()].some((i) => i.email === email)).toBe(true);
+
+      const res = await eraseNow(w, email);
+      expect(res.statusCode).toBe(200);
+      expect(res.json().processors).toEqual([expect.objectContaining({ processor: 'reviews', status: 'done' })]);
+      expect(w.own.state.erasures).toEqual([email]);
+      expect([...w.own.state.invitations.values()].some((i) => i.email === email)).toBe(false);
+      expect((await w.sync(order.id)).find((s) => s.processor === 'reviews')).toMatchObject({ status: 'skipped', reason: 'erased' });
     } finally {
       await w.close();
     }
