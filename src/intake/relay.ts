@@ -37,7 +37,12 @@ export interface RelayOptions {
   orphanAgeMs?: number;
 }
 
-const COALESCE_MS = 20;
+/**
+ * Under load a pass waits this long for the next burst of commits: one `addBulk` then carries ~100 ms of deliveries
+ * instead of ~20 (each call is a Redis round trip and a BullMQ script per job, ~1 ms of this process's CPU), at the
+ * price of a delivery reaching its worker up to 0.1 s later while a burst lasts. An idle relay starts at once.
+ */
+const COALESCE_MS = 100;
 /** A sweep re-relays at most this many batches; new deliveries are relayed between sweeps. */
 const MAX_REQUEUE_ROUNDS = 5;
 
@@ -57,6 +62,13 @@ export function createRelay(o: RelayOptions) {
   let reachedQueue = false;
   /** Committed, claimed at insert, not in the queue yet (oldest first). */
   let held: number[] = [];
+  /**
+   * Whether the next pass also looks for rows written unclaimed (backfill, reconciliation, re-fetch, rows given back,
+   * other processes' leftovers): asked by kick() and the idle timer, and at least every idle interval under load —
+   * not after each intake commit, whose rows this process already holds (that scan was a transaction per pass).
+   */
+  let scanWanted = true;
+  let lastScanAt = 0;
   /** Ids committed while stopped, being unclaimed; a pass waits for it so it can claim them. */
   let giveBack: Promise<void> = Promise.resolve();
 
@@ -124,11 +136,15 @@ export function createRelay(o: RelayOptions) {
         if (!o.queues.isReady()) throw new QueueUnavailable('queue connection not ready');
         await giveBack;
         await flushHeld();
-        let moved: number;
-        do {
-          moved = await passOnce();
-          if (moved) o.metrics.relayedJobs.inc(moved);
-        } while (moved === batchSize && !stopped);
+        if (scanWanted || Date.now() - lastScanAt >= idleMs) {
+          scanWanted = false;
+          lastScanAt = Date.now();
+          let moved: number;
+          do {
+            moved = await passOnce();
+            if (moved) o.metrics.relayedJobs.inc(moved);
+          } while (moved === batchSize && !stopped);
+        }
         // After an outage Redis may have come back without the jobs it held: relay again every unprocessed row
         // relayed before the outage began (rows relayed since then went to the queue as it is now). A queue not yet
         // ready at start is no outage: what earlier processes relayed is the orphan sweep's.
@@ -146,6 +162,7 @@ export function createRelay(o: RelayOptions) {
       } catch (err) {
         if (err instanceof QueueUnavailable && reachedQueue && !outageSince) outageSince = Date.now();
         failures++;
+        scanWanted = true; // rows given back below, or a scan cut short, wait in the inbox
         await releaseHeld();
         o.metrics.relayErrors.inc();
         if (failures === 1 || failures % 30 === 0) o.log.warn({ err: safeError(err), failures }, 'relay cannot reach the queue; deliveries wait in the inbox');
@@ -162,8 +179,13 @@ export function createRelay(o: RelayOptions) {
     timer = setTimeout(() => void kick(), delay);
   }
 
-  /** Runs a pass now (or right after the current one). Called after every intake commit. */
+  /** Runs a pass now (or right after the current one) that also looks for unclaimed rows in the inbox. */
   function kick(): Promise<void> {
+    scanWanted = true;
+    return run();
+  }
+
+  function run(): Promise<void> {
     if (stopped) return Promise.resolve();
     if (running) {
       again = true;
@@ -199,7 +221,7 @@ export function createRelay(o: RelayOptions) {
       }
       for (const id of ids) held.push(id);
       // While the queue is down the back-off timer hands held ids back to the inbox; a commit does not wake the loop.
-      if (!failures || o.queues.isReady()) void kick();
+      if (!failures || o.queues.isReady()) void run();
     },
     /** Claimed ids not in the queue yet (this process). */
     held: () => held.length,

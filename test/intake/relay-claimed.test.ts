@@ -46,6 +46,32 @@ describe('relay of deliveries claimed at intake', () => {
     expect(ctx.deps.relay.held()).toBe(0);
   });
 
+  test('when webhooks arrive without a pause, then a row written unclaimed meanwhile is still relayed within about a second', async () => {
+    ctx.deps.relay.start();
+    let streaming = true;
+    const stream = (async () => {
+      while (streaming) {
+        expect((await ctx.app.inject(aDelivery(anOrder(), { topic: 'order.created' }))).statusCode).toBe(200);
+        await new Promise((r) => setTimeout(r, 30)); // a commit every ~30 ms keeps the relay's loop from ever going idle
+      }
+    })();
+    try {
+      await new Promise((r) => setTimeout(r, 400)); // past the relay's first pass, which scans at start
+      // A row the relay must find itself: written unclaimed, as a backfill or another process's give-back leaves it.
+      const body = Buffer.from(JSON.stringify(anOrder()));
+      const [id] = await insertDeliveries(ctx.pool, [{
+        source: 'https://shop.example', topic: 'order.created', webhookId: null, body, bodySha256: createHash('sha256').update(body).digest(),
+      }]);
+      const written = Date.now();
+      await waitFor('the unclaimed row in the queue', async () => (await queuedInboxIds()).includes(id!), 5000);
+      expect(Date.now() - written).toBeLessThan(2500);
+      expect(streaming).toBe(true);
+    } finally {
+      streaming = false;
+      await stream;
+    }
+  });
+
   test('when a process died after committing claimed rows but before handing them over, then the orphan sweep relays them and they are mirrored', async () => {
     const orders = [anOrder(), anOrder()];
     const bodies = orders.map((o) => Buffer.from(JSON.stringify(o)));
