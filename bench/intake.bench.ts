@@ -152,7 +152,7 @@ export async function load(url: string, durationSec: number, src: ReturnType<typ
 
 interface Measured { warm: LoadResult; result: LoadResult }
 
-async function measure(mode: 'bare' | 'app' | 'floor' | 'naive', env: Record<string, string>, src: ReturnType<typeof bodySource>): Promise<Measured> {
+async function measure(mode: 'bare' | 'app' | 'floor' | 'naive', env: Record<string, string>, src: ReturnType<typeof bodySource>, durationSec: number): Promise<Measured> {
   const child = startChild(mode, env);
   const meterPool = schemaPool(env.BENCH_SCHEMA!, 1);
   try {
@@ -162,9 +162,9 @@ async function measure(mode: 'bare' | 'app' | 'floor' | 'naive', env: Record<str
     await meterPool.query('CHECKPOINT').catch(() => undefined);
     process.stdout.write(`  ${mode}: warm-up ${settings.intakeWarmup} s … `);
     const warm = await load(url, settings.intakeWarmup, src, mode !== 'bare');
-    process.stdout.write(`measuring ${settings.intakeDuration} s … `);
+    process.stdout.write(`measuring ${durationSec} s … `);
     const stopMeter = await meterCpu(child.proc.pid, meterPool);
-    const result = await load(url, settings.intakeDuration, src, mode !== 'bare');
+    const result = await load(url, durationSec, src, mode !== 'bare');
     result.cpu = await stopMeter();
     process.stdout.write(`${Math.round(result.requestsPerSec)} req/s\n`);
     return { warm, result };
@@ -180,7 +180,9 @@ function medianBy<T>(items: T[], key: (x: T) => number): T {
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
-export async function runIntakeBench(opts: { references?: boolean; rounds?: number } = {}): Promise<IntakeResult> {
+/** `durationSec`: the measured load per server (default BENCH_DURATION); a figure only reported may take less. */
+export async function runIntakeBench(opts: { references?: boolean; rounds?: number; durationSec?: number } = {}): Promise<IntakeResult> {
+  const durationSec = opts.durationSec ?? settings.intakeDuration;
   const schema = await createBenchSchema('intake');
   const prefix = uniqueName('bench-intake').replace(/_/g, '-');
   const env = { BENCH_SCHEMA: schema, BENCH_QUEUE_PREFIX: prefix, BENCH_INTAKE_RELAY: settings.intakeRelay ? '1' : '0' };
@@ -191,10 +193,10 @@ export async function runIntakeBench(opts: { references?: boolean; rounds?: numb
     let references: { naive: LoadResult; floor: LoadResult } | null = null;
     for (let i = 0; i < roundCount; i++) {
       if (roundCount > 1) console.log(`  round ${i + 1} of ${roundCount}`);
-      const bare = await measure('bare', env, src);
+      const bare = await measure('bare', env, src, durationSec);
       // The references run once, in the first round, against that round's bare figure.
-      if (i === 0 && opts.references) references = { naive: (await measure('naive', env, src)).result, floor: (await measure('floor', env, src)).result };
-      measured.push({ bare, app: await measure('app', env, src) });
+      if (i === 0 && opts.references) references = { naive: (await measure('naive', env, src, durationSec)).result, floor: (await measure('floor', env, src, durationSec)).result };
+      measured.push({ bare, app: await measure('app', env, src, durationSec) });
     }
 
     const pool = schemaPool(schema, 1);
@@ -216,7 +218,7 @@ export async function runIntakeBench(opts: { references?: boolean; rounds?: numb
     const medianP99 = medianBy(rounds, (r) => r.app.latencyP99Ms).app.latencyP99Ms;
     return {
       connections: settings.intakeConnections,
-      durationSec: settings.intakeDuration,
+      durationSec,
       warmupSec: settings.intakeWarmup,
       relayRunning: settings.intakeRelay,
       bodyBytesAvg: app.bodyBytes,

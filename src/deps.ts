@@ -82,6 +82,7 @@ export function createDeps(
   });
   const requests = createRequestsService({
     pool, clock, log: log.child({ component: 'dsr' }), subjectKey, publicUrl: config.publicUrl ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`, shopName: config.dsr.shopName, kick,
+    release: (personId) => processors.push.releaseFor(personId),
   });
   const rights = createRightsService({
     pool, clock, log: log.child({ component: 'dsr' }), requests, push: processors.push, eraseSubject, woo: sync?.woo ?? null, register,

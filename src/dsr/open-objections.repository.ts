@@ -37,3 +37,27 @@ export async function adoptOpenObjections(db: Queryable, emails: string[] | null
   })));
   return rows.length;
 }
+
+/* Whether one of person p's addresses has an objection matching `cond` (on its request r). */
+const anyObjection = (cond: string) => /* sql */ `EXISTS (SELECT 1 FROM person_emails e JOIN privacy_requests r ON r.subject_key = e.subject_key
+  WHERE e.person_id = p.id AND r.type = 'objection' AND ${cond})`;
+
+/*
+ * $1 subject key — an objection of this address was rejected as a request (never verified, not one): its person is
+ * stopped only while another objection still stands — upheld for any address stays upheld, one still open keeps it
+ * pending; otherwise back to what the last decision said, or to none.
+ */
+const SETTLE_REJECTED = /* sql */ `
+  UPDATE persons p SET updated_at = now(), objection = CASE
+    WHEN ${anyObjection(`r.objection_decision = 'upheld'`)} THEN 'upheld'
+    WHEN ${anyObjection(OPEN_OBJECTION)} THEN 'pending'
+    WHEN ${anyObjection(`r.objection_decision = 'rejected'`)} THEN 'rejected'
+    ELSE 'none' END
+  WHERE p.id IN (SELECT person_id FROM person_emails WHERE subject_key = $1) AND p.objection = 'pending'
+  RETURNING p.id, p.objection`;
+
+/** After an objection request was rejected: the persons whose processing it alone had stopped resume. Returns them. */
+export async function settleRejectedObjection(db: Queryable, subjectKey: Buffer): Promise<{ personId: number; objection: string }[]> {
+  const { rows } = await db.query<{ id: string; objection: string }>(SETTLE_REJECTED, [subjectKey]);
+  return rows.map((r) => ({ personId: Number(r.id), objection: r.objection }));
+}

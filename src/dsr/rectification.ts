@@ -6,7 +6,8 @@ import type { WooClient } from '../woo/woo-client.js';
  * Rectification (P18). The changes use the API's person keys. With the shop's REST API they are written to
  * WooCommerce first, so the next webhook carries them instead of undoing them; without it an overlay keeps the
  * correction winning over incoming webhooks until an operator confirms the shop was corrected. Issued invoices are
- * never rewritten: only orders not yet paid take the new address.
+ * never rewritten: only orders not yet paid take the new address — and keep it once paid (the invoice is issued
+ * after the correction; the shop, not told, would otherwise bring the old address back with the payment webhook).
  */
 
 const text = z.string().trim().max(200);
@@ -63,29 +64,33 @@ const APPLY = /* sql */ `
     WHERE id = $1 RETURNING id
   )
   UPDATE orders SET billing = billing || COALESCE($2::jsonb->'billing', '{}'), shipping = shipping || COALESCE($2::jsonb->'shipping', '{}'), updated_at = now()
-  WHERE person_id = $1 AND date_paid_gmt IS NULL AND status IN ('pending', 'on-hold', 'failed')`;
+  WHERE person_id = $1 AND date_paid_gmt IS NULL AND status IN ('pending', 'on-hold', 'failed')
+  RETURNING id`;
 
-export async function applyLocally(db: Queryable, personId: number, c: Changes): Promise<void> {
-  await db.query(APPLY, [personId, JSON.stringify(c)]);
+/** Applies the correction to the mirror; returns the ids of the (unpaid) orders it corrected. */
+export async function applyLocally(db: Queryable, personId: number, c: Changes): Promise<number[]> {
+  return (await db.query<{ id: string }>(APPLY, [personId, JSON.stringify(c)])).rows.map((r) => Number(r.id));
 }
 
-/* $1 person id, $2 request id, $3 changes */
+/* $1 person id, $2 request id, $3 changes, $4 the orders corrected (unpaid then: they keep the correction once paid) */
 const OVERLAY = /* sql */ `
-  INSERT INTO rectification_overlays (person_id, request_id, changes) VALUES ($1, $2, $3)
+  INSERT INTO rectification_overlays (person_id, request_id, changes, order_ids) VALUES ($1, $2, $3, $4::bigint[])
   ON CONFLICT (person_id) DO UPDATE SET request_id = EXCLUDED.request_id,
-    changes = rectification_overlays.changes || EXCLUDED.changes, created_at = now(), confirmed_at = NULL`;
+    changes = rectification_overlays.changes || EXCLUDED.changes, created_at = now(), confirmed_at = NULL,
+    order_ids = ARRAY(SELECT DISTINCT unnest(rectification_overlays.order_ids || EXCLUDED.order_ids))`;
 
-export async function keepOverlay(db: Queryable, personId: number, requestId: string, c: Changes): Promise<void> {
-  await db.query(OVERLAY, [personId, requestId, JSON.stringify(c)]);
+export async function keepOverlay(db: Queryable, personId: number, requestId: string, c: Changes, orderIds: number[]): Promise<void> {
+  await db.query(OVERLAY, [personId, requestId, JSON.stringify(c), orderIds]);
 }
 
 /*
  * No params. Runs at the end of each mirror transaction: persons this transaction wrote (updated_at = now(), the
- * transaction's start) get their unconfirmed corrections back on top of what the webhook brought.
+ * transaction's start) get their unconfirmed corrections back on top of what the webhook brought — on their unpaid
+ * orders, and on the orders the correction was applied to while unpaid, once paid (their invoice is issued after it).
  */
 const REAPPLY = /* sql */ `
   WITH o AS (
-    SELECT r.person_id, r.changes FROM rectification_overlays r JOIN persons p ON p.id = r.person_id
+    SELECT r.person_id, r.changes, r.order_ids FROM rectification_overlays r JOIN persons p ON p.id = r.person_id
     WHERE r.confirmed_at IS NULL AND p.updated_at >= now()
   ), p AS (
     UPDATE persons p SET first_name = COALESCE(o.changes->>'firstName', p.first_name), last_name = COALESCE(o.changes->>'lastName', p.last_name),
@@ -93,7 +98,8 @@ const REAPPLY = /* sql */ `
     FROM o WHERE p.id = o.person_id RETURNING p.id
   )
   UPDATE orders d SET billing = d.billing || COALESCE(o.changes->'billing', '{}'), shipping = d.shipping || COALESCE(o.changes->'shipping', '{}')
-  FROM o WHERE d.person_id = o.person_id AND d.updated_at >= now() AND d.date_paid_gmt IS NULL AND d.status IN ('pending', 'on-hold', 'failed')`;
+  FROM o WHERE d.person_id = o.person_id AND d.updated_at >= now()
+    AND ((d.date_paid_gmt IS NULL AND d.status IN ('pending', 'on-hold', 'failed')) OR d.id = ANY(o.order_ids))`;
 
 export async function reapplyOverlays(db: PoolClient): Promise<void> {
   await db.query(REAPPLY);

@@ -57,14 +57,18 @@ export async function insertRequest(db: Queryable, r: {
   return fix(rows[0]!);
 }
 
-/* $1 type, $2 subject key — the open request this one would duplicate */
+/*
+ * $1 type, $2 subject key, $3 changes — the open request this one would duplicate. A rectification duplicates only one
+ * asking for the same changes: a linked request is never run on its own, so different changes would be lost.
+ */
 const OPEN_DUPLICATE = /* sql */ `
   SELECT ${COLUMNS} FROM privacy_requests
   WHERE type = $1 AND subject_key = $2 AND linked_to IS NULL AND status NOT IN ('completed', 'rejected')
+    AND (type <> 'rectification' OR changes = $3::jsonb)
   ORDER BY received_at LIMIT 1 FOR UPDATE`;
 
-export async function openDuplicate(db: Queryable, type: RequestType, subjectKey: Buffer): Promise<RequestRow | null> {
-  const r = (await db.query<RequestRow>(OPEN_DUPLICATE, [type, subjectKey])).rows[0];
+export async function openDuplicate(db: Queryable, type: RequestType, subjectKey: Buffer, changes: unknown): Promise<RequestRow | null> {
+  const r = (await db.query<RequestRow>(OPEN_DUPLICATE, [type, subjectKey, changes === null || changes === undefined ? null : JSON.stringify(changes)])).rows[0];
   return r ? fix(r) : null;
 }
 

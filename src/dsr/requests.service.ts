@@ -11,6 +11,7 @@ import { holdPerson } from '../processors/sync.repository.js';
 import { ALLOWED_FROM, type RequestType, checkExtension, dueAtOf } from './request-rules.js';
 import { type RequestRow, addStep, getRequest, insertRequest, openDuplicate, updateRequest } from './requests.repository.js';
 import { newVerification, VERIFY_TTL_MS } from './verification.js';
+import { settleRejectedObjection } from './open-objections.repository.js';
 
 /**
  * The lifecycle of data-subject requests: filing (with the objection's gate closed inside the same transaction),
@@ -27,6 +28,8 @@ export interface RequestsDeps {
   shopName: string;
   /** Called after a commit that queued mail or pushes. */
   kick: () => void;
+  /** The person's held pushes go again (the gate decides each anew). */
+  release: (personId: number) => Promise<unknown>;
 }
 
 export interface FileInput {
@@ -77,7 +80,7 @@ export function createRequestsService(deps: RequestsDeps) {
         await db.query(OBJECT, [known]);
         await holdPerson(db, known, 'objection_pending');
       }
-      const open = await openDuplicate(db, input.type, key);
+      const open = await openDuplicate(db, input.type, key, input.changes);
       if (open) {
         // Stored with the status of the request it duplicates and follows from now on; its receipt says received.
         const linked = await insertRequest(db, {
@@ -139,17 +142,27 @@ export function createRequestsService(deps: RequestsDeps) {
   }
 
   async function reject(id: string, actor: string, reason: string): Promise<RequestRow> {
+    let resumed: number[] = [];
     const out = await withTransaction(deps.pool, async (db) => {
       const r = await load(db, id);
       expect(r, 'reject');
       await updateRequest(db, id, { status: 'rejected', rejectedAt: deps.clock.now(), rejectionReason: reason });
       await addStep(db, id, actor, 'rejected', reason);
+      // Filing stopped the person's processing (P21) until a decision; a rejected request is no objection to decide.
+      if (r.type === 'objection') {
+        const settled = await settleRejectedObjection(db, r.subjectKey);
+        resumed = settled.filter((s) => s.objection !== 'pending').map((s) => s.personId);
+        if (resumed.length) {
+          await audit(db, { actor, action: 'processing.resumed', subjectKey: r.subjectKey, requestId: id, detail: { reason: 'objection_request_rejected' } });
+        }
+      }
       if (r.email) {
         await enqueueMail(db, { requestId: id, subjectKey: r.subjectKey, to: r.email, template: 'rejected', lang: r.lang, data: { shopName: deps.shopName, requestId: id, requestType: r.type, reason } });
       }
       await audit(db, { actor, action: 'privacy_request.rejected', subjectKey: r.subjectKey, requestId: id });
       return (await getRequest(db, id))!;
     });
+    for (const personId of resumed) await deps.release(personId);
     deps.kick();
     return out;
   }

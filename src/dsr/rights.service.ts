@@ -8,7 +8,7 @@ import { enqueueMail } from '../mail/outbox.repository.js';
 import type { EraseSubject } from '../erasure/erase-subject.js';
 import { personIdsByKeys } from '../erasure/erasure.repository.js';
 import type { PushService } from '../processors/push.service.js';
-import { dropForUpheldObjection } from '../processors/sync.repository.js';
+import { dropForUpheldObjection, mayHaveReached } from '../processors/sync.repository.js';
 import type { ProcessorEntry } from '../processors/register.js';
 import type { WooClient } from '../woo/woo-client.js';
 import { loadSubjectData } from './export/subject-data.repository.js';
@@ -64,9 +64,9 @@ const DECIDE_OBJECTION = /* sql */ `
       WHERE e.person_id = p.id AND r.id <> $3 AND ${OPEN_OBJECTION}) THEN 'pending'
     ELSE $2 END
   WHERE p.id = $1`;
-/* $1 person id — processors that received data and cannot be corrected through their API (Art. 19) */
+/* $1 person id — processors that received data, or may have, and cannot be corrected through their API (Art. 19) */
 const RECIPIENTS = /* sql */ `
-  SELECT DISTINCT s.processor FROM processor_syncs s JOIN orders o ON o.id = s.order_id WHERE o.person_id = $1 AND s.status = 'done'`;
+  SELECT DISTINCT s.processor FROM processor_syncs s JOIN orders o ON o.id = s.order_id WHERE o.person_id = $1 AND ${mayHaveReached('s')}`;
 
 export function createRightsService(deps: RightsDeps) {
   const mail = (r: RequestRow, template: Parameters<typeof enqueueMail>[1]['template'], data: Record<string, unknown> = {}, attachments?: Parameters<typeof enqueueMail>[1]['attachments']) =>
@@ -194,8 +194,8 @@ export function createRightsService(deps: RightsDeps) {
     let shop: { customer: boolean; orders: number } | null = null;
     if (deps.woo) shop = await writeToShop(deps.pool, deps.woo, personId, changes);
     await withTransaction(deps.pool, async (db) => {
-      await applyLocally(db, personId, changes);
-      if (!shop) await keepOverlay(db, personId, r.id, changes);
+      const corrected = await applyLocally(db, personId, changes);
+      if (!shop) await keepOverlay(db, personId, r.id, changes, corrected);
       const recipients = (await db.query<{ processor: string }>(RECIPIENTS, [personId])).rows.map((x) => x.processor);
       // Art. 19: no processor here offers a correction API for data already sent; each is listed for hand work.
       const processors = recipients.map((p) => ({ processor: p, status: 'manual_required' }));

@@ -1,7 +1,7 @@
-import { type Pool, type Queryable, sessionLocksInTransactionSql, xactLocksSql } from '../platform/db.js';
+import { type Pool, type Queryable, xactLocksSql } from '../platform/db.js';
 import type { SubjectKeyOf } from './subject-key.js';
 import { holdInForce } from '../legal-holds/holds.repository.js';
-import { PUSH_LOCK } from '../processors/push-lock.js';
+import { mayHaveReached } from '../processors/sync.repository.js';
 
 /** SQL of erasure: who can be erased, their keys, tombstones, and the tombstone lookups the mirror makes. */
 
@@ -13,20 +13,6 @@ const LOCK_IDENTITIES = xactLocksSql(/* sql */ `
 
 export async function lockIdentities(db: Queryable, personIds: number[]): Promise<void> {
   await db.query(LOCK_IDENTITIES, [personIds]);
-}
-
-/* $1 person ids — the names their pending pushes run under (PUSH_LOCK): any of them may be talking to a processor now */
-const LOCK_PUSHES = sessionLocksInTransactionSql(/* sql */ `
-  SELECT '${PUSH_LOCK}' || s.id FROM processor_syncs s JOIN orders o ON o.id = s.order_id
-  WHERE o.person_id = ANY($1::bigint[]) AND s.status = 'pending'`);
-
-/**
- * Waits for the persons' pushes in flight to finish and keeps new ones from starting until the caller commits: an
- * invitation sent while the erasure ran would otherwise be recorded as done after it, and nobody would ask the review
- * site to forget the person (or a shipping label would be stored again after the labels were deleted).
- */
-export async function lockPushes(db: Queryable, personIds: number[]): Promise<void> {
-  await db.query(LOCK_PUSHES, [personIds]);
 }
 
 /*
@@ -187,16 +173,12 @@ export async function keyUnappliedRows(db: Queryable, rows: { id: number; keys: 
   await db.query(SCRUB_IF_ERASED, [rows.map((r) => r.id)]);
 }
 
-/*
- * $1 person ids — persons whose review invitation went out, or may have: the review site holds their name and email.
- * An attempt that failed may still have reached it (no answer within the timeout, a 5xx after storing), so any
- * attempt counts, whatever became of the invitation since (retry pending, failed for good, dropped).
- */
+/* $1 person ids — persons whose review invitation went out, or may have: the review site holds their name and email */
 const INVITED = /* sql */ `
   SELECT e.person_id, array_agg(e.email ORDER BY e.email) AS emails FROM person_emails e
   WHERE e.person_id = ANY($1::bigint[]) AND EXISTS (
     SELECT 1 FROM processor_syncs s JOIN orders o ON o.id = s.order_id
-    WHERE o.person_id = e.person_id AND s.processor = 'reviews' AND (s.status = 'done' OR s.attempts > 0))
+    WHERE o.person_id = e.person_id AND s.processor = 'reviews' AND ${mayHaveReached('s')})
   GROUP BY e.person_id`;
 
 export async function personsInvitedToReview(db: Queryable, personIds: number[]): Promise<Map<number, string[]>> {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { PoolClient } from '../platform/db.js';
 import { type ErasureBatch, ERASED_CATEGORIES, PERSONAL_DATA_STORES } from './stores.js';
 import { type LedgerEntry, toLedgerEntry } from './ledger.js';
-import { insertTombstones, lockIdentities, lockOpenPersons, lockPushes, personsInvitedToReview, type TombstoneRow } from './erasure.repository.js';
+import { lockPushesOf } from '../processors/sync.repository.js';
+import { insertTombstones, lockIdentities, lockOpenPersons, personsInvitedToReview, type TombstoneRow } from './erasure.repository.js';
 
 /**
  * The erasure core: closes a batch of persons in the caller's transaction — every registered store and one
@@ -46,8 +47,9 @@ export async function eraseBatch(
     inactiveBefore?: Date;
   },
 ): Promise<BatchResult> {
-  // Pushes in flight first, while nothing else is held here: a push never waits for what an erasure holds.
-  await lockPushes(db, personIds);
+  // Pushes in flight first, while nothing else is held here (a push never waits for what an erasure holds): an
+  // invitation sent meanwhile is recorded before the fan-out below looks, and a label is not stored after the deletion.
+  await lockPushesOf(db, personIds);
   // The names the mirror locks first, taken first here too: a delivery for this person waits for the erasure
   // (and then finds the tombstone) instead of deadlocking against it.
   await lockIdentities(db, personIds);

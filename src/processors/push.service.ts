@@ -5,7 +5,7 @@ import type { Clock } from '../platform/clock.js';
 import { gate } from './gate.js';
 import { PUSH_BASIS } from './register.js';
 import { loadPushContext } from './push-order.repository.js';
-import { type SyncRecord, holdPerson, loadSync, releasePerson, setExternalId, setSyncState } from './sync.repository.js';
+import { type SyncRecord, holdPerson, loadSync, lockPushesOf, releasePerson, setExternalId, setSyncState } from './sync.repository.js';
 import { type PostnlSettings, type SnelstartSettings, type StepResult, postnlStep, reviewsStep, snelstartStep } from './push-steps.js';
 import type { ReviewsClient } from './reviews/reviews.types.js';
 import { ProcessorError, type ProcessorId } from './types.js';
@@ -96,7 +96,11 @@ export function createPushService(deps: PushDeps) {
     /** The processing gate closes for a person (restriction, pending objection): pending pushes wait. */
     holdFor: (personId: number, reason = 'restricted') => holdPerson(deps.pool, personId, reason),
     /** The gate opens again: held pushes go back to the queue and run with the data as it is then. */
-    releaseFor: (personId: number) => releasePerson(deps.pool, personId),
+    releaseFor: (personId: number) => withTransaction(deps.pool, async (db) => {
+      // A push that read the gate as closed and is about to record `held` finishes first, so its record is released too.
+      await lockPushesOf(db, [personId]);
+      return releasePerson(db, personId);
+    }),
   };
 }
 

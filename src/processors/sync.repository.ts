@@ -1,5 +1,6 @@
-import type { Queryable } from '../platform/db.js';
+import { type Queryable, sessionLocksInTransactionSql } from '../platform/db.js';
 import type { ProcessorId } from './types.js';
+import { PUSH_LOCK } from './push-lock.js';
 import type { ExistingSync, OrderForPlanning, PlannedPush, PushKind } from './triggers.js';
 
 /** SQL of sync records (one per order, processor and push): planning, the outbox to the queues, and state changes. */
@@ -162,6 +163,26 @@ export async function setSyncState(
 /* $1 id, $2 external id — e.g. a PostNL barcode, kept before the call that uses it */
 export async function setExternalId(db: Queryable, id: number, externalId: string): Promise<void> {
   await db.query(`UPDATE processor_syncs SET external_id = $2, updated_at = now() WHERE id = $1`, [id, externalId]);
+}
+
+/**
+ * A push of sync record `s` may have reached its processor: it went out, or an attempt failed after the processor
+ * may have stored it (no answer within the timeout, a 5xx after storing) — whatever became of the record since.
+ */
+export const mayHaveReached = (s: string): string => /* sql */ `(${s}.status = 'done' OR ${s}.attempts > 0)`;
+
+/* $1 person ids — the names their pending pushes run under (PUSH_LOCK): any of them may be talking to a processor now */
+const LOCK_PUSHES = sessionLocksInTransactionSql(/* sql */ `
+  SELECT '${PUSH_LOCK}' || s.id FROM processor_syncs s JOIN orders o ON o.id = s.order_id
+  WHERE o.person_id = ANY($1::bigint[]) AND s.status = 'pending'`);
+
+/**
+ * Waits for the persons' pushes in flight to finish and keeps new ones from starting until the caller's transaction
+ * ends: a push decides at its start and records at its end, so a change of the person's state in between (an
+ * erasure, a release of held pushes) would otherwise be overwritten by, or miss, the push's outcome.
+ */
+export async function lockPushesOf(db: Queryable, personIds: number[]): Promise<void> {
+  await db.query(LOCK_PUSHES, [personIds]);
 }
 
 /* $1 person id — holdFor: every push of the person that has not gone yet waits */

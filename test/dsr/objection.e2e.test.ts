@@ -1,5 +1,5 @@
 import type { Job, Queue } from 'bullmq';
-import { anOrder, nextId } from '../builders/woocommerce.js';
+import { aCustomer, anOrder, nextId } from '../builders/woocommerce.js';
 import type { World } from '../processors/world.js';
 import { type DsrWorld, startDsrWorld } from './world.js';
 
@@ -142,6 +142,46 @@ describe('P21 objection: the gate closes inside the POST, the waiting invitation
 
     const [mail] = await w.waitForMails(email, 1, (m) => m.subject === 'Your objection has been rejected');
     expect(mail!.text).toContain('The invitation was asked for at checkout.');
+  });
+
+  test('when an objection request is rejected without a decision (never verified), then the person\'s processing resumes and the held invitation goes once', async () => {
+    const email = `object-rej-${nextId()}@example.com`;
+    const { order, syncId } = await invitationAboutToRun(email);
+    const filed = await fileObjection(email);
+    expect(await rows(order.id)).toEqual([['snelstart', 'done', null], ['reviews', 'held', 'objection_pending']]);
+    expect(await customer(email)).toMatchObject({ status: 'objected', objection: 'pending' });
+
+    const rejected = await w.api('POST', `/api/privacy-requests/${filed.id}/reject`, { reason: 'The requester did not confirm the request.' });
+    expect(rejected.status).toBe(200);
+    expect(rejected.body).toMatchObject({ status: 'rejected' });
+    expect(await customer(email)).toMatchObject({ status: 'active', objection: 'none' });
+    const { rows: trail } = await w.ctx.pool.query(`SELECT detail FROM audit_log WHERE action = 'processing.resumed' AND request_id = $1`, [filed.id]);
+    expect(trail).toEqual([{ detail: { reason: 'objection_request_rejected' } }]);
+
+    // Released: back in the outbox; the relay queues it again, and it runs when due.
+    await until(async () => { const r = await rows(order.id); return r[1]![1] === 'pending' && r; }, 'the release');
+    const jobs = await until(async () => { const j = await delayedJobs(syncId); return j.length > 0 && j; }, 'the re-queued invitation');
+    await promote(jobs);
+    expect(await rows(order.id)).toEqual([['snelstart', 'done', null], ['reviews', 'done', null]]);
+    expect(invitedAtReviewSite(email)).toHaveLength(1);
+  });
+
+  test('when one of two open objections of a person is rejected as a request, then the person stays stopped until the other is settled too', async () => {
+    const email = `object-two-${nextId()}@example.com`;
+    const other = `object-two-b-${nextId()}@example.com`;
+    const account = aCustomer({ email });
+    await w.deliver(account, 'customer.created');
+    // The account's order with another billing email: both addresses are the same person's.
+    await w.deliver(anOrder({ email: other, customer_id: account.id, status: 'on-hold' }), 'order.created');
+    expect((await customer(email)).emails).toEqual(expect.arrayContaining([email, other]));
+    const first = await fileObjection(email);
+    const second = await fileObjection(other);
+    expect((await customer(email)).objection).toBe('pending');
+
+    expect((await w.api('POST', `/api/privacy-requests/${first.id}/reject`, { reason: 'Not confirmed.' })).status).toBe(200);
+    expect(await customer(email)).toMatchObject({ status: 'objected', objection: 'pending' });
+    expect((await w.api('POST', `/api/privacy-requests/${second.id}/reject`, { reason: 'Not confirmed either.' })).status).toBe(200);
+    expect(await customer(email)).toMatchObject({ status: 'active', objection: 'none' });
   });
 
   test('when an objection is upheld, then the decision mail carries the export of the data (issue 6: "Upheld: ... the export is sent")', async () => {

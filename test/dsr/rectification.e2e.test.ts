@@ -82,6 +82,43 @@ describe('P18 rectification without the shop\'s REST API: an overlay survives th
     expect(await customerOf(w, email)).toMatchObject({ lastName: 'de Vries-Jansen' });
     expect(await billingOf(w, email)).toMatchObject(OLD);
   });
+
+  test('when an order corrected while unpaid is then paid, then the payment webhook (old address, from the shop) does not bring the old address back', async () => {
+    const email = `rectify-paid-${nextId()}@example.com`;
+    const { customer } = await w.mirrorPerson(email, { orders: 0 });
+    const open = anOrder({ email, customer_id: customer.id, status: 'on-hold', created: '2025-01-05T09:00:00', modified: '2025-01-05T09:01:00', ...UNPAID });
+    await w.deliver(open, 'order.created');
+    await rectify(w, email);
+    const billingOfOrder = async () => (await w.api('GET', `/api/orders/${open.id}`)).body.billing;
+    expect(await billingOfOrder()).toMatchObject(CHANGES.billing);
+
+    // The client pays: the shop sends the order as it holds it — paid, processing, with the address before the correction.
+    await w.deliver({ ...open, status: 'processing', date_paid: '2025-02-02T10:00:00', date_paid_gmt: '2025-02-02T10:00:00', needs_payment: false,
+      date_modified: '2025-02-02T10:00:00', date_modified_gmt: '2025-02-02T10:00:00' }, 'order.updated');
+    const paid = (await w.api('GET', `/api/orders/${open.id}`)).body;
+    expect(paid.status).toBe('processing');
+    expect(paid.billing).toMatchObject(CHANGES.billing);
+    expect(paid.shipping).toMatchObject({ address1: 'Keizersgracht 1' }); // only what was corrected changes
+  });
+
+  test('when a second rectification with other changes is filed while the first is open, then it is its own request and both corrections are made', async () => {
+    const email = `rectify-two-${nextId()}@example.com`;
+    await w.mirrorPerson(email, { orders: 0 });
+    const first = await w.fileRequest('rectification', email, { lang: 'en', changes: { lastName: 'Jansen' } });
+    const second = await w.fileRequest('rectification', email, { lang: 'en', changes: { billing: { city: 'Utrecht' } } });
+    const repeat = await w.fileRequest('rectification', email, { lang: 'en', changes: { lastName: 'Jansen' } });
+    expect([first.status, second.status, repeat.status]).toEqual([201, 201, 201]);
+    const linkedTo = async (id: string) => (await w.ctx.pool.query('SELECT linked_to FROM privacy_requests WHERE id = $1', [id])).rows[0].linked_to;
+    expect(await linkedTo(second.body.id)).toBeNull();
+    expect(await linkedTo(repeat.body.id)).toBe(first.body.id); // the same changes again: a duplicate, linked
+
+    for (const id of [first.body.id, second.body.id]) {
+      expect((await w.api('POST', `/api/privacy-requests/${id}/verify`, { note: 'Client called from the known number.' })).status).toBe(200);
+      expect((await w.complete(id)).status).toBe(200);
+    }
+    expect(await customerOf(w, email)).toMatchObject({ lastName: 'Jansen' });
+    expect(await billingOf(w, email)).toMatchObject({ city: 'Utrecht' });
+  });
 });
 
 describe('P18 rectification with the shop\'s REST API (WC_URL): written to WooCommerce first, no overlay', () => {
@@ -134,5 +171,34 @@ describe('P18 rectification with the shop\'s REST API (WC_URL): written to WooCo
     expect(await billingOf(w, email)).toMatchObject(CHANGES.billing);
     const shown = (await customerOf(w, email)).orders as { wcOrderId: number; billing: Record<string, string> }[];
     expect(shown.find((o) => o.wcOrderId === paid.id)!.billing).toMatchObject(OLD);
+  });
+});
+
+describe('P18 with Art. 19: processors that received the old data, or may have, are listed for hand work', () => {
+  let w: DsrWorld;
+  beforeAll(async () => { w = await startDsrWorld({ processors: true }); });
+  afterAll(async () => w?.close());
+
+  test('when a review invitation got no answer (the site may have stored it) before the correction, then the review site is listed', async () => {
+    const p = w.processors!;
+    const email = `rectify-art19-${nextId()}@example.com`;
+    p.own.timeoutAfterAccept(1); // stored at the site, never answered
+    const order = anOrder({ email, status: 'completed', total: '29.63', date_completed_gmt: '2025-01-03T10:00:00', meta_data: [{ id: 9, key: '_review_consent', value: 'yes' }] });
+    await w.deliver(order, 'order.created');
+    const reviews = async () => (await p.sync(order.id)).find((s) => s.processor === 'reviews');
+    const end = Date.now() + 10_000;
+    while (!(p.own.requests.some((r) => r.path === '/invitations'))) {
+      if (Date.now() > end) throw new Error('the invitation never reached the site');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    p.own.failNext(1, { status: 429, retryAfter: 120 }); // its retry waits two minutes
+    while (((await reviews())?.attempts ?? 0) < 2) {
+      if (Date.now() > end + 5000) throw new Error('the retry was never put off');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect((await reviews())!.status).toBe('pending');
+
+    const done = await rectify(w, email);
+    expect(done.outcome.processors).toContainEqual({ processor: 'reviews', status: 'manual_required' });
   });
 });
