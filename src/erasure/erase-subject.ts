@@ -67,8 +67,12 @@ export function createEraseSubject(deps: EraseSubjectDeps) {
       return { status: 'erased', erasedAt: now.toISOString(), tombstoneIds: r.erased.map((e) => e.tombstoneId), counts: r.counts, processors: [] };
     });
     if (outcome.status === 'erased') {
-      await writeLedger(deps.pool, deps.settings.dataDir);
-      if (fanOut.length && deps.fanOut) outcome.processors = await deps.fanOut(fanOut);
+      try {
+        await writeLedger(deps.pool, deps.settings.dataDir);
+      } finally {
+        // Asked even when the ledger could not be written (the next erasure or sweep appends it).
+        if (fanOut.length && deps.fanOut) outcome.processors = await deps.fanOut(fanOut);
+      }
       deps.onErased?.(why.reason, outcome.tombstoneIds.length);
       // The erasure has committed; a queue that cannot be cleaned now is cleaned by the next erasure or sweep.
       await deps.afterErasure?.().catch(() => undefined);

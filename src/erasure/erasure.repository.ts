@@ -52,8 +52,8 @@ export async function lockOpenPersons(db: Queryable, personIds: number[], now: D
 /* $1 ids, $2 person ids, $3 wc customer ids, $4 erased at, $5 reason, $6 reason ref, $7 categories — a replayed
    tombstone comes from the ledger, so it is in the ledger already */
 const INSERT_TOMBSTONES = /* sql */ `
-  INSERT INTO erasure_tombstones (id, person_id, wc_customer_id, erased_at, reason, reason_ref, categories, ledgered_at)
-  SELECT id, person_id, wc_customer_id, $4, $5, $6, $7, CASE WHEN $5 = 'replay' THEN now() END
+  INSERT INTO erasure_tombstones (id, person_id, wc_customer_id, erased_at, reason, reason_ref, categories, ledgered_at, forgets_before)
+  SELECT id, person_id, wc_customer_id, $4, $5, $6, $7, CASE WHEN $5 = 'replay' THEN now() END, $8
   FROM unnest($1::uuid[], $2::bigint[], $3::bigint[]) AS t(id, person_id, wc_customer_id)`;
 /* $1 subject keys, $2 tombstone ids (parallel arrays) */
 const INSERT_KEYS = /* sql */ `
@@ -69,11 +69,16 @@ export interface TombstoneRow {
 export async function insertTombstones(
   db: Queryable,
   rows: TombstoneRow[],
-  meta: { erasedAt: Date; reason: string; ref: string | null; categories: string[] },
+  meta: {
+    erasedAt: Date; reason: string; ref: string | null; categories: string[];
+    /** A sweep's cutoff: records created after it are activity the sweep did not know of, not forgotten (migration 0018). */
+    forgetsBefore?: Date | null;
+  },
 ): Promise<void> {
   if (!rows.length) return;
   await db.query(INSERT_TOMBSTONES, [
     rows.map((r) => r.id), rows.map((r) => r.personId), rows.map((r) => r.wcCustomerId), meta.erasedAt, meta.reason, meta.ref, meta.categories,
+    meta.forgetsBefore ?? null,
   ]);
   const keys = rows.flatMap((r) => r.subjectKeys.map((k) => [k, r.id] as const));
   if (keys.length) await db.query(INSERT_KEYS, [keys.map((k) => k[0]), keys.map((k) => k[1])]);
@@ -81,13 +86,13 @@ export async function insertTombstones(
 
 /*
  * $1 subject keys, $2 wc customer id, $3 when the record was created (null = unknown, counts as old).
- * The first erasure after the record was created is the one that forgot it.
+ * The first erasure that forgot records as old as this one (created before its erasure, or before a sweep's cutoff).
  */
 const TOMBSTONE_FOR_RECORD = /* sql */ `
   SELECT t.id, t.person_id, t.erased_at FROM erasure_tombstones t
   WHERE (t.id IN (SELECT tombstone_id FROM erasure_subject_keys WHERE subject_key = ANY($1::bytea[]))
          OR ($2::bigint IS NOT NULL AND t.wc_customer_id = $2))
-    AND ($3::timestamptz IS NULL OR $3 < t.erased_at)
+    AND ($3::timestamptz IS NULL OR $3 < COALESCE(t.forgets_before, t.erased_at))
   ORDER BY t.erased_at LIMIT 1`;
 
 /** The erasure that covers a record (created before it) about these keys or this customer id, if any. */

@@ -3,6 +3,7 @@ import type { PoolClient } from '../platform/db.js';
 import { type ErasureBatch, ERASED_CATEGORIES, PERSONAL_DATA_STORES } from './stores.js';
 import { type LedgerEntry, toLedgerEntry } from './ledger.js';
 import { lockPushesOf } from '../processors/sync.repository.js';
+import { recordPendingFanOut } from '../processors/erasure-fanout.js';
 import { insertTombstones, lockIdentities, lockOpenPersons, personsInvitedToReview, type TombstoneRow } from './erasure.repository.js';
 
 /**
@@ -70,10 +71,14 @@ export async function eraseBatch(
   const tombstones: TombstoneRow[] = todo.map((p) => ({
     id: why.tombstoneIds?.get(p.id) ?? randomUUID(), personId: p.id, wcCustomerId: p.wcCustomerId, subjectKeys: p.subjectKeys,
   }));
-  await insertTombstones(db, tombstones, { erasedAt: why.erasedAt, reason: why.reason, ref: why.ref, categories: ERASED_CATEGORIES });
+  await insertTombstones(db, tombstones, {
+    erasedAt: why.erasedAt, reason: why.reason, ref: why.ref, categories: ERASED_CATEGORIES, forgetsBefore: why.inactiveBefore ?? null,
+  });
   counts.tombstones = tombstones.length;
   // The ledger is written after the commit (writeLedger), so it never holds an erasure that rolled back.
   const fanOut = tombstones.flatMap((t) => (invited.has(t.personId) ? [{ tombstoneId: t.id, processor: 'reviews' as const, emails: invited.get(t.personId)! }] : []));
+  // Recorded now, settled by the call after the commit: a process that dies in between leaves a trace to follow up.
+  await recordPendingFanOut(db, fanOut);
   const ledger = tombstones.map((t) => toLedgerEntry({
     id: t.id, wcCustomerId: t.wcCustomerId, erasedAt: why.erasedAt, reason: why.reason, ref: why.ref, categories: ERASED_CATEGORIES,
     subjectKeys: t.subjectKeys.map((k) => k.toString('hex')).sort(),

@@ -1,22 +1,56 @@
 import type { Logger } from 'pino';
-import type { Pool } from '../platform/db.js';
+import type { Pool, Queryable } from '../platform/db.js';
 import { safeError } from '../platform/logger.js';
 import type { ReviewsClient } from './reviews/reviews.types.js';
 import { ProcessorError } from './types.js';
+import { mayHaveReached } from './sync.repository.js';
 
 /**
  * GDPR Art. 19: a processor that received a forgotten person's data is asked to erase it too. The review site is
  * the one that can hold it after the fact (Snelstart keeps invoices by law; PostNL shipments are the carrier's).
  * The own site erases through its API; Kiyoh cannot, so the erasure records `manual_required`. The emails come
- * from the erasure in memory and are never stored: a call that fails is recorded `failed`, to be done by hand.
+ * from the erasure in memory and are never stored: a call that fails is recorded `failed`, to be done by hand. The
+ * erasure's transaction records each item `pending` (recordPendingFanOut), so a process that dies before the call
+ * leaves a row that settleInterruptedFanOuts turns into `failed`, naming the orders whose invitations to erase.
  */
 
 export type FanOutItem = { tombstoneId: string; processor: 'reviews'; emails: string[] };
 export type FanOutResult = { tombstoneId: string; processor: string; status: 'done' | 'manual_required' | 'failed'; detail: string | null };
 
-/* $1 tombstone ids, $2 processors, $3 statuses, $4 details */
+/* $1 tombstone ids, $2 processors — inside the erasure's transaction */
+const PENDING = /* sql */ `
+  INSERT INTO processor_erasures (tombstone_id, processor, status) SELECT t, p, 'pending' FROM unnest($1::uuid[], $2::text[]) AS x(t, p)`;
+
+export async function recordPendingFanOut(db: Queryable, items: FanOutItem[]): Promise<void> {
+  if (items.length) await db.query(PENDING, [items.map((i) => i.tombstoneId), items.map((i) => i.processor)]);
+}
+
+/* $1 tombstone ids, $2 processors, $3 statuses, $4 details — settles the pending row, or records one if there is none */
 const RECORD = /* sql */ `
-  INSERT INTO processor_erasures (tombstone_id, processor, status, detail) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])`;
+  WITH x AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS x(tombstone_id, processor, status, detail)),
+  settled AS (
+    UPDATE processor_erasures e SET status = x.status, detail = x.detail, updated_at = now()
+    FROM x WHERE e.tombstone_id = x.tombstone_id AND e.processor = x.processor AND e.status = 'pending'
+    RETURNING e.tombstone_id, e.processor
+  )
+  INSERT INTO processor_erasures (tombstone_id, processor, status, detail)
+  SELECT x.tombstone_id, x.processor, x.status, x.detail FROM x
+  WHERE NOT EXISTS (SELECT 1 FROM settled s WHERE s.tombstone_id = x.tombstone_id AND s.processor = x.processor)`;
+
+/* $1 minimum age (ms) — pending rows no call is still settling: their process died between commit and call */
+const SETTLE_INTERRUPTED = /* sql */ `
+  UPDATE processor_erasures e SET status = 'failed', updated_at = now(),
+    detail = 'interrupted before the review site was asked; ask it by hand to erase the invitations of '
+      || COALESCE((SELECT 'orders ' || string_agg(DISTINCT o.number, ', ') FROM erasure_tombstones t
+                   JOIN orders o ON o.person_id = t.person_id JOIN processor_syncs s ON s.order_id = o.id AND s.processor = 'reviews'
+                   WHERE t.id = e.tombstone_id AND ${mayHaveReached('s')}), 'tombstone ' || e.tombstone_id::text)
+  WHERE e.status = 'pending' AND e.created_at < now() - make_interval(secs => $1::float8 / 1000)
+  RETURNING e.id`;
+
+/** Turns fan-outs interrupted by a process's death into `failed` rows for manual follow-up. Returns how many. */
+export async function settleInterruptedFanOuts(db: Queryable, minAgeMs = 10 * 60_000): Promise<number> {
+  return (await db.query(SETTLE_INTERRUPTED, [minAgeMs])).rowCount ?? 0;
+}
 
 export function createErasureFanOut(deps: { pool: Pool; reviews: ReviewsClient | null; log: Logger }) {
   async function eraseAt(client: ReviewsClient, email: string): Promise<void> {

@@ -1,6 +1,15 @@
 import type { Queryable } from '../platform/db.js';
 import { holdInForce } from '../legal-holds/holds.repository.js';
 
+/*
+ * Whether a legal hold is in force (at `now`) for the customer of archive row `f`: the row's order belongs to an
+ * erased person, whose tombstone keeps the subject keys a hold names.
+ */
+const fiscalRowHeld = (f: string, now: string): string => /* sql */ `EXISTS (
+  SELECT 1 FROM orders o JOIN erasure_tombstones t ON t.person_id = o.person_id
+    JOIN erasure_subject_keys k ON k.tombstone_id = t.id JOIN legal_holds h ON h.subject_key = k.subject_key
+  WHERE o.id = ${f}.order_id AND ${holdInForce('h', now)})`;
+
 /** SQL of retention sweeps: the sweep rows, who is due, and the set-based steps that are not erasure itself. */
 
 export type SweepStatus = 'running' | 'completed' | 'failed' | 'blocked';
@@ -114,7 +123,8 @@ const PREVIEW = /* sql */ `
     (SELECT count(*) FROM orders o WHERE o.person_id IN (SELECT id FROM due))::bigint AS orders_due,
     (SELECT count(*) FROM persons p WHERE p.status <> 'erased')::bigint AS persons_open,
     (SELECT count(*) FROM persons p WHERE ${PAST_CUTOFF})::bigint - (SELECT count(*) FROM due)::bigint AS persons_held,
-    (SELECT count(*) FROM fiscal_archive WHERE anonymised_at IS NULL AND retain_until < $3::date)::bigint AS fiscal_past_term`;
+    (SELECT count(*) FROM fiscal_archive f WHERE f.anonymised_at IS NULL AND f.retain_until < $3::date
+       AND NOT ${fiscalRowHeld('f', '$2')})::bigint AS fiscal_past_term`;
 
 export interface PreviewCounts {
   personsDue: number;
@@ -132,10 +142,16 @@ export async function previewCounts(db: Queryable, cutoff: Date, now: Date, toda
   };
 }
 
-/* $1 today, $2 after id, $3 limit — past its legal term an invoice keeps its amounts, not its name and address */
+/*
+ * $1 today, $2 after id, $3 limit, $4 now — past its legal term an invoice keeps its amounts, not its name and address;
+ * unless a legal hold is in force for its erased customer (P12): it is then kept as it is, and a later sweep, once
+ * the hold has ended, anonymises it.
+ */
 const ANONYMISE_FISCAL = /* sql */ `
   WITH batch AS (
-    SELECT id FROM fiscal_archive WHERE anonymised_at IS NULL AND retain_until < $1::date AND id > $2 ORDER BY id LIMIT $3
+    SELECT f.id FROM fiscal_archive f WHERE f.anonymised_at IS NULL AND f.retain_until < $1::date AND f.id > $2
+      AND NOT ${fiscalRowHeld('f', '$4')}
+    ORDER BY f.id LIMIT $3
   )
   UPDATE fiscal_archive f SET
     billing_name = CASE WHEN f.billing_name IS NULL THEN NULL ELSE '[deleted]' END,
@@ -144,8 +160,8 @@ const ANONYMISE_FISCAL = /* sql */ `
   FROM batch WHERE f.id = batch.id
   RETURNING f.id`;
 
-export async function anonymiseFiscalPastTerm(db: Queryable, today: string, afterId: number, limit: number): Promise<number[]> {
-  return (await db.query<{ id: string }>(ANONYMISE_FISCAL, [today, afterId, limit])).rows.map((r) => Number(r.id));
+export async function anonymiseFiscalPastTerm(db: Queryable, today: string, afterId: number, limit: number, now: Date): Promise<number[]> {
+  return (await db.query<{ id: string }>(ANONYMISE_FISCAL, [today, afterId, limit, now])).rows.map((r) => Number(r.id));
 }
 
 /* $1 ended before — a lawful demand's record keeps its reason and dates; the address goes with the retention term */

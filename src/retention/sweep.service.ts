@@ -7,7 +7,7 @@ import { safeError } from '../platform/logger.js';
 import { purgeProcessed } from '../intake/inbox.repository.js';
 import type { ErasureSettings } from '../erasure/erasure.service.js';
 import { writeLedger } from '../erasure/ledger.js';
-import type { FanOutItem } from '../processors/erasure-fanout.js';
+import { type FanOutItem, settleInterruptedFanOuts } from '../processors/erasure-fanout.js';
 import { type MirrorHealth, amsterdamDate, cutoffOf, interlockReasons } from './sweep-plan.js';
 import {
   type SweepRow, advanceSweep, anonymiseFiscalPastTerm, clearEndedHolds, endPersonsPhase, finishSweep, getSweep, insertSweep, previewCounts, runningSweep,
@@ -112,6 +112,9 @@ export function createRetentionService(deps: RetentionDeps) {
     if (sweep.status !== 'running') return sweep;
     const now = deps.clock.now();
     await writeLedger(deps.pool, deps.erasure.dataDir); // a batch that committed just before a crash
+    // Art. 19 calls a dead process never made (any erasure's, not only sweeps'): recorded for manual follow-up.
+    const interrupted = await settleInterruptedFanOuts(deps.pool);
+    if (interrupted) deps.log.warn({ interrupted }, 'processor erasures interrupted before their call: recorded failed for manual follow-up');
     const total = Number((sweep.preview as { personsDue?: number } | null)?.personsDue ?? 0);
     let done = Number(sweep.counts.personsErased ?? 0) + Number(sweep.counts.personsHeld ?? 0);
     try {
@@ -119,8 +122,11 @@ export function createRetentionService(deps: RetentionDeps) {
         await sweepPersons({
           pool: deps.pool, log: deps.log, erasure: deps.erasure, sweepId: id, cutoff: sweep.cutoff, now, batchSize, concurrency,
           afterCommit: async (r, ids) => {
-            await writeLedger(deps.pool, deps.erasure.dataDir, r.ledger);
-            if (r.fanOut.length && deps.fanOut) await deps.fanOut(r.fanOut);
+            try {
+              await writeLedger(deps.pool, deps.erasure.dataDir, r.ledger);
+            } finally {
+              if (r.fanOut.length && deps.fanOut) await deps.fanOut(r.fanOut);
+            }
             deps.metrics.erasures.inc({ reason: 'retention' }, r.erased.length);
             done += ids.length;
             await onProgress?.({ phase: 'persons', done, total });
@@ -134,7 +140,7 @@ export function createRetentionService(deps: RetentionDeps) {
       if (sweep.phase === 'fiscal') {
         for (let cursor = Number(sweep.cursor); ;) {
           const n = await withTransaction(deps.pool, async (db) => {
-            const ids = await anonymiseFiscalPastTerm(db, sweep!.today, cursor, batchSize);
+            const ids = await anonymiseFiscalPastTerm(db, sweep!.today, cursor, batchSize, now);
             if (ids.length) await advanceSweep(db, id, 'fiscal', Math.max(...ids), { fiscalAnonymised: ids.length });
             return ids;
           });

@@ -132,6 +132,22 @@ describe('P13 fiscal archive: invoices survive an erasure, restricted, for the l
     for (const secret of ['Fenna', 'Visser', 'Keizersgracht', '1015 AA', email]) expect(res.body).not.toContain(secret);
   });
 
+  test('when a legal hold is in force for the erased customer, then their invoices past the term keep name and address until it is lifted (P12)', async () => {
+    const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    clock.set('2031-12-01T10:00:00Z');
+    const held = await ctx.app.inject({ method: 'POST', url: '/api/legal-holds', headers: auth, payload: { email, reason: 'Belastingdienst: boekenonderzoek 2024' } });
+    expect(held.statusCode).toBe(201);
+    const swept = await sweepAt('2032-01-02T10:00:00Z'); // past the term of the three 2024 invoices
+    expect(swept.status).toBe('completed');
+    expect(swept.counts.fiscalAnonymised ?? 0).toBe(0);
+    for (const o of [processing, completed, refunded]) expect(await rowOf(o)).toMatchObject({ billing_name: 'Fenna Visser', anonymised_at: null });
+    const preview = (await ctx.app.inject({ url: '/api/retention/preview', headers: auth })).json();
+    expect(preview).toMatchObject({ fiscalPastTerm: 0 });
+
+    expect((await ctx.app.inject({ method: 'DELETE', url: `/api/legal-holds/${held.json().id}`, headers: auth })).statusCode).toBe(204);
+    clock.set('2025-03-01T00:00:00Z'); // back to the describe's time: the next test sweeps on its own dates
+  });
+
   test('when a sweep runs after retain_until (Amsterdam date), then the archived name and address are anonymised and the amounts kept', async () => {
     // 31 Dec 2031, 23:30 in Amsterdam: the 2024 invoices are still within their term.
     const onLastDay = await sweepAt('2031-12-31T22:30:00Z');

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { anOrder, nextId } from '../builders/woocommerce.js';
 import { ADMIN_TOKEN } from '../setup/context.js';
 import { type World, startWorld } from './world.js';
+import { eraseBatch } from '../../src/erasure/erasure.service.js';
+import { withTransaction } from '../../src/platform/db.js';
+import { settleInterruptedFanOuts } from '../../src/processors/erasure-fanout.js';
 
 /** P14b with Art. 19: a forgotten person's invitation data is erased at the review site too, or flagged for hand work. */
 const consented = (email: string) =>
@@ -86,6 +89,34 @@ describe('P14b erasure reaches the review site (Art. 19)', () => {
       expect(w.own.state.erasures).toEqual([email]);
       expect([...w.own.state.invitations.values()].some((i) => i.email === email)).toBe(false);
       expect((await w.sync(order.id)).find((s) => s.processor === 'reviews')).toMatchObject({ status: 'skipped', reason: 'erased' });
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('when the process dies between the erasure\'s commit and the call to the review site, then a pending record remains and is settled failed, naming the orders to erase by hand', async () => {
+    const w = await startWorld({ config: { dataDir: mkdtempSync(join(tmpdir(), 'woo-fanout-')) } });
+    try {
+      const email = `fanout-d-${nextId()}@example.com`;
+      const order = consented(email);
+      await w.deliver(order, 'order.created');
+      expect((await w.settled(order.id)).find((s) => s.processor === 'reviews')?.status).toBe('done');
+      const { rows: [p] } = await w.ctx.pool.query('SELECT person_id FROM person_emails WHERE email = $1', [email]);
+      const settings = { dataDir: w.ctx.config.dataDir, fiscal: { prefix: w.ctx.config.invoicePrefix, years: w.ctx.config.fiscalRetentionYears } };
+      // The erasure commits; the process dies before the fan-out (no call is made).
+      const r = await withTransaction(w.ctx.pool, (db) => eraseBatch(db, settings, [Number(p.person_id)], { reason: 'operator', ref: null, erasedAt: new Date() }));
+      expect(r.fanOut).toHaveLength(1);
+      const tombstoneId = r.erased[0]!.tombstoneId;
+      const rowsOf = async () => (await w.ctx.pool.query('SELECT status, detail FROM processor_erasures WHERE tombstone_id = $1', [tombstoneId])).rows;
+      expect(await rowsOf()).toEqual([{ status: 'pending', detail: null }]);
+
+      expect(await settleInterruptedFanOuts(w.ctx.pool)).toBe(0); // young: a call may still be under way
+      expect(await settleInterruptedFanOuts(w.ctx.pool, 0)).toBe(1);
+      const [settled] = await rowsOf();
+      expect(settled.status).toBe('failed');
+      expect(settled.detail).toContain(`orders ${order.number}`);
+      expect(settled.detail).not.toContain(email);
+      expect(w.own.state.erasures).toEqual([]);
     } finally {
       await w.close();
     }

@@ -192,3 +192,33 @@ describe('P13 retention API', () => {
     expect(await sweepCount()).toBe(n);
   });
 });
+
+describe('P13 retention sweep and activity it did not know of', () => {
+  withContext({ maxFraction: 1 });
+
+  test('when an order placed after the cutoff reaches the mirror only after the sweep erased its customer, then it is a new relationship: stored with its data, not forgotten; an old order re-sent stays forgotten', async () => {
+    const [old] = await seedOrders(ctx, [anOrderAt(ago(INACTIVE_MS + 5 * DAY_MS))]);
+    const done = await sweepSettled(ctx, (await startSweep(ctx)).json().id);
+    expect(done.counts).toMatchObject({ personsErased: 1 });
+    expect(await erasedAmong(ctx, [old!.personId])).toEqual([old!.personId]);
+    const { rows: [t] } = await ctx.pool.query('SELECT forgets_before FROM erasure_tombstones WHERE reason_ref = $1', [done.id]);
+    expect(t.forgets_before).toEqual(ago(INACTIVE_MS));
+
+    // Placed an hour before the sweep, delivered late (a queued webhook, a re-fetch): after the cutoff, before the erasure.
+    const late = anOrderAt(ago(3_600_000), { email: old!.email, first_name: 'Lotte', last_name: 'Smit' });
+    await seedOrders(ctx, [late]);
+    const { rows: [stored] } = await ctx.pool.query(
+      'SELECT o.billing, p.status, p.id AS person_id FROM orders o JOIN persons p ON p.id = o.person_id WHERE o.wc_order_id = $1', [late.id]);
+    expect(stored.status).toBe('active');
+    expect(Number(stored.person_id)).not.toBe(old!.personId);
+    expect(stored.billing).toMatchObject({ firstName: 'Lotte', lastName: 'Smit', email: old!.email });
+
+    // The order the sweep forgot, re-sent with its personal data: still forgotten, on the erased person.
+    const again = anOrderAt(ago(INACTIVE_MS + 5 * DAY_MS), { id: old!.wcOrderId, email: old!.email, modified: gmt(ago(DAY_MS)) });
+    expect((await ctx.app.inject(aDelivery(again, { topic: 'order.updated' }))).statusCode).toBe(200);
+    await ctx.drained();
+    const { rows: [kept] } = await ctx.pool.query('SELECT person_id, billing FROM orders WHERE wc_order_id = $1', [old!.wcOrderId]);
+    expect(Number(kept.person_id)).toBe(old!.personId);
+    expect(kept.billing).toMatchObject({ firstName: '[deleted]', email: 'deleted@site.invalid' });
+  });
+});
