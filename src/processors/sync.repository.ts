@@ -7,7 +7,7 @@ import type { ExistingSync, OrderForPlanning, PlannedPush, PushKind } from './tr
 
 /* $1 wc order ids */
 const PLANNING_STATE = /* sql */ `
-  SELECT o.id, o.wc_order_id, o.status, o.date_modified_gmt,
+  SELECT o.id, o.wc_order_id, o.status, o.date_modified_gmt, o.date_paid_gmt, o.date_completed_gmt,
     COALESCE((SELECT array_agg(l.code) FROM order_lines l WHERE l.order_id = o.id AND l.kind = 'shipping' AND l.code IS NOT NULL), '{}') AS methods,
     COALESCE((SELECT array_agg(l.wc_line_id) FROM order_lines l WHERE l.order_id = o.id AND l.kind = 'refund' AND l.wc_line_id IS NOT NULL), '{}') AS refunds,
     COALESCE((SELECT jsonb_agg(jsonb_build_object('id', s.id, 'processor', s.processor, 'kind', s.kind, 'ref', s.ref, 'status', s.status,
@@ -23,6 +23,7 @@ export async function loadPlanningState(db: Queryable, applied: { wcOrderId: num
   return rows.map((r) => ({
     order: {
       orderId: Number(r.id), status: r.status as string, dateModified: (r.date_modified_gmt as Date | null)?.toISOString() ?? null,
+      datePaid: (r.date_paid_gmt as Date | null)?.toISOString() ?? null, dateCompleted: (r.date_completed_gmt as Date | null)?.toISOString() ?? null,
       origin: origin.get(Number(r.wc_order_id)) ?? 'webhook', shippingMethodIds: r.methods as string[], refundIds: (r.refunds as string[]).map(Number),
       reviewConsent: r.review_consent as boolean,
     } satisfies OrderForPlanning,

@@ -3,7 +3,9 @@ import type { ProcessorId } from './types.js';
 /**
  * Which pushes an order's current state calls for (pure). State-based, so repeating it is harmless: a push that
  * already has a sync record is never planned again. Only deliveries seen live (not backfilled history) and orders
- * modified at or after PROCESSORS_START_AT trigger anything.
+ * modified at or after PROCESSORS_START_AT trigger anything — and only for what happened since: an order paid before
+ * it is not booked or shipped, one completed before it is not invited (the shop handled those without this service;
+ * a later change, such as a refund, must not send a second label for a parcel long delivered).
  */
 
 export type PushKind = 'booking' | 'credit' | 'shipment' | 'invitation';
@@ -12,6 +14,9 @@ export interface OrderForPlanning {
   orderId: number;
   status: string;
   dateModified: string | null;
+  /** When it was paid and completed (UTC ISO), as WooCommerce says; null if not (yet). */
+  datePaid: string | null;
+  dateCompleted: string | null;
   /** Where the delivery that was just applied came from; a backfill never triggers. */
   origin: string;
   shippingMethodIds: string[];
@@ -70,12 +75,15 @@ export function planPushes(o: OrderForPlanning, existing: ExistingSync[], s: Tri
   };
 
   const booked = has('snelstart', 'booking');
-  if (PAID.has(o.status)) {
+  const since = (at: string | null) => at === null || Date.parse(at) >= s.startAt.getTime();
+  // Paid (or, cash on delivery, completed) before the start: booked and shipped by the shop's earlier routine.
+  const paidSince = since(o.datePaid ?? o.dateCompleted);
+  if (PAID.has(o.status) && paidSince) {
     add('snelstart', 'booking');
     const shipped = o.shippingMethodIds.some((m) => !s.skipMethods.includes(m));
     if (shipped) add('postnl', 'shipment');
   }
-  if (o.status === 'completed') {
+  if (o.status === 'completed' && since(o.dateCompleted)) {
     // P10: no consent now → skipped at once, visibly; consent given before the invitation would have gone revives it.
     // The step checks consent again when it runs, so a consent withdrawn meanwhile stops it.
     add('reviews', 'invitation', '', new Date(s.now.getTime() + s.reviewDelayMs), o.reviewConsent ? undefined : 'no_consent');

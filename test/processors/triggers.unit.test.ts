@@ -12,8 +12,8 @@ const settings = (o: Partial<TriggerSettings> = {}): TriggerSettings => ({
   enabled: new Set(ALL), ...o,
 });
 const order = (o: Partial<OrderForPlanning> = {}): OrderForPlanning => ({
-  orderId: 1, status: 'processing', dateModified: '2025-02-01T10:00:00.000Z', origin: 'webhook', shippingMethodIds: ['flat_rate'], refundIds: [],
-  reviewConsent: true, ...o,
+  orderId: 1, status: 'processing', dateModified: '2025-02-01T10:00:00.000Z', datePaid: '2025-02-01T10:00:00.000Z', dateCompleted: null,
+  origin: 'webhook', shippingMethodIds: ['flat_rate'], refundIds: [], reviewConsent: true, ...o,
 });
 let nextSyncId = 1;
 const sync = (processor: ProcessorId, kind: ExistingSync['kind'], status = 'done', ref = ''): ExistingSync => ({ id: nextSyncId++, processor, kind, ref, status });
@@ -140,6 +140,19 @@ describe('P8 P9 P10 what never triggers', () => {
     expect(planPushes(order({ status: 'completed', dateModified: '2025-02-01T09:59:59.999Z' }), [], s)).toEqual({ create: [], drop: [], revive: [] });
     expect(planPushes(order({ status: 'completed', dateModified: null }), [], s)).toEqual({ create: [], drop: [], revive: [] });
     expect(created(planPushes(order({ status: 'completed', dateModified: '2025-02-01T10:00:00.000Z' }), [], s))).toHaveLength(3);
+  });
+
+  test('when an order paid or completed before PROCESSORS_START_AT changes after it (a refund), then no booking, shipment, invitation or credit is planned', () => {
+    const s = settings({ startAt: new Date('2025-02-01T00:00:00.000Z') });
+    const old = { datePaid: '2025-01-10T09:00:00.000Z', dateCompleted: '2025-01-12T09:00:00.000Z', dateModified: '2025-02-15T10:00:00.000Z' };
+    expect(created(planPushes(order({ status: 'completed', ...old, refundIds: [7] }), [], s))).toEqual([]);
+    // Cash on delivery: no payment date, completed before the start.
+    expect(created(planPushes(order({ status: 'completed', ...old, datePaid: null }), [], s))).toEqual([]);
+    // Paid before, completed after the start: the shop booked and shipped it; the invitation is this service's.
+    expect(created(planPushes(order({ status: 'completed', ...old, dateCompleted: '2025-02-15T10:00:00.000Z' }), [], s))).toEqual(['reviews:invitation']);
+    // Paid after the start: everything, as for any new order.
+    expect(created(planPushes(order({ status: 'processing', datePaid: '2025-02-15T10:00:00.000Z', dateModified: '2025-02-15T10:00:00.000Z' }), [], s)))
+      .toEqual(['snelstart:booking', 'postnl:shipment']);
   });
 
   test('when no processor is configured, then nothing is planned', () => {
