@@ -5,7 +5,7 @@ import type { Clock } from '../platform/clock.js';
 import { gate } from './gate.js';
 import { PUSH_BASIS } from './register.js';
 import { loadPushContext } from './push-order.repository.js';
-import { type SyncRecord, holdPerson, loadSync, lockPushesOf, releasePerson, setExternalId, setSyncState } from './sync.repository.js';
+import { type SyncRecord, holdPerson, loadSync, lockPushesOf, markCalling, releasePerson, setExternalId, setSyncState } from './sync.repository.js';
 import { type PostnlSettings, type SnelstartSettings, type StepResult, postnlStep, reviewsStep, snelstartStep } from './push-steps.js';
 import type { ReviewsClient } from './reviews/reviews.types.js';
 import { ProcessorError, type ProcessorId } from './types.js';
@@ -56,9 +56,12 @@ export function createPushService(deps: PushDeps) {
       exclusive: <T>(key: string, fn: () => Promise<T>) => withLock(deps.pool, key, fn),
     };
     const c = deps.clients;
-    if (sync.processor === 'snelstart') return c.snelstart ? snelstartStep(c.snelstart, ctx, sync, io) : notConfigured('snelstart');
-    if (sync.processor === 'postnl') return c.postnl ? postnlStep(c.postnl, ctx, sync, io) : notConfigured('postnl');
-    return c.reviews ? reviewsStep(c.reviews, ctx) : notConfigured('reviews');
+    if (!c[sync.processor]) return notConfigured(sync.processor);
+    // From here a request may leave: the mark survives a worker killed before the outcome is recorded.
+    await markCalling(deps.pool, sync.id);
+    if (sync.processor === 'snelstart') return snelstartStep(c.snelstart!, ctx, sync, io);
+    if (sync.processor === 'postnl') return postnlStep(c.postnl!, ctx, sync, io);
+    return reviewsStep(c.reviews!, ctx);
   }
 
   /**

@@ -167,10 +167,16 @@ export async function setExternalId(db: Queryable, id: number, externalId: strin
 }
 
 /**
- * A push of sync record `s` may have reached its processor: it went out, or an attempt failed after the processor
- * may have stored it (no answer within the timeout, a 5xx after storing) — whatever became of the record since.
+ * A push of sync record `s` may have reached its processor: it went out, an attempt failed after the processor may
+ * have stored it (no answer within the timeout, a 5xx after storing), or a call began whose outcome was never
+ * recorded (the worker died) — whatever became of the record since.
  */
-export const mayHaveReached = (s: string): string => /* sql */ `(${s}.status = 'done' OR ${s}.attempts > 0)`;
+export const mayHaveReached = (s: string): string => /* sql */ `(${s}.status = 'done' OR ${s}.attempts > 0 OR ${s}.called_at IS NOT NULL)`;
+
+/* $1 id — committed before the push's first request leaves (see migration 0020) */
+export async function markCalling(db: Queryable, id: number): Promise<void> {
+  await db.query(`UPDATE processor_syncs SET called_at = now() WHERE id = $1`, [id]);
+}
 
 /* $1 person ids — the names their pending pushes run under (PUSH_LOCK): any of them may be talking to a processor now */
 const LOCK_PUSHES = sessionLocksInTransactionSql(/* sql */ `

@@ -122,6 +122,31 @@ describe('P14b erasure reaches the review site (Art. 19)', () => {
     }
   });
 
+  test('when a worker dies during the invitation call (no outcome recorded), then a later erasure still asks the site to erase', async () => {
+    const w = await startWorld({ config: { dataDir: mkdtempSync(join(tmpdir(), 'woo-fanout-')) } });
+    try {
+      const email = `fanout-kill-${nextId()}@example.com`;
+      w.own.delayNext(1000);
+      const order = consented(email);
+      await w.deliver(order, 'order.created');
+      await until('the invitation to reach the site', () => invitationsTo(w, email).length === 1);
+      // On the wire: what a worker killed now leaves behind — still pending, no attempt counted, but marked as called.
+      const state = `SELECT s.id, s.status, s.attempts, s.called_at FROM processor_syncs s JOIN orders o ON o.id = s.order_id
+        WHERE o.wc_order_id = $1 AND s.processor = 'reviews'`;
+      const [inFlight] = (await w.ctx.pool.query(state, [order.id])).rows;
+      expect(inFlight).toMatchObject({ status: 'pending', attempts: 0, called_at: expect.any(Date) });
+      await w.settled(order.id);
+      // The kill, replayed on the record: the outcome never written.
+      await w.ctx.pool.query(`UPDATE processor_syncs SET status = 'pending', attempts = 0 WHERE id = $1`, [inFlight.id]);
+
+      const res = await eraseNow(w, email);
+      expect(res.json().processors).toEqual([expect.objectContaining({ processor: 'reviews', status: 'done' })]);
+      expect(w.own.state.erasures).toEqual([email]);
+    } finally {
+      await w.close();
+    }
+  });
+
   test('when the review site is Kiyoh (no erase API), then the erasure records manual_required and calls nothing', async () => {
     const w = await startWorld({ reviews: 'kiyoh', config: { dataDir: mkdtempSync(join(tmpdir(), 'woo-fanout-')) } });
     try {
