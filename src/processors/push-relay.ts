@@ -24,6 +24,7 @@ const JOB: Record<ProcessorId, typeof JobName.PushSnelstart | typeof JobName.Pus
 };
 
 export const PUSH_ATTEMPTS = 10;
+const LOST_PAGES = 4;
 
 export function createPushRelay(deps: { pool: Pool; queues: Queues; log: Logger; now?: () => Date; lostAfterMs?: number }) {
   const now = deps.now ?? (() => new Date());
@@ -31,14 +32,25 @@ export function createPushRelay(deps: { pool: Pool; queues: Queues; log: Logger;
   let running: Promise<number> | null = null;
   let again = false;
   let lastLostCheck = 0;
+  /** Where the last check stopped: each check goes on from there, up to LOST_PAGES pages, and wraps at the end. */
+  let lostCursor: { enqueuedAt: Date; id: number } | null = null;
 
-  /** Hands records whose job the queue no longer holds back to the relay; returns how many. */
+  /**
+   * Hands records whose job the queue no longer holds back to the relay; returns how many. Checks up to LOST_PAGES
+   * pages of 500, going on from where the previous check stopped, so every waiting record is reached in turn (a
+   * full round takes a minute per 2,000 pushes waiting).
+   */
   async function requeueLost(minAgeMs = lostAfterMs): Promise<number> {
     const lost: { id: number; jobId: string | null }[] = [];
-    for (const r of await enqueuedPending(deps.pool, minAgeMs, 500)) {
-      const job = r.jobId ? await deps.queues.push[r.processor].getJob(r.jobId) : undefined;
-      const state = job ? await job.getState() : 'missing';
-      if (state === 'missing' || state === 'unknown' || state === 'completed' || state === 'failed') lost.push(r);
+    for (let page = 0; page < LOST_PAGES; page++) {
+      const rows = await enqueuedPending(deps.pool, minAgeMs, 500, lostCursor);
+      for (const r of rows) {
+        const job = r.jobId ? await deps.queues.push[r.processor].getJob(r.jobId) : undefined;
+        const state = job ? await job.getState() : 'missing';
+        if (state === 'missing' || state === 'unknown' || state === 'completed' || state === 'failed') lost.push(r);
+      }
+      lostCursor = rows.length === 500 ? { enqueuedAt: rows[499]!.enqueuedAt, id: rows[499]!.id } : null;
+      if (!lostCursor) break;
     }
     const n = await unqueue(deps.pool, lost);
     if (n) deps.log.warn({ records: n }, 'push jobs lost by the queue; their records are queued again');

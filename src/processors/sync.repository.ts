@@ -97,15 +97,24 @@ export async function setJobIds(db: Queryable, rows: { id: number; jobId: string
   if (rows.length) await db.query(SET_JOB_IDS, [rows.map((r) => r.id), rows.map((r) => r.jobId)]);
 }
 
-/* $1 min age (ms), $2 limit — pending records handed to the queue a while ago: is their job still there? */
+/*
+ * $1 min age (ms), $2 limit, $3/$4 after (enqueued at, id; null: from the start) — pending records handed to the queue
+ * a while ago: is their job still there? Read in pages: invitations wait days as delayed jobs, and a check that always
+ * read the oldest page would never reach a newer record whose job was lost.
+ */
 const ENQUEUED_PENDING = /* sql */ `
-  SELECT id, processor, job_id FROM processor_syncs
+  SELECT id, processor, job_id, enqueued_at FROM processor_syncs
   WHERE status = 'pending' AND enqueued_at IS NOT NULL AND enqueued_at < now() - make_interval(secs => $1::float8 / 1000)
-  ORDER BY enqueued_at LIMIT $2`;
+    AND ($3::timestamptz IS NULL OR (enqueued_at, id) > ($3::timestamptz, $4::bigint))
+  ORDER BY enqueued_at, id LIMIT $2`;
 
-export async function enqueuedPending(db: Queryable, minAgeMs: number, limit: number): Promise<{ id: number; processor: ProcessorId; jobId: string | null }[]> {
-  const { rows } = await db.query(ENQUEUED_PENDING, [minAgeMs, limit]);
-  return rows.map((r) => ({ id: Number(r.id), processor: r.processor, jobId: r.job_id }));
+export interface EnqueuedPending { id: number; processor: ProcessorId; jobId: string | null; enqueuedAt: Date }
+
+export async function enqueuedPending(
+  db: Queryable, minAgeMs: number, limit: number, after: { enqueuedAt: Date; id: number } | null = null,
+): Promise<EnqueuedPending[]> {
+  const { rows } = await db.query(ENQUEUED_PENDING, [minAgeMs, limit, after?.enqueuedAt ?? null, after?.id ?? null]);
+  return rows.map((r) => ({ id: Number(r.id), processor: r.processor, jobId: r.job_id, enqueuedAt: r.enqueued_at }));
 }
 
 /* $1 ids, $2 the job ids they were checked against — hands them back to the relay unless re-queued meanwhile */

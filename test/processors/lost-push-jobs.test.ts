@@ -40,3 +40,32 @@ test('when the queue loses a push job, then the record is queued again and the b
   expect(sync).toMatchObject({ status: 'done' });
   expect(w.snelstart.state.bookings.filter((b) => b.factuurnummer === `WC-${order.number}`)).toHaveLength(1);
 });
+
+test('when more pushes wait than one check reads (delayed invitations), then a newer record whose job was lost is still found within a few checks', async () => {
+  const queue = w.ctx.deps.queues.push.snelstart;
+  const relay = w.ctx.deps.processors.relay;
+  await queue.pause();
+  try {
+    const order = anOrder({ email: `lost-many-${nextId()}@example.com`, status: 'on-hold' }); // on hold: no push planned
+    await w.deliver(order, 'order.created');
+    await w.ctx.drained();
+    const { rows: [o] } = await w.ctx.pool.query('SELECT id FROM orders WHERE wc_order_id = $1', [order.id]);
+    // 2,500 records waiting with their jobs in the queue (oldest first), then one whose job the queue lost.
+    const waiting = 2500;
+    const { rows: recs } = await w.ctx.pool.query<{ id: string }>(
+      `INSERT INTO processor_syncs (order_id, processor, kind, ref, run_at, status, enqueued_at, job_id)
+       SELECT $1, 'snelstart', 'credit', 'lost-test-' || g, now() + interval '7 days', 'pending', now() - interval '1 hour' + g * interval '1 ms', 'lost-test-job-' || g
+       FROM generate_series(1, $2) g RETURNING id`, [o.id, waiting + 1]);
+    await queue.addBulk(Array.from({ length: waiting }, (_, i) => ({ name: 'push', data: { syncId: Number(recs[i]!.id) }, opts: { jobId: `lost-test-job-${i + 1}`, delay: 7 * 86_400_000 } })));
+
+    let found = 0;
+    for (let check = 0; check < 3 && !found; check++) found = await relay.requeueLost(0);
+    expect(found).toBe(1);
+    const { rows: [newest] } = await w.ctx.pool.query('SELECT enqueued_at, job_id FROM processor_syncs WHERE id = $1', [recs[waiting]!.id]);
+    expect(newest).toEqual({ enqueued_at: null, job_id: null }); // handed back to the relay
+  } finally {
+    await w.ctx.pool.query(`DELETE FROM processor_syncs WHERE ref LIKE 'lost-test-%'`);
+    await queue.obliterate({ force: true });
+    await queue.resume();
+  }
+});
