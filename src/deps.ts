@@ -54,6 +54,8 @@ export function createDeps(
   });
   const erasureSettings = { dataDir: config.dataDir, fiscal: { prefix: config.invoicePrefix, years: config.fiscalRetentionYears } };
   const afterErasure = async () => {
+    // Held bookings the law requires were put back in the outbox by the erasure: queued now, not at the next minute.
+    if (processors.enabled.size) processors.relay.kick();
     if (queues.isReady()) await removeFinishedJobsOfErased(pool, queues.all);
   };
   const fanOut = createErasureFanOut({ pool, reviews: processors.clients.reviews, log: log.child({ component: 'erasure-fanout' }) });

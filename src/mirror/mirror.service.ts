@@ -208,7 +208,9 @@ export function createMirrorService(deps: MirrorDeps) {
       await deps.beforeCommit?.(db);
       await recordOutcomes(db, done);
       if (deps.onOrdersApplied) {
-        const ok = new Set(done.filter((d) => d.outcome === 'applied' && !d.scrub).map((d) => d.id));
+        // Forgotten orders too: a refund after the erasure still needs its credit in the books (the gate lets only
+        // what the law requires through for an erased person).
+        const ok = new Set(done.filter((d) => d.outcome === 'applied').map((d) => d.id));
         const applied = todo.flatMap(({ row, delivery }) =>
           delivery.kind === 'order' && ok.has(row.id) ? [{ wcOrderId: delivery.order.wcOrderId, origin: row.origin }] : []);
         if (applied.length) await deps.onOrdersApplied(db, applied);

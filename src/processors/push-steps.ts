@@ -47,8 +47,13 @@ async function relationFor(s: SnelstartSettings, ctx: PushContext, io: StepIo): 
   return io.exclusive(`snelstart-relation:${code}`, async () => {
     const found = await s.client.findRelationByCode(code);
     if (found) return found.id;
-    const country = await s.client.countryId(ctx.order.billing.country || 'NL');
-    return (await s.client.createRelation(buildRelation({ code, billing: ctx.order.billing }, country))).id;
+    // An erased person's booking (the law still requires it) gets a relation without name or address: the order holds
+    // only placeholders, which Snelstart would refuse as an address; the invoice's details stay in the fiscal archive.
+    const billing = ctx.person.erased
+      ? { ...ctx.order.billing, company: '', address1: '', address2: '', postcode: '', city: '', state: '', country: 'NL' }
+      : ctx.order.billing;
+    const country = await s.client.countryId(billing.country || 'NL');
+    return (await s.client.createRelation(buildRelation({ code, billing, ...(ctx.person.erased ? { name: '[deleted]' } : {}) }, country))).id;
   });
 }
 

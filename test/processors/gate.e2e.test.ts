@@ -119,7 +119,7 @@ describe('P21 a pending objection holds pushes until it is decided', () => {
   });
 });
 
-describe('P13b an erased person\'s pushes are dropped', () => {
+describe('P13b an erased person\'s pushes are dropped, except the books', () => {
   test('when a person is erased (POST /api/erasures) while their invitation waits, then it is skipped as erased and never sent', async () => {
     const email = `erase-${nextId()}@example.com`;
     const order = anOrder({ email, status: 'completed', total: '29.63', meta_data: CONSENT });
@@ -134,17 +134,39 @@ describe('P13b an erased person\'s pushes are dropped', () => {
     expect(w.own.requests.filter((r) => r.path === '/invitations' && (r.body as { email?: string })?.email === email)).toEqual([]);
   });
 
-  test('when a restricted person with held pushes is erased, then releasing them drops them as erased — nothing reaches a processor', async () => {
+  test('when a restricted person with held pushes is erased, then the shipment is dropped as erased and the booking the law requires still goes, anonymised', async () => {
     const { order, personId } = await personWithUnpaidOrder();
     await w.ctx.pool.query('UPDATE persons SET restricted = true WHERE id = $1', [personId]);
     await paid(order);
     expect((await w.settled(order.id)).map((s) => s.status)).toEqual(['held', 'held']);
+    const postnlBefore = w.postnl.requests.length;
     const erased = await w.ctx.app.inject({ method: 'POST', url: '/api/erasures', headers: auth, payload: { personId } });
     expect(erased.json().status).toBe('erased');
-    const before = { snelstart: w.snelstart.requests.length, postnl: w.postnl.requests.length };
 
-    await release(personId, 'restricted = false');
-    expect(statuses(await w.settled(order.id))).toEqual([['snelstart', 'booking', 'skipped', 'erased'], ['postnl', 'shipment', 'skipped', 'erased']]);
-    expect({ snelstart: w.snelstart.requests.length, postnl: w.postnl.requests.length }).toEqual(before);
+    const after = await w.settled(order.id);
+    expect(statuses(after)).toEqual([['snelstart', 'booking', 'done', null], ['postnl', 'shipment', 'skipped', 'erased']]);
+    expect(w.postnl.requests.length).toBe(postnlBefore);
+    const booked = w.snelstart.state.bookings.filter((b) => b.factuurnummer === `WC-${order.number}`);
+    expect(booked).toHaveLength(1);
+    expect(JSON.stringify(booked)).not.toContain(order.billing.email);
+    const relation = w.snelstart.state.relaties.find((r) => r.id === (booked[0]!.klant as { id: string }).id);
+    if (relation && relation.id !== w.snelstart.collectiveRelationId) {
+      // Per person: a relation without name or address (the order holds only placeholders now).
+      expect(relation).toMatchObject({ naam: '[deleted]', vestigingsAdres: { straat: '', postcode: '', plaats: '' } });
+    }
+  });
+
+  test('when an erased person\'s order is refunded afterwards, then the credit is still booked (the books follow the refund)', async () => {
+    const { order, personId } = await personWithUnpaidOrder();
+    await paid(order);
+    await until((s) => s.every((x) => x.status === 'done'), order.id);
+    const erased = await w.ctx.app.inject({ method: 'POST', url: '/api/erasures', headers: auth, payload: { personId } });
+    expect(erased.json().status).toBe('erased');
+
+    const refundId = nextId();
+    await w.deliver({ ...order, status: 'processing', date_paid: '2025-01-02T09:05:00', date_paid_gmt: '2025-01-02T09:05:00',
+      date_modified: '2025-01-03T10:00:00', date_modified_gmt: '2025-01-03T10:00:00', refunds: [{ id: refundId, reason: '', total: '-5.00' }] }, 'order.updated');
+    const credit = await until((s) => s.some((x) => x.kind === 'credit' && x.status !== 'pending'), order.id);
+    expect(statuses(credit).find((x) => x[1] === 'credit')).toEqual(['snelstart', 'credit', 'done', null]);
   });
 });

@@ -30,9 +30,14 @@ describe('P19 P21 P13b the processing gate (restriction holds, a pending objecti
     expect(gate({ erased, restricted, objection }, basis)).toEqual(expected);
   });
 
-  test.each(ALL.filter(({ p }) => p.erased).map(({ p, basis }) => [label(p), basis, p] as const))(
+  test.each(ALL.filter(({ p, basis }) => p.erased && basis !== 'legal_obligation').map(({ p, basis }) => [label(p), basis, p] as const))(
     'when the person is erased (%s), then a %s push is dropped as erased, whatever else holds',
     (_l, basis, p) => expect(gate(p, basis)).toEqual({ action: 'drop', reason: 'erased' }),
+  );
+
+  test.each(ALL.filter(({ p, basis }) => p.erased && basis === 'legal_obligation').map(({ p }) => [label(p), p] as const))(
+    'when the person is erased (%s), then a push the law requires (the books, Art. 17(3)(b)) runs, whatever else holds',
+    (_l, p) => expect(gate(p, 'legal_obligation')).toEqual({ action: 'run' }),
   );
 
   test.each(ALL.filter(({ p }) => !p.erased && p.restricted).map(({ p, basis }) => [label(p), basis, p] as const))(
@@ -62,7 +67,7 @@ describe('P19 P21 P13b the processing gate (restriction holds, a pending objecti
     for (const { p, basis } of ALL) {
       const d = gate(p, basis);
       expect(['run', 'hold', 'drop']).toContain(d.action);
-      if (p.erased) expect(d.action).toBe('drop');
+      if (p.erased) expect(d.action).toBe(basis === 'legal_obligation' ? 'run' : 'drop');
       else if (p.restricted || p.objection === 'pending') expect(d.action).toBe('hold');
     }
   });
