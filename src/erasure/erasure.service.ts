@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { PoolClient } from '../platform/db.js';
 import { type ErasureBatch, ERASED_CATEGORIES, PERSONAL_DATA_STORES } from './stores.js';
 import { type LedgerEntry, toLedgerEntry } from './ledger.js';
-import { lockPushesOf } from '../processors/sync.repository.js';
+import { lockPushesOf, settlePushesOfErased } from '../processors/sync.repository.js';
 import { recordPendingFanOut } from '../processors/erasure-fanout.js';
-import { PUSH_BASIS } from '../processors/register.js';
 import { insertTombstones, lockIdentities, lockOpenPersons, personsInvitedToReview, type TombstoneRow } from './erasure.repository.js';
 
 /**
@@ -13,16 +12,6 @@ import { insertTombstones, lockIdentities, lockOpenPersons, personsInvitedToRevi
  * handful of statements for one person or a thousand. Persons already erased are skipped; held ones are reported.
  */
 
-/* $1 person ids, $2 processors whose pushes the law requires (they go on: Art. 17(3)(b)) */
-const DROP_PUSHES = /* sql */ `
-  UPDATE processor_syncs s SET status = 'skipped', reason = 'erased', updated_at = now()
-  FROM orders o WHERE o.id = s.order_id AND o.person_id = ANY($1::bigint[]) AND s.status IN ('pending', 'held')
-    AND s.processor <> ALL($2::text[])`;
-/* $1 person ids, $2 as above — held ones of those go back to the outbox: no release will ever come for an erased person */
-const RELEASE_REQUIRED = /* sql */ `
-  UPDATE processor_syncs s SET status = 'pending', reason = NULL, enqueued_at = NULL, job_id = NULL, updated_at = now()
-  FROM orders o WHERE o.id = s.order_id AND o.person_id = ANY($1::bigint[]) AND s.status = 'held' AND s.processor = ANY($2::text[])`;
-const REQUIRED_BY_LAW = Object.entries(PUSH_BASIS).filter(([, basis]) => basis === 'legal_obligation').map(([p]) => p);
 
 export type ErasureReason = 'request' | 'retention' | 'operator' | 'replay';
 
@@ -72,11 +61,9 @@ export async function eraseBatch(
     personIds: todo.map((p) => p.id), subjectKeys: todo.flatMap((p) => p.subjectKeys), erasedAt: why.erasedAt, fiscal: settings.fiscal,
   };
   for (const store of PERSONAL_DATA_STORES) counts[store.name] = await store.erase(db, batch);
-  // Pushes that have not gone yet never will: the gate would drop them, and held ones must not wait for a release.
-  // What the law requires (the books) goes on, held or not, with the order as it is now.
-  counts.pushesDropped = (await db.query(DROP_PUSHES, [batch.personIds, REQUIRED_BY_LAW])).rowCount ?? 0;
-  const released = (await db.query(RELEASE_REQUIRED, [batch.personIds, REQUIRED_BY_LAW])).rowCount ?? 0;
-  if (released) counts.pushesReleased = released;
+  const pushes = await settlePushesOfErased(db, batch.personIds);
+  counts.pushesDropped = pushes.dropped;
+  if (pushes.released) counts.pushesReleased = pushes.released;
 
   const tombstones: TombstoneRow[] = todo.map((p) => ({
     id: why.tombstoneIds?.get(p.id) ?? randomUUID(), personId: p.id, wcCustomerId: p.wcCustomerId, subjectKeys: p.subjectKeys,

@@ -25,17 +25,11 @@ export async function recordPendingFanOut(db: Queryable, items: FanOutItem[]): P
   if (items.length) await db.query(PENDING, [items.map((i) => i.tombstoneId), items.map((i) => i.processor)]);
 }
 
-/* $1 tombstone ids, $2 processors, $3 statuses, $4 details — settles the pending row, or records one if there is none */
+/* $1 tombstone ids, $2 processors, $3 statuses, $4 details — settles the rows the erasure recorded pending */
 const RECORD = /* sql */ `
-  WITH x AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS x(tombstone_id, processor, status, detail)),
-  settled AS (
-    UPDATE processor_erasures e SET status = x.status, detail = x.detail, updated_at = now()
-    FROM x WHERE e.tombstone_id = x.tombstone_id AND e.processor = x.processor AND e.status = 'pending'
-    RETURNING e.tombstone_id, e.processor
-  )
-  INSERT INTO processor_erasures (tombstone_id, processor, status, detail)
-  SELECT x.tombstone_id, x.processor, x.status, x.detail FROM x
-  WHERE NOT EXISTS (SELECT 1 FROM settled s WHERE s.tombstone_id = x.tombstone_id AND s.processor = x.processor)`;
+  UPDATE processor_erasures e SET status = x.status, detail = x.detail, updated_at = now()
+  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS x(tombstone_id, processor, status, detail)
+  WHERE e.tombstone_id = x.tombstone_id AND e.processor = x.processor AND e.status = 'pending'`;
 
 /* $1 minimum age (ms) — pending rows no call is still settling: their process died between commit and call */
 const SETTLE_INTERRUPTED = /* sql */ `

@@ -1,6 +1,7 @@
 import { type Queryable, sessionLocksInTransactionSql } from '../platform/db.js';
 import type { ProcessorId } from './types.js';
 import { PUSH_LOCK } from './push-lock.js';
+import { PUSH_BASIS } from './register.js';
 import type { ExistingSync, OrderForPlanning, PlannedPush, PushKind } from './triggers.js';
 
 /** SQL of sync records (one per order, processor and push): planning, the outbox to the queues, and state changes. */
@@ -199,6 +200,29 @@ const LOCK_PUSHES = sessionLocksInTransactionSql(/* sql */ `
  */
 export async function lockPushesOf(db: Queryable, personIds: number[]): Promise<void> {
   await db.query(LOCK_PUSHES, [personIds]);
+}
+
+/* Processors whose pushes the law requires (Art. 17(3)(b)): they go on for an erased person, as the gate lets them. */
+const REQUIRED_BY_LAW = Object.entries(PUSH_BASIS).filter(([, basis]) => basis === 'legal_obligation').map(([p]) => p);
+/* $1 person ids, $2 REQUIRED_BY_LAW — what has not gone yet never will */
+const DROP_FOR_ERASED = /* sql */ `
+  UPDATE processor_syncs s SET status = 'skipped', reason = 'erased', updated_at = now()
+  FROM orders o WHERE o.id = s.order_id AND o.person_id = ANY($1::bigint[]) AND s.status IN ('pending', 'held')
+    AND s.processor <> ALL($2::text[])`;
+/* $1 person ids, $2 REQUIRED_BY_LAW — held ones go back to the outbox: no release ever comes for an erased person */
+const RELEASE_FOR_ERASED = /* sql */ `
+  UPDATE processor_syncs s SET ${TO_OUTBOX}
+  FROM orders o WHERE o.id = s.order_id AND o.person_id = ANY($1::bigint[]) AND s.status = 'held' AND s.processor = ANY($2::text[])`;
+
+/**
+ * Erasure (inside its transaction): the persons' pushes that have not gone yet are dropped — the gate would drop them,
+ * and held ones must not wait for a release — except what the law requires (the books), which goes on, held or not,
+ * with the order as erasure leaves it.
+ */
+export async function settlePushesOfErased(db: Queryable, personIds: number[]): Promise<{ dropped: number; released: number }> {
+  const dropped = (await db.query(DROP_FOR_ERASED, [personIds, REQUIRED_BY_LAW])).rowCount ?? 0;
+  const released = (await db.query(RELEASE_FOR_ERASED, [personIds, REQUIRED_BY_LAW])).rowCount ?? 0;
+  return { dropped, released };
 }
 
 /* $1 person id — holdFor: every push of the person that has not gone yet waits */

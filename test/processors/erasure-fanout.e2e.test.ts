@@ -33,10 +33,18 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, timeout
 }
 const invitationsTo = (w: World, email: string) => w.own.requests.filter((r) => r.path === '/invitations' && (r.body as { email?: string }).email === email);
 
+/** The real app and workers against the review-site fakes, for one test. */
+async function inWorld(reviews: 'own' | 'kiyoh', fn: (w: World) => Promise<void>): Promise<void> {
+  const w = await startWorld({ reviews, config: { dataDir: mkdtempSync(join(tmpdir(), 'woo-fanout-')) } });
+  try {
+    await fn(w);
+  } finally {
+    await w.close();
+  }
+}
+
 describe('P14b erasure reaches the review site (Art. 19)', () => {
-  test('when an invited person is forgotten and the own review site can erase, then it is asked to and the outcome is recorded', async () => {
-    const w = await startWorld({ config: { dataDir: mkdtempSync(join(tmpdir(), 'woo-fanout-')) } });
-    try {
+  test('when an invited person is forgotten and the own review site can erase, then it is asked to and the outcome is recorded', () => inWorld('own', async (w) => {
       const email = `fanout-${nextId()}@example.com`;
       const body = await inviteThenErase(w, email);
       expect(body.processors).toEqual([{ tombstoneId: body.tombstoneIds[0], processor: 'reviews', status: 'done', detail: null }]);
@@ -44,14 +52,9 @@ describe('P14b erasure reaches the review site (Art. 19)', () => {
       expect([...w.own.state.invitations.values()].some((i) => i.email === email)).toBe(false);
       const { rows } = await w.ctx.pool.query('SELECT processor, status, detail FROM processor_erasures WHERE tombstone_id = $1', [body.tombstoneIds[0]]);
       expect(rows).toEqual([{ processor: 'reviews', status: 'done', detail: null }]);
-    } finally {
-      await w.close();
-    }
-  });
+  }));
 
-  test('when the invitation is still on the wire as the person is forgotten, then the erasure waits for it and asks the site to erase', async () => {
-    const w = await startWorld({ config: { dataDir: mkdtempSync(join(tmpdir(), 'woo-fanout-')) } });
-    try {
+  test('when the invitation is still on the wire as the person is forgotten, then the erasure waits for it and asks the site to erase', () => inWorld('own', async (w) => {
       const email = `fanout-w-${nextId()}@example.com`;
       w.own.delayNext(800); // stored at once, answered 0.8 s later (within PROCESSOR_TIMEOUT_MS)
       const order = consented(email);
@@ -65,14 +68,9 @@ describe('P14b erasure reaches the review site (Art. 19)', () => {
       expect([...w.own.state.invitations.values()].some((i) => i.email === email)).toBe(false);
       // The push's outcome was stored before the erasure, not over it.
       expect((await w.sync(order.id)).find((s) => s.processor === 'reviews')).toMatchObject({ status: 'done', attempts: 1 });
-    } finally {
-      await w.close();
-    }
-  });
+  }));
 
-  test('when an invitation got no answer (it may be at the site) and waits for its retry, then forgetting the person asks the site to erase', async () => {
-    const w = await startWorld({ config: { dataDir: mkdtempSync(join(tmpdir(), 'woo-fanout-')) } });
-    try {
+  test('when an invitation got no answer (it may be at the site) and waits for its retry, then forgetting the person asks the site to erase', () => inWorld('own', async (w) => {
       const email = `fanout-a-${nextId()}@example.com`;
       w.own.timeoutAfterAccept(1); // the site stores the invitation and never answers
       const order = consented(email);
@@ -89,14 +87,9 @@ describe('P14b erasure reaches the review site (Art. 19)', () => {
       expect(w.own.state.erasures).toEqual([email]);
       expect([...w.own.state.invitations.values()].some((i) => i.email === email)).toBe(false);
       expect((await w.sync(order.id)).find((s) => s.processor === 'reviews')).toMatchObject({ status: 'skipped', reason: 'erased' });
-    } finally {
-      await w.close();
-    }
-  });
+  }));
 
-  test('when the process dies between the erasure\'s commit and the call to the review site, then a pending record remains and is settled failed, naming the orders to erase by hand', async () => {
-    const w = await startWorld({ config: { dataDir: mkdtempSync(join(tmpdir(), 'woo-fanout-')) } });
-    try {
+  test('when the process dies between the erasure\'s commit and the call to the review site, then a pending record remains and is settled failed, naming the orders to erase by hand', () => inWorld('own', async (w) => {
       const email = `fanout-d-${nextId()}@example.com`;
       const order = consented(email);
       await w.deliver(order, 'order.created');
@@ -117,14 +110,9 @@ describe('P14b erasure reaches the review site (Art. 19)', () => {
       expect(settled.detail).toContain(`orders ${order.number}`);
       expect(settled.detail).not.toContain(email);
       expect(w.own.state.erasures).toEqual([]);
-    } finally {
-      await w.close();
-    }
-  });
+  }));
 
-  test('when a worker dies during the invitation call (no outcome recorded), then a later erasure still asks the site to erase', async () => {
-    const w = await startWorld({ config: { dataDir: mkdtempSync(join(tmpdir(), 'woo-fanout-')) } });
-    try {
+  test('when a worker dies during the invitation call (no outcome recorded), then a later erasure still asks the site to erase', () => inWorld('own', async (w) => {
       const email = `fanout-kill-${nextId()}@example.com`;
       w.own.delayNext(1000);
       const order = consented(email);
@@ -142,14 +130,9 @@ describe('P14b erasure reaches the review site (Art. 19)', () => {
       const res = await eraseNow(w, email);
       expect(res.json().processors).toEqual([expect.objectContaining({ processor: 'reviews', status: 'done' })]);
       expect(w.own.state.erasures).toEqual([email]);
-    } finally {
-      await w.close();
-    }
-  });
+  }));
 
-  test('when the review site is Kiyoh (no erase API), then the erasure records manual_required and calls nothing', async () => {
-    const w = await startWorld({ reviews: 'kiyoh', config: { dataDir: mkdtempSync(join(tmpdir(), 'woo-fanout-')) } });
-    try {
+  test('when the review site is Kiyoh (no erase API), then the erasure records manual_required and calls nothing', () => inWorld('kiyoh', async (w) => {
       const email = `fanout-k-${nextId()}@example.com`;
       const before = w.kiyoh.requests.length;
       const body = await inviteThenErase(w, email);
@@ -158,14 +141,9 @@ describe('P14b erasure reaches the review site (Art. 19)', () => {
       const { rows } = await w.ctx.pool.query('SELECT status, detail FROM processor_erasures WHERE tombstone_id = $1', [body.tombstoneIds[0]]);
       expect(rows[0].status).toBe('manual_required');
       expect(rows[0].detail).not.toContain(email);
-    } finally {
-      await w.close();
-    }
-  });
+  }));
 
-  test('when the review site fails for good, then the erasure still completes and records failed without the address', async () => {
-    const w = await startWorld({ config: { dataDir: mkdtempSync(join(tmpdir(), 'woo-fanout-')) } });
-    try {
+  test('when the review site fails for good, then the erasure still completes and records failed without the address', () => inWorld('own', async (w) => {
       const email = `fanout-f-${nextId()}@example.com`;
       const order = consented(email);
       await w.deliver(order, 'order.created');
@@ -175,8 +153,5 @@ describe('P14b erasure reaches the review site (Art. 19)', () => {
       expect(res.json().status).toBe('erased');
       expect(res.json().processors).toEqual([expect.objectContaining({ processor: 'reviews', status: 'failed' })]);
       expect(JSON.stringify(res.json().processors)).not.toContain(email);
-    } finally {
-      await w.close();
-    }
-  });
+  }));
 });
