@@ -17,6 +17,7 @@ import { legalHoldsRoutes } from './legal-holds/holds.routes.js';
 import { retentionRoutes } from './retention/retention.routes.js';
 import { fiscalRoutes } from './fiscal/fiscal.routes.js';
 import { processorsRoutes } from './processors/processors.routes.js';
+import { erasureFollowUpRoutes } from './processors/erasure-followups.routes.js';
 import { dsrRoutes } from './dsr/dsr.routes.js';
 import { verifyRoutes } from './dsr/verify.routes.js';
 
@@ -74,6 +75,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     await api.register(legalHoldsRoutes, { pool: deps.pool, clock: deps.clock, subjectKey: deps.subjectKey });
     await api.register(retentionRoutes, { retention: deps.retention, queues: deps.queues, pool: deps.pool });
     await api.register(processorsRoutes, { pool: deps.pool, relay: deps.processors.relay, subjectKey: deps.subjectKey, register: deps.register, clock: deps.clock });
+    await api.register(erasureFollowUpRoutes, { pool: deps.pool });
     await api.register(dsrRoutes, { pool: deps.pool, clock: deps.clock, requests: deps.requests, rights: deps.rights });
     // Unknown paths: sign-in is checked on request, before any body is read (a 400 or 413 would reveal the 404).
     api.addHook('onRequest', (req, _reply, done) => (req.is404 ? auth.signedIn(req).then(() => done(), done) : done()));

@@ -3,10 +3,11 @@ import type { AlertFacts } from '../mail/templates.js';
 import { getState } from '../sync/sync-state.repository.js';
 import { HEALTH_KEY, type HealthReport } from '../shop-webhooks/webhooks.service.js';
 import { STATE_KEY, type OrdersState } from '../reconcile/reconcile.service.js';
+import { openFollowUpCounts } from '../processors/erasure-followups.repository.js';
 
 /**
  * What is wrong right now, read from Postgres only (the stored health report, sweeps, inbox, reconciliation state,
- * processor pushes), so the check gives the same answer in whichever process runs it. Each condition has a stable
+ * processor pushes, processor erasures), so the check gives the same answer in whichever process runs it. Each condition has a stable
  * key and the items it is about (topics, sweep ids, sync ids): a new item re-raises the condition, see alert-state.ts.
  */
 
@@ -90,10 +91,23 @@ async function pushes(db: Queryable): Promise<Condition[]> {
   }];
 }
 
+/** Processor erasures (Art. 19) an operator must finish by hand: each new one is news until it is closed. */
+async function erasureFollowUps(db: Queryable): Promise<Condition[]> {
+  const rows = await openFollowUpCounts(db);
+  if (!rows.length) return [];
+  const byStatus = Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  return [{
+    key: 'erasure_followup',
+    items: rows.flatMap((r) => r.ids),
+    facts: (fresh) => ({ kind: 'erasure_followup', byStatus, newIds: fresh.map(Number).sort((a, b) => a - b).slice(0, 50) }),
+  }];
+}
+
 /** Every condition that holds at `now`; sweeps count when they ended after `sweepsSince`. */
 export async function evaluate(db: Queryable, now: Date, sweepsSince: Date, t: Thresholds): Promise<Condition[]> {
   // One after another: `db` is the check's transaction client, which runs one query at a time.
   return [
     ...await webhooks(db), ...await sweeps(db, sweepsSince), ...await backlog(db, now, t), ...await reconcileLag(db, now, t), ...await pushes(db),
+    ...await erasureFollowUps(db),
   ];
 }

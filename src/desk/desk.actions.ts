@@ -5,6 +5,8 @@ import { parseInput } from '../platform/validate.js';
 import { REQUEST_TYPES } from '../dsr/request-rules.js';
 import { changesSchema } from '../dsr/rectification.js';
 import { retryPush } from '../processors/push-retry.js';
+import { closeErasureFollowUp } from '../processors/erasure-followups.service.js';
+import { resolveForm } from '../processors/erasure-followups.routes.js';
 import { setFlash } from './csrf.js';
 import { type DeskOptions, deskFormDocs } from './desk.routes.js';
 import type { RouteDocs } from '../platform/openapi.js';
@@ -24,6 +26,7 @@ const extendBody = reasonBody.extend({ days: z.coerce.number().int('days: a whol
 const decisionBody = reasonBody.extend({ decision: z.enum(['upheld', 'rejected'], 'choose upheld or rejected') });
 const retryParams = z.object({ wcOrderId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER), processor: z.enum(['snelstart', 'postnl', 'reviews']) });
 
+const followUpParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 const byId = { params: idParams, examples: { params: { id: '8d0f6a2c-4b1e-4f3a-9c5d-7e6f8a9b0c1d' } } };
 
 const PERSON_FIELDS = ['firstName', 'lastName'] as const;
@@ -121,4 +124,12 @@ export function deskActions(app: FastifyInstance, opts: DeskOptions): void {
     req.log.info({ wcOrderId, processor, syncIds }, 'push retry requested at the desk');
     return { message: `The ${processor} push of order ${wcOrderId} will be retried now.` };
   }, { summary: 'Retry a failed push', tags: [], params: retryParams, examples: { params: { wcOrderId: 1042, processor: 'snelstart' } }, responses: {} });
+
+  action('/desk/processor-erasures/:id/resolve', () => '/desk/pushes', async (req) => {
+    const { id } = parseInput(followUpParams, req.params);
+    const item = await closeErasureFollowUp(opts.pool, id, actor(req), parseInput(resolveForm, body(req)).note);
+    req.log.info({ followUpId: id, processor: item.processor }, 'processor erasure closed by hand at the desk');
+    return { message: `The ${item.processor} erasure is closed as done by hand.` };
+  }, { summary: 'Close a processor erasure done by hand (say what was done)', tags: [], params: followUpParams, body: resolveForm,
+    examples: { params: { id: 17 }, body: { note: 'asked Kiyoh support, ticket 5531' } }, responses: {} });
 }

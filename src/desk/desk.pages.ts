@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { notFound } from '../platform/errors.js';
 import { getRequest, stepsOf } from '../dsr/requests.repository.js';
 import { listSweeps } from '../retention/sweep.repository.js';
+import { listErasureFollowUps } from '../processors/erasure-followups.repository.js';
 import { takeFlash } from './csrf.js';
 import { auditOf, backlogs, closedRequests, failedPushes, mailsOf, openRequests, personsByEmail } from './desk.queries.js';
 import { type DeskOptions, deskPageDocs } from './desk.routes.js';
@@ -56,8 +57,9 @@ export function deskPages(app: FastifyInstance, opts: DeskOptions): void {
     return send(reply, retentionPage({ viewer: viewerOf(req), flash: takeFlash(req, reply), preview, sweeps }));
   });
 
-  app.get('/desk/pushes', deskPageDocs('Failed processor pushes, each with a retry button'), async (req, reply) => {
-    return send(reply, pushesPage({ viewer: viewerOf(req), flash: takeFlash(req, reply), failed: await failedPushes(opts.pool) }));
+  app.get('/desk/pushes', deskPageDocs('Failed processor pushes, each with a retry button; processor erasures to finish by hand'), async (req, reply) => {
+    const [failed, followUps] = await Promise.all([failedPushes(opts.pool), listErasureFollowUps(opts.pool, 'open')]);
+    return send(reply, pushesPage({ viewer: viewerOf(req), flash: takeFlash(req, reply), failed, followUps }));
   });
 
   app.get('/desk/health', deskPageDocs('Webhook health, reconciliation lag, inbox backlog and queue depths'), async (req, reply) => {

@@ -21,7 +21,8 @@ export type AlertFacts =
   | { kind: 'sweep_blocked'; sweepId: string; reasons: string[] }
   | { kind: 'inbox_backlog'; count: number; oldestMinutes: number; thresholdMinutes: number }
   | { kind: 'reconcile_lag'; lastRunAt: string; lagHours: number; thresholdHours: number }
-  | { kind: 'push_failed'; byProcessor: Record<string, number>; newSyncIds: number[] };
+  | { kind: 'push_failed'; byProcessor: Record<string, number>; newSyncIds: number[] }
+  | { kind: 'erasure_followup'; byStatus: Record<string, number>; newIds: number[] };
 export type AlertKind = AlertFacts['kind'];
 
 /** A line of the daily digest: a request by its id and due date, nothing else. */

@@ -22,6 +22,9 @@ const topicList = (a: Extract<AlertFacts, { kind: 'webhook_disabled' }>) =>
 const perProcessor = (a: Extract<AlertFacts, { kind: 'push_failed' }>) =>
   Object.entries(a.byProcessor).map(([p, n]) => `- ${p}: ${n}`).join('\n');
 
+const perStatus = (a: Extract<AlertFacts, { kind: 'erasure_followup' }>) =>
+  Object.entries(a.byStatus).map(([s, n]) => `- ${s}: ${n}`).join('\n');
+
 function alertNl(v: MailView): TemplateText {
   const a = v.d.alert!;
   const shop = v.d.shopName;
@@ -62,6 +65,15 @@ function alertNl(v: MailView): TemplateText {
         `Deze pushes zijn definitief mislukt en wachten op een operator, per verwerker:\n${perProcessor(a)}`,
         `Nieuw mislukt (sync-id): ${a.newSyncIds.join(', ')}.`,
         'Bekijk de fout en probeer opnieuw bij de mislukte pushes in de desk (/desk).',
+      ] };
+    case 'erasure_followup':
+      return { subject: `${shop}: verwijdering bij een verwerker vraagt handwerk`, paragraphs: [
+        'Een vergeten persoon kan nog gegevens hebben bij een verwerker die niet automatisch te wissen zijn (de verwerker '
+          + 'heeft er geen API voor, of die faalde). Vraag de verwerker om ze te wissen (AVG art. 19), per status nog open:\n'
+          + perStatus(a),
+        `Nieuw (id): ${a.newIds.join(', ')}.`,
+        'De bestelnummers om de gegevens bij de verwerker te vinden staan in de desk (/desk/pushes) en in '
+          + 'GET /api/processor-erasures; sluit elk af met wat er gedaan is.',
       ] };
   }
 }
@@ -106,6 +118,15 @@ function alertEn(v: MailView): TemplateText {
         `These pushes failed for good and wait for an operator, per processor:\n${perProcessor(a)}`,
         `Newly failed (sync id): ${a.newSyncIds.join(', ')}.`,
         'See the error and retry under failed pushes in the desk (/desk).',
+      ] };
+    case 'erasure_followup':
+      return { subject: `${shop}: an erasure at a processor needs hand work`, paragraphs: [
+        'A forgotten person may still have data at a processor that could not be erased automatically (the processor has '
+          + 'no API for it, or it failed). Ask the processor to erase it (GDPR Art. 19); still open, per status:\n'
+          + perStatus(a),
+        `New (id): ${a.newIds.join(', ')}.`,
+        'The order numbers to find the data at the processor are in the desk (/desk/pushes) and in '
+          + 'GET /api/processor-erasures; close each one saying what was done.',
       ] };
   }
 }

@@ -97,6 +97,10 @@ export function createMetrics() {
       name: 'woo_pushes_failed', help: 'Pushes to a processor that failed for good and wait for an operator, by processor',
       labelNames: ['processor'] as const, registers: [registry],
     }),
+    processorErasuresOpen: new Gauge({
+      name: 'woo_processor_erasures_open', help: 'Processor erasures (Art. 19) an operator must finish by hand, by status (failed, manual_required)',
+      labelNames: ['status'] as const, registers: [registry],
+    }),
     privacyRequestsOpen: new Gauge({ name: 'woo_privacy_requests_open', help: 'Privacy requests not yet completed or rejected', registers: [registry] }),
     privacyRequestsOverdue: new Gauge({ name: 'woo_privacy_requests_overdue', help: 'Open privacy requests past their due date', registers: [registry] }),
     privacyRequestsDueSoon: new Gauge({

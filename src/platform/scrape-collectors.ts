@@ -6,6 +6,7 @@ import { getState } from '../sync/sync-state.repository.js';
 import { HEALTH_KEY, type HealthReport } from '../shop-webhooks/webhooks.service.js';
 import { STATE_KEY, type OrdersState } from '../reconcile/reconcile.service.js';
 import type { WebhookState } from '../shop-webhooks/plan.js';
+import { openFollowUpCounts } from '../processors/erasure-followups.repository.js';
 
 /**
  * Gauges read from Postgres and Redis right before each /metrics scrape (issue 7): stored state, not process
@@ -16,6 +17,7 @@ import type { WebhookState } from '../shop-webhooks/plan.js';
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'waiting-children'] as const;
 const PROCESSORS = ['snelstart', 'postnl', 'reviews'] as const;
 const SWEEP_STATUSES = ['completed', 'failed', 'blocked'] as const;
+const FOLLOW_UP_STATUSES = ['failed', 'manual_required'] as const;
 const WEBHOOK_STATES: WebhookState[] = ['ok', 'missing', 'paused', 'disabled', 'mismatch'];
 /** A scrape must answer even when Redis hangs (BullMQ waits for a connection that never comes). */
 const QUEUE_TIMEOUT_MS = 2000;
@@ -71,6 +73,11 @@ export function collectOnScrape(metrics: Metrics, src: ScrapeSources): () => Pro
     for (const p of PROCESSORS) metrics.pushesFailed.set({ processor: p }, rows.find((r) => r.processor === p)?.n ?? 0);
   }
 
+  async function erasureFollowUps() {
+    const rows = await openFollowUpCounts(pool);
+    for (const s of FOLLOW_UP_STATUSES) metrics.processorErasuresOpen.set({ status: s }, rows.find((r) => r.status === s)?.n ?? 0);
+  }
+
   async function sweeps(now: Date) {
     const [recent, last] = await Promise.all([
       pool.query<{ status: string; n: number }>(SWEEPS, [now]),
@@ -106,6 +113,6 @@ export function collectOnScrape(metrics: Metrics, src: ScrapeSources): () => Pro
 
   return async () => {
     const now = clock.now();
-    await Promise.allSettled([queues(), privacy(now), pushes(), sweeps(now), reconcile(now), webhooks(), inbox(now)]);
+    await Promise.allSettled([queues(), privacy(now), pushes(), erasureFollowUps(), sweeps(now), reconcile(now), webhooks(), inbox(now)]);
   };
 }

@@ -14,6 +14,7 @@ const ALERTS: AlertFacts[] = [
   { kind: 'inbox_backlog', count: 42, oldestMinutes: 31, thresholdMinutes: 15 },
   { kind: 'reconcile_lag', lastRunAt: '2025-03-30T22:30:00Z', lagHours: 3.5, thresholdHours: 2 },
   { kind: 'push_failed', byProcessor: { postnl: 1, snelstart: 3 }, newSyncIds: [7, 9] },
+  { kind: 'erasure_followup', byStatus: { failed: 2, manual_required: 5 }, newIds: [11, 12] },
 ];
 
 describe.each(['nl', 'en'] as const)('operator mails (%s)', (lang) => {
@@ -29,6 +30,7 @@ describe.each(['nl', 'en'] as const)('operator mails (%s)', (lang) => {
       inbox_backlog: ['42', '31', '15'],
       reconcile_lag: ['31', '3.5', '00:30'], // 22:30 UTC on 30 March is 00:30 on the 31st in Amsterdam
       push_failed: ['- postnl: 1', '- snelstart: 3', '7, 9'],
+      erasure_followup: ['- failed: 2', '- manual_required: 5', '11, 12', 'GET /api/processor-erasures'],
     };
     for (const f of facts[alert.kind]) expect(text).toContain(f);
     expect(text).not.toContain('autoriteitpersoonsgegevens.nl'); // no complaint paragraph: this is not a subject's mail

@@ -169,6 +169,36 @@ describe('alerts', () => {
     expect(mails[1]!.text).toMatch(/- postnl: 1\n- snelstart: 2/);
   });
 
+  test('when an erasure at a processor needs hand work, then the operator hears of each new one once; closed ones clear it', async () => {
+    const before = smtp.messages.length;
+    const person = (await ctx.pool.query<{ id: number }>(`INSERT INTO persons (first_name, policy_version) VALUES ('[deleted]', 'v') RETURNING id`)).rows[0]!.id;
+    const tombstone = (await ctx.pool.query<{ id: string }>(`INSERT INTO erasure_tombstones (id, person_id, erased_at, reason, categories)
+      VALUES (gen_random_uuid(), $1, now(), 'retention', '{}') RETURNING id::text`, [person])).rows[0]!.id;
+    const item = async (status: string) => (await ctx.pool.query<{ id: number }>(
+      `INSERT INTO processor_erasures (tombstone_id, processor, status, detail) VALUES ($1, 'reviews', $2, 'ask by hand') RETURNING id`, [tombstone, status])).rows[0]!.id;
+    await item('done'); // nothing to do by hand
+    await item('pending'); // a call still settling it
+    expect((await alerts.checkNow()).sent).toEqual([]);
+    const a = await item('manual_required');
+    expect((await alerts.checkNow()).sent).toEqual(['erasure_followup']);
+    expect((await alerts.checkNow()).sent).toEqual([]);
+    const b = await item('failed');
+    expect((await alerts.checkNow()).sent).toEqual(['erasure_followup']);
+    await ctx.pool.query(`UPDATE processor_erasures SET resolved_at = now(), resolved_by = 'anna' WHERE id = ANY($1)`, [[a, b]]);
+    expect((await alerts.checkNow()).sent).toEqual([]); // cleared
+    const c = await item('manual_required');
+    expect((await alerts.checkNow()).sent).toEqual(['erasure_followup']); // it came back
+    const mails = await delivered(before);
+    expect(mails).toHaveLength(3);
+    expect(mails[0]!.subject).toBe('Testwinkel: an erasure at a processor needs hand work');
+    expect(mails[0]!.text).toContain(`New (id): ${a}.`);
+    expect(mails[1]!.text).toContain(`New (id): ${b}.`);
+    expect(mails[1]!.text).toMatch(/- failed: 1\n- manual_required: 1/);
+    expect(mails[2]!.text).toContain(`New (id): ${c}.`);
+    expect(mails[2]!.text).toMatch(/- manual_required: 1\n/);
+    await ctx.pool.query(`UPDATE processor_erasures SET resolved_at = now() WHERE id = $1`, [c]);
+  });
+
   test('when requests are due within 7 days, then the digest lists them by id and due date only, once a day', async () => {
     const before = smtp.messages.length;
     const request = async (dueInMs: number, status = 'in_progress') => (await ctx.pool.query<{ id: string }>(`

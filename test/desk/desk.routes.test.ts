@@ -215,6 +215,26 @@ describe('desk pages and actions', () => {
     expect(await after(s, await post(s, `/desk/pushes/${wcId}/snelstart/retry`))).toContain(`Order ${wcId} has no snelstart push.`);
   });
 
+  test('when an erasure at a processor waits for hand work, then the pushes page names its orders and the operator closes it there, saying what was done', async () => {
+    const { orders } = await world.mirrorPerson('invited@example.nl');
+    const { rows: [t] } = await world.ctx.pool.query(`WITH o AS (SELECT id, person_id FROM orders WHERE wc_order_id = $1),
+        s AS (INSERT INTO processor_syncs (order_id, processor, kind, status, attempts) SELECT id, 'reviews', 'invitation', 'done', 1 FROM o)
+      INSERT INTO erasure_tombstones (id, person_id, erased_at, reason, categories) SELECT gen_random_uuid(), person_id, now(), 'retention', '{}' FROM o RETURNING id`, [orders[0]!.id]);
+    const { rows: [item] } = await world.ctx.pool.query(`INSERT INTO processor_erasures (tombstone_id, processor, status, detail)
+      VALUES ($1, 'reviews', 'manual_required', 'kiyoh cannot erase through its API: ask it to erase by hand') RETURNING id`, [t.id]);
+    const s = await session('admin', ADMIN_TOKEN);
+    const page = (await get(s, '/desk/pushes')).body;
+    expect(page).toMatch(new RegExp(`<td>#${orders[0]!.number}</td><td>kiyoh cannot erase`));
+    const url = `/desk/processor-erasures/${item.id}/resolve`;
+    expect(await after(s, await post(s, url, { note: 'asked kiyoh to delete invited@example.nl' }))).toContain('leave email addresses out of the note');
+    const closed = await after(s, await post(s, url, { note: 'Kiyoh support ticket 5531' }));
+    expect(closed).toContain('The reviews erasure is closed as done by hand.');
+    expect(closed).not.toContain(`/desk/processor-erasures/${item.id}/resolve`);
+    const { rows } = await world.ctx.pool.query('SELECT resolved_by, resolution_note FROM processor_erasures WHERE id = $1', [item.id]);
+    expect(rows).toEqual([{ resolved_by: 'admin', resolution_note: 'Kiyoh support ticket 5531' }]);
+    expect(await after(s, await post(s, url, { note: 'again' }))).toContain('was closed by admin');
+  });
+
   test('when the shop REST API is not configured, then the health page says so', async () => {
     const s = await session('admin', ADMIN_TOKEN);
     const body = (await get(s, '/desk/health')).body;

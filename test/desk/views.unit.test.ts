@@ -136,8 +136,24 @@ describe('the other pages', () => {
     expect(retention).toContain('The interlock blocks the sweep');
     expect(retention).toMatch(/not delivering[\s\S]*<code>webhook_disabled<\/code>[\s\S]*unusual share[\s\S]*<code>too_many_due<\/code>/);
     const failed = [{ wcOrderId: 1002, number: '1002', processor: 'snelstart', kind: 'booking', attempts: 5, lastError: '422', updatedAt: NOW }];
-    expect(actionForms(pushesPage({ viewer: operator, flash: null, failed }))[0]).toContain('action="/desk/pushes/1002/snelstart/retry"');
-    expect(actionForms(pushesPage({ viewer: auditor, flash: null, failed }))).toHaveLength(0);
+    expect(actionForms(pushesPage({ viewer: operator, flash: null, failed, followUps: [] }))[0]).toContain('action="/desk/pushes/1002/snelstart/retry"');
+    expect(actionForms(pushesPage({ viewer: auditor, flash: null, failed, followUps: [] }))).toHaveLength(0);
+  });
+
+  test('when erasures at a processor wait for hand work, then each names its orders and offers operators a close form asking what was done', () => {
+    const item = { id: 17, tombstoneId: 't-1', processor: 'reviews', status: 'manual_required' as const, detail: 'kiyoh cannot erase through its API: ask it to erase by hand',
+      orders: ['1042', '1043'], createdAt: NOW, resolvedAt: null, resolvedBy: null, note: null };
+    const gone = { ...item, id: 18, status: 'failed' as const, orders: [], tombstoneId: 't-2' };
+    const page = pushesPage({ viewer: operator, flash: null, failed: [], followUps: [item, gone] });
+    expect(page).toContain('2 erasure(s) at a processor to do by hand');
+    expect(page).toContain('#1042, #1043');
+    expect(page).toContain('tombstone t-2'); // the orders are gone too: the tombstone is what is left to name
+    const forms = actionForms(page);
+    expect(forms).toHaveLength(2);
+    expect(forms[0]).toContain('action="/desk/processor-erasures/17/resolve"');
+    expect(forms[0]).toMatch(/name="note" required/);
+    expect(actionForms(pushesPage({ viewer: auditor, flash: null, failed: [], followUps: [item] }))).toHaveLength(0);
+    expect(pushesPage({ viewer: operator, flash: null, failed: [], followUps: [] })).toContain('No erasure at a processor waits for hand work.');
   });
 
   test('when the shop API is not configured or Redis is down, then the health page says so instead of failing', () => {

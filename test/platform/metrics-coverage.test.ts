@@ -58,6 +58,12 @@ async function seedStoredState(wcOrderId: number) {
     await ctx.pool.query(`INSERT INTO retention_sweeps (status, trigger, created_at, cutoff, today, counts, finished_at)
       VALUES ($1, 'schedule', $2, $2, current_date, $3, $2)`, [status, new Date(now - 60_000), JSON.stringify({ personsErased: erased })]);
   }
+  // Processor erasures: one to do by hand, one done, one failed and closed by hand — only the first is open.
+  await ctx.pool.query(`INSERT INTO erasure_tombstones (id, person_id, erased_at, reason, categories)
+    SELECT 'aaaaaaaa-0000-4000-8000-000000000001', person_id, now(), 'operator', '{}' FROM orders WHERE wc_order_id = $1`, [wcOrderId]);
+  await ctx.pool.query(`INSERT INTO processor_erasures (tombstone_id, processor, status, resolved_at) VALUES
+    ('aaaaaaaa-0000-4000-8000-000000000001', 'reviews', 'manual_required', NULL), ('aaaaaaaa-0000-4000-8000-000000000001', 'reviews', 'done', NULL),
+    ('aaaaaaaa-0000-4000-8000-000000000001', 'reviews', 'failed', now())`);
   await putState(ctx.pool, 'reconcile.orders', { lastRunAt: new Date(now - 600_000).toISOString() });
   await putState(ctx.pool, 'webhooks.health', {
     checkedAt: new Date(now).toISOString(), healthy: false,
@@ -92,9 +98,11 @@ describe('GET /metrics after traffic', () => {
     expect(durations.some((l) => l.includes('outcome="completed"') && Number(l.split(' ').pop()) >= 1)).toBe(true);
   });
 
-  test('when state is stored in Postgres, then pushes, requests, sweeps, reconciliation lag and webhook health are exported', () => {
+  test('when state is stored in Postgres, then pushes, processor erasures to do by hand, requests, sweeps, reconciliation lag and webhook health are exported', () => {
     expect(sample(text, 'woo_pushes_failed{processor="postnl"}')).toBe(1);
     expect(sample(text, 'woo_pushes_failed{processor="snelstart"}')).toBe(0);
+    expect(sample(text, 'woo_processor_erasures_open{status="manual_required"}')).toBe(1);
+    expect(sample(text, 'woo_processor_erasures_open{status="failed"}')).toBe(0); // closed by hand
     expect(sample(text, 'woo_privacy_requests_open')).toBe(2);
     expect(sample(text, 'woo_privacy_requests_overdue')).toBe(1);
     expect(sample(text, 'woo_privacy_requests_due_soon')).toBe(1); // the overdue one; the other is due in 10 days

@@ -5,6 +5,7 @@ import type { ReconcileService } from '../../reconcile/reconcile.service.js';
 import { type Html, html } from './html.js';
 import { type Flash, type Viewer, canAct, csrfField, page } from './layout.js';
 import { fmtDateTime, fmtDuration } from './format.js';
+import type { ErasureFollowUp } from '../../processors/erasure-followups.repository.js';
 
 /** The operational pages: retention (preview, interlock, sweeps), failed pushes with retry, webhook and sync health. */
 
@@ -48,17 +49,31 @@ ${card('interlock-h', 'Interlock', interlock)}</div>${card('sweeps-h', 'Sweep re
 
 export interface FailedPush { wcOrderId: number; number: string; processor: string; kind: string; attempts: number; lastError: string | null; updatedAt: Date }
 
-export function pushesPage(o: { viewer: Viewer; flash: Flash | null; failed: FailedPush[] }): string {
+export function pushesPage(o: { viewer: Viewer; flash: Flash | null; failed: FailedPush[]; followUps: ErasureFollowUp[] }): string {
   const act = canAct(o.viewer);
   const retry = (f: FailedPush) => html`<form class="inline" method="post" action="/desk/pushes/${f.wcOrderId}/${f.processor}/retry">${csrfField(o.viewer.csrf)}
 <button type="submit" aria-label="Retry the ${f.processor} ${f.kind} of order ${f.number}">Retry</button></form>`;
-  const body = o.failed.length
+  const failed = o.failed.length
     ? html`<section class="card"><table id="failed-pushes"><caption>${o.failed.length} push(es) failed for good — most recent first</caption>
 <thead><tr><th scope="col">Order</th><th scope="col">Processor</th><th scope="col">Kind</th><th scope="col" class="num">Attempts</th><th scope="col">Error</th><th scope="col">Last tried</th>${act ? html`<th scope="col"><span class="muted">Action</span></th>` : ''}</tr></thead>
 <tbody>${o.failed.map((f) => html`<tr><td>#${f.number} <span class="muted">(id ${f.wcOrderId})</span></td><td>${f.processor}</td><td>${f.kind}</td><td class="num">${f.attempts}</td>
 <td>${f.lastError ?? '—'}</td><td>${fmtDateTime(f.updatedAt)}</td>${act ? html`<td>${retry(f)}</td>` : ''}</tr>`)}</tbody></table></section>`
     : html`<p role="status"><span class="badge ok">none</span> No failed pushes.</p>`;
-  return page({ title: 'Failed pushes', viewer: o.viewer, path: '/desk/pushes', flash: o.flash, body });
+  return page({ title: 'Failed pushes', viewer: o.viewer, path: '/desk/pushes', flash: o.flash, body: html`${failed}${followUpsCard(o.viewer, o.followUps)}` });
+}
+
+/** Art. 19 work left to a human: the processor could not erase through its API. Closing one asks what was done. */
+function followUpsCard(viewer: Viewer, items: ErasureFollowUp[]): Html {
+  const close = (f: ErasureFollowUp) => html`<form method="post" action="/desk/processor-erasures/${f.id}/resolve">${csrfField(viewer.csrf)}
+<label for="note-${f.id}">What was done</label> <input id="note-${f.id}" name="note" required minlength="3" maxlength="1000" placeholder="ticket, date — no email addresses">
+<button type="submit" aria-label="Close erasure ${f.id} at ${f.processor}">Done by hand</button></form>`;
+  const inner = items.length
+    ? html`<table id="erasure-followups"><caption>${items.length} erasure(s) at a processor to do by hand (GDPR Art. 19) — oldest first</caption>
+<thead><tr><th scope="col">Since</th><th scope="col">Processor</th><th scope="col">Status</th><th scope="col">Orders to look up</th><th scope="col">Why</th>${canAct(viewer) ? html`<th scope="col"><span class="muted">Action</span></th>` : ''}</tr></thead>
+<tbody>${items.map((f) => html`<tr><td>${fmtDateTime(f.createdAt)}</td><td>${f.processor}</td><td><span class="badge ${f.status === 'failed' ? 'bad' : 'warn'}">${f.status}</span></td>
+<td>${f.orders.length ? f.orders.map((n) => `#${n}`).join(', ') : html`<span class="muted">tombstone ${f.tombstoneId}</span>`}</td><td>${f.detail ?? '—'}</td>${canAct(viewer) ? html`<td>${close(f)}</td>` : ''}</tr>`)}</tbody></table>`
+    : html`<p role="status" id="erasure-followups-none"><span class="badge ok">none</span> No erasure at a processor waits for hand work.</p>`;
+  return card('followups-h', 'Erasures to finish by hand', inner);
 }
 
 export interface QueueDepth { name: string; waiting: number; active: number; delayed: number; failed: number }
