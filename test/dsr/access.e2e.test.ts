@@ -141,7 +141,7 @@ describe('P14 P15 P16 P17 access request from the known address, verified by a o
     expect(text).not.toContain('Jansen');
   });
 
-  test('when the package is read, then it lists processors with purpose, categories and legal basis, retention per category, the policy version and the AP complaint right (P16)', async () => {
+  test('when the package is read, then it lists processors with purpose, categories and legal basis, retention per category, the policy version, the AP complaint right (P16) and that nothing is decided automatically (P21b)', async () => {
     const pkg = (await w.api('GET', `/api/privacy-requests/${id}/export`)).body;
     expect(pkg.processors.map((p: { id: string }) => p.id)).toEqual(w.ctx.deps.register.map((p) => p.id));
     for (const p of pkg.processors) {
@@ -155,6 +155,7 @@ describe('P14 P15 P16 P17 access request from the known address, verified by a o
     expect(pkg.policyVersion).toBe(w.ctx.config.policyVersion);
     expect(pkg.rights.complaint).toMatchObject({ authority: 'Autoriteit Persoonsgegevens', url: expect.stringContaining(new URL(AP_URL).host) });
     expect(pkg.rights.answerWithinDays).toBe(30);
+    expect(pkg.automatedDecisionMaking).toMatchObject({ used: false, profiling: false, promise: 'P21b', article: expect.stringContaining('15(1)(h)') });
   });
 });
 

@@ -1,6 +1,8 @@
 import { anOrder, nextId } from '../builders/woocommerce.js';
 import { ADMIN_TOKEN } from '../setup/context.js';
 import { type SyncView, type World, startWorld } from './world.js';
+import { withTryLock } from '../../src/platform/db.js';
+import { PUSH_LOCK } from '../../src/processors/push-lock.js';
 
 /**
  * P19 (restriction), P21 (objection), P13b (forget me) through the processing gate, end to end: a push of a
@@ -81,6 +83,33 @@ describe('P19 restriction holds pushes; releasing runs them with the data as it 
     const relation = w.snelstart.requests.filter((r) => r.method === 'POST' && r.path === '/v2/relaties').at(-1)!.body;
     expect(relation).toMatchObject({ relatiecode: personId, vestigingsAdres: { straat: 'Oudegracht 231-bis', plaats: 'Utrecht' } });
     expect(w.snelstart.state.bookings.filter((b) => b.factuurnummer === `WC-${order.number}`)).toHaveLength(1);
+  });
+
+  test('when a push is deciding (it read the gate closed and records held) as the gate opens, then the release waits for it and releases that push too', async () => {
+    const { order, personId } = await personWithUnpaidOrder();
+    await w.ctx.pool.query('UPDATE persons SET restricted = true WHERE id = $1', [personId]);
+    await paid(order);
+    await w.settled(order.id);
+    const { rows: [booking] } = await w.ctx.pool.query(`SELECT s.id FROM processor_syncs s JOIN orders o ON o.id = s.order_id
+      WHERE o.wc_order_id = $1 AND s.processor = 'snelstart'`, [order.id]);
+    let released: number | null = null;
+    let releasing: Promise<void> | undefined;
+    // This test plays the push: it holds the push's lock (as push.service's run does) from its pending start to its
+    // held record, and the gate opens in between.
+    const played = await withTryLock(w.ctx.pool, `${PUSH_LOCK}${booking.id}`, async () => {
+      await w.ctx.pool.query(`UPDATE processor_syncs SET status = 'pending', reason = NULL WHERE id = $1`, [booking.id]);
+      releasing = release(personId, 'restricted = false').then((n) => { released = n; });
+      await sleep(500);
+      expect(released).toBeNull(); // it waits for the deciding push
+      await w.ctx.pool.query(`UPDATE processor_syncs SET status = 'held', reason = 'restricted' WHERE id = $1`, [booking.id]);
+      return true;
+    });
+    expect(played).toBe(true);
+    await releasing;
+    await until((s) => s.every((x) => x.status !== 'held'), order.id);
+    expect(released).toBe(2); // the shipment held before, and the booking recorded held while the release waited
+    const sync = await w.settled(order.id);
+    expect(statuses(sync)).toEqual([['snelstart', 'booking', 'done', null], ['postnl', 'shipment', 'done', null]]);
   });
 
   test('when holdFor(person) is called while an invitation waits, then it is held past its time; releaseFor sends it once', async () => {

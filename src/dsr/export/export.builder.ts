@@ -1,6 +1,6 @@
 import { compositeStatus } from '../../processors/gate.js';
 import type { ProcessorEntry } from '../../processors/register.js';
-import { retentionRules, rightsOf, type RetentionSettings } from './export.texts.js';
+import { AUTOMATED_DECISIONS, retentionRules, rightsOf, type RetentionSettings } from './export.texts.js';
 import {
   EXPORT_SCHEMA, type ExportAddress, type ExportFormat, type ExportOrder, type ExportPackage, type ExportProcessor,
   type ExportShipment,
@@ -119,5 +119,6 @@ export function buildExport(data: SubjectData, ctx: ExportContext): ExportPackag
     processors: processorsOf(ctx.register, data.syncs),
     retention: retentionRules(ctx.retention),
     rights: rightsOf(ctx.shopName),
+    automatedDecisionMaking: AUTOMATED_DECISIONS,
   };
 }

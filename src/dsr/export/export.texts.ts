@@ -1,4 +1,4 @@
-import type { ExportRights, RetentionCategory, RetentionRule } from './export.types.js';
+import type { ExportAutomatedDecisions, ExportRights, RetentionCategory, RetentionRule } from './export.types.js';
 
 /**
  * Pure: the fixed texts of the package — how long each category is kept (the README's data-sets table, with the
@@ -80,3 +80,14 @@ export function rightsOf(shopName: string): ExportRights {
     },
   };
 }
+
+/**
+ * P21b, said to the person as Art. 15(1)(h) asks. It stays true as long as test/dsr/no-profiling.test.ts passes: every
+ * column of the person-level tables is data from the shop, a right's status or bookkeeping, none derived about them.
+ */
+export const AUTOMATED_DECISIONS: ExportAutomatedDecisions = {
+  used: false, profiling: false, article: 'GDPR Art. 15(1)(h), Art. 22', promise: 'P21b',
+  description: 'No decision about you is made by automated means, and you are not profiled: nothing derives scores, '
+    + 'segments or predictions from your data. Automated steps only carry out what the shop has to do anyway '
+    + '(booking an invoice, sending a parcel, an invitation you consented to, erasure after the retention period).',
+};

@@ -66,6 +66,9 @@ export interface ExportRights {
   complaint: { authority: string; url: string; description: string };
 }
 
+/** GDPR Art. 15(1)(h): whether decisions are made by automated means, profiling included (P21b: none are). */
+export interface ExportAutomatedDecisions { used: false; profiling: false; article: string; promise: 'P21b'; description: string }
+
 export interface ExportPackage {
   format: ExportFormat;
   generatedAt: Iso;
@@ -94,4 +97,5 @@ export interface ExportPackage {
   processors: ExportProcessor[];
   retention: Record<RetentionCategory, RetentionRule>;
   rights: ExportRights;
+  automatedDecisionMaking: ExportAutomatedDecisions;
 }
