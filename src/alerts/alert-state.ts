@@ -2,7 +2,8 @@ import type { Condition } from './conditions.js';
 
 /**
  * De-duplication of alerts, kept in sync_state 'alerts.state'. Pure. A condition is mailed when it appears, and
- * again only when it brings an item not mailed before (another topic disabled, another push failed); while it
+ * again only when it brings an item not mailed before (another topic disabled, another push failed — for ranked
+ * items, one newer than all mailed before); while it
  * holds unchanged, nothing is sent; once it clears it is forgotten, so a recurrence is mailed like a new one.
  */
 
@@ -43,7 +44,9 @@ export function diff(prior: AlertState, conditions: Condition[], now: Date): { r
     const known = prior.active[c.key];
     if (!known) raise.push({ condition: c, fresh: c.items });
     else {
-      const fresh = c.items.filter((i) => !known.includes(i));
+      const rank = c.rank;
+      const newest = rank ? Math.max(...known.map(rank)) : 0;
+      const fresh = c.items.filter((i) => (rank ? rank(i) > newest : !known.includes(i)));
       if (fresh.length) raise.push({ condition: c, fresh });
     }
   }

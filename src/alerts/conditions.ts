@@ -16,6 +16,12 @@ export interface Condition {
   items: string[];
   /** The mail's facts; `fresh` are the items not mailed before (all of them for a new condition). */
   facts(fresh: string[]): AlertFacts;
+  /**
+   * For items that are ids which only grow and are listed newest first up to a cap (failed pushes, erasure items):
+   * an item is news only when newer than every item mailed before, so an old one moving into the capped list as a
+   * newer one is closed is not mailed again.
+   */
+  rank?: (item: string) => number;
 }
 
 export interface Thresholds {
@@ -84,6 +90,7 @@ async function pushes(db: Queryable): Promise<Condition[]> {
   return [{
     key: 'push_failed',
     items,
+    rank: (i) => Number(i.split(':')[1]),
     facts: (fresh) => ({
       kind: 'push_failed', byProcessor,
       newSyncIds: fresh.map((i) => Number(i.split(':')[1])).sort((a, b) => a - b).slice(0, 50),
@@ -99,6 +106,7 @@ async function erasureFollowUps(db: Queryable): Promise<Condition[]> {
   return [{
     key: 'erasure_followup',
     items: rows.flatMap((r) => r.ids),
+    rank: Number,
     facts: (fresh) => ({ kind: 'erasure_followup', byStatus, newIds: fresh.map(Number).sort((a, b) => a - b).slice(0, 50) }),
   }];
 }

@@ -14,10 +14,18 @@ import { type Progress, progressOf } from './progress.js';
  * archive and an access export need it), page by page, into the same pipeline as webhooks. Deliveries carry origin
  * 'backfill', so orders first seen this way are marked as history and never trigger processor pushes. The cursor is
  * saved after each committed page: a crash resumes there.
+ *
+ * Each listing is read by position (`offset`, ids ascending) with the last id taken remembered: an order trashed or a
+ * customer deleted behind the cursor moves every later one up a place, and a plain page number would step over one
+ * for good (reconciliation never sees an order nobody changed). Each read starts at the last id taken and takes only
+ * ids past it; when that id is not the first one read, something behind the cursor was removed, and it steps back until
+ * it finds its place.
  */
 
 export const BACKFILL_KEY = 'backfill';
 const PER_PAGE = 100;
+/** Each read starts at the last id taken: finding it first proves nothing behind the cursor was removed. */
+const OVERLAP = 1;
 // The trash listing came last to the backfill: a run saved mid-way by an earlier version (phase orders or customers)
 // still reaches it when it resumes.
 const PHASES = ['orders', 'customers', 'trash'] as const;
@@ -37,12 +45,19 @@ function listing(phase: Phase, startedAt: string) {
 export interface BackfillState {
   status: 'running' | 'done';
   phase: Phase;
+  /** The page the cursor is on (for display); `offset` and `lastId` are the cursor. */
   nextPage: number;
+  /** Places of the phase's listing read so far; absent in a state saved before reading by position. */
+  offset?: number;
+  /** The highest id taken in this phase (null: none yet). */
+  lastId?: number | null;
   processed: number;
   /** The shop's X-WP-Total per listing; `trash` is absent in a state saved before that listing existed. */
   totals: { orders: number | null; customers: number | null; trash?: number | null };
   startedAt: string;
   finishedAt: string | null;
+  /** The job that began (or last resumed) this run: a restart job put back after a crash resumes its own run. */
+  runId?: string | null;
 }
 
 export function createBackfillService(deps: { pool: Pool; woo: WooClient; log: Logger; onIngested: () => void }) {
@@ -50,14 +65,20 @@ export function createBackfillService(deps: { pool: Pool; woo: WooClient; log: L
     return (await getState<BackfillState>(deps.pool, BACKFILL_KEY))?.value ?? null;
   }
 
-  /** Runs (or resumes) an interrupted backfill; `restart` begins again at page 1 instead. A finished run always begins again. */
-  async function run(opts: { restart?: boolean; onProgress?: (p: Progress) => Promise<void> | void } = {}): Promise<BackfillState> {
+  /**
+   * Runs (or resumes) an interrupted backfill; `restart` begins again at page 1 instead. A finished run always begins
+   * again. `runId` (the job's id): a restart job run again after its worker died — BullMQ does not count that as an
+   * attempt — resumes the run it began instead of beginning once more, and finds its own finished run done.
+   */
+  async function run(opts: { restart?: boolean; runId?: string; onProgress?: (p: Progress) => Promise<void> | void } = {}): Promise<BackfillState> {
     const prior = await state();
-    let s: BackfillState =
-      prior && prior.status === 'running' && !opts.restart
-        ? prior
-        : { status: 'running', phase: 'orders', nextPage: 1, processed: 0, totals: { orders: null, customers: null, trash: null }, startedAt: new Date().toISOString(), finishedAt: null };
-    if (prior?.status === 'running' && !opts.restart) deps.log.info({ phase: s.phase, page: s.nextPage }, 'backfill resuming');
+    const mine = opts.runId !== undefined && prior?.runId === opts.runId;
+    if (mine && prior!.status === 'done') return prior!;
+    const resume = prior?.status === 'running' && (!opts.restart || mine);
+    let s: BackfillState = resume
+      ? { ...prior!, runId: opts.runId ?? prior!.runId ?? null }
+      : { status: 'running', phase: 'orders', nextPage: 1, offset: 0, lastId: null, processed: 0, totals: { orders: null, customers: null, trash: null }, startedAt: new Date().toISOString(), finishedAt: null, runId: opts.runId ?? null };
+    if (resume) deps.log.info({ phase: s.phase, page: s.nextPage }, 'backfill resuming');
     await putState(deps.pool, BACKFILL_KEY, s);
     const started = Date.now();
     const processedAtStart = s.processed;
@@ -66,20 +87,32 @@ export function createBackfillService(deps: { pool: Pool; woo: WooClient; log: L
 
     for (const phase of PHASES.slice(PHASES.indexOf(s.phase))) {
       const { endpoint, resource, params } = listing(phase, s.startedAt);
-      for (let page = s.phase === phase ? s.nextPage : 1; ; page++) {
-        const res = await fetchPage(deps.woo, endpoint, { ...params, per_page: PER_PAGE }, page);
+      // A state saved by page number resumes at that page's first place, taking everything it reads.
+      let cursor = s.phase === phase ? { offset: s.offset ?? (s.nextPage - 1) * PER_PAGE, lastId: s.lastId ?? null } : { offset: 0, lastId: null };
+      for (;;) {
+        const offset = cursor.lastId === null ? cursor.offset : Math.max(0, cursor.offset - OVERLAP);
+        const res = await fetchPage(deps.woo, endpoint, { ...params, per_page: PER_PAGE, offset }, 1);
+        const { lastId } = cursor;
+        if (lastId !== null && offset > 0 && !(res.items[0] && res.items[0].id <= lastId)) {
+          // Something behind the cursor was removed: the last id taken lies further back.
+          cursor = { ...cursor, offset: Math.max(0, offset - PER_PAGE) };
+          continue;
+        }
+        const fresh = lastId === null ? res.items : res.items.filter((i) => i.id > lastId);
+        const taken = fresh.length ? Math.max(...fresh.map((i) => i.id)) : lastId;
+        cursor = { offset: offset + res.items.length, lastId: taken };
         s = { ...s, phase, totals: { ...s.totals, [phase]: res.total } };
         await withTransaction(deps.pool, async (db) => {
-          await ingestResources(db, resource, res.items, 'backfill');
-          s = { ...s, nextPage: page + 1, processed: s.processed + res.items.length };
+          await ingestResources(db, resource, fresh, 'backfill');
+          s = { ...s, ...cursor, nextPage: Math.floor(cursor.offset / PER_PAGE) + 1, processed: s.processed + fresh.length };
           await putState(db, BACKFILL_KEY, s);
         });
-        if (res.items.length) deps.onIngested();
+        if (fresh.length) deps.onIngested();
         await report(phase);
-        if (page >= res.totalPages || res.items.length < PER_PAGE) break;
+        if (res.items.length < PER_PAGE) break;
       }
       const next = PHASES[PHASES.indexOf(phase) + 1];
-      if (next) s = { ...s, phase: next, nextPage: 1 };
+      if (next) s = { ...s, phase: next, nextPage: 1, offset: 0, lastId: null };
     }
     s = { ...s, status: 'done', finishedAt: new Date().toISOString() };
     await putState(deps.pool, BACKFILL_KEY, s);

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AppError } from '../platform/errors.js';
+import { AppError, asClientError } from '../platform/errors.js';
 import { parseInput } from '../platform/validate.js';
 import { REQUEST_TYPES } from '../dsr/request-rules.js';
 import { changesSchema } from '../dsr/rectification.js';
@@ -54,8 +54,9 @@ export function deskActions(app: FastifyInstance, opts: DeskOptions): void {
         to = done.to ?? to;
         setFlash(req, reply, { kind: 'ok', text: done.message });
       } catch (err) {
-        if (!(err instanceof AppError) || err.statusCode >= 500) throw err;
-        setFlash(req, reply, { kind: 'error', text: err.message });
+        const known = asClientError(err);
+        if (!known || known.statusCode >= 500) throw err;
+        setFlash(req, reply, { kind: 'error', text: known.message });
       }
       return reply.redirect(to, 303);
     });

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Pool } from '../platform/db.js';
 import type { Clock } from '../platform/clock.js';
 import type { Queues } from '../platform/queues.js';
-import { AppError } from '../platform/errors.js';
+import { AppError, asClientError } from '../platform/errors.js';
 import { audit } from '../audit/audit.repository.js';
 import { SESSION_COOKIE } from '../operators/auth.hooks.js';
 import { createSession, endSession } from '../operators/operators.repository.js';
@@ -77,9 +77,10 @@ export async function deskRoutes(app: FastifyInstance, opts: DeskOptions): Promi
 
   // Desk pages answer errors as pages, not JSON — including the central hook's 401/403 for this scope's routes.
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const status = err instanceof AppError || (err.statusCode && err.statusCode < 500) ? err.statusCode ?? 500 : 500;
+    const known = asClientError(err);
+    const status = known && known.statusCode < 500 ? known.statusCode : 500;
     if (status >= 500) req.log.error({ err: { type: err.name, code: err.code, stack: err.stack } }, 'desk error');
-    const message = status >= 500 ? 'Internal error. The details are in the service log.' : err.message;
+    const message = status >= 500 ? 'Internal error. The details are in the service log.' : known!.message;
     return reply.status(status).type(html).header('cache-control', 'no-store').send(errorPage(status, message, !!req.principal));
   });
 

@@ -6,7 +6,7 @@ import { AppError } from '../platform/errors.js';
 import { audit } from '../audit/audit.repository.js';
 import { AUDITED_READS, type Principal, accessFor, authorise } from './access-policy.js';
 import { operatorById, sessionOf, touchOperator } from './operators.repository.js';
-import { parseToken, secretMatches } from './operator-token.js';
+import { bootstrapTokenStillValid, parseToken, secretMatches } from './operator-token.js';
 import { fromThisSite } from './same-site.js';
 
 declare module 'fastify' {
@@ -72,7 +72,9 @@ export function installAuth(app: FastifyInstance, deps: {
     const cookie = req.cookies?.[SESSION_COOKIE];
     if (cookie) {
       const s = await sessionOf(deps.pool, cookie, deps.clock.now());
-      if (s) {
+      // A bootstrap sign-in lasts only while its token is still the one configured (rotated or unset: signed out).
+      const configured = s?.name === 'admin' ? deps.adminToken : s?.name === 'fiscal' ? deps.fiscalToken : null;
+      if (s && (!s.bootstrap || bootstrapTokenStillValid(s.bootstrapToken, configured))) {
         req.csrf = s.csrf;
         return { name: s.name, role: s.role, via: 'session' };
       }

@@ -1,4 +1,4 @@
-import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { generateSecret } from '../platform/secrets.js';
 
@@ -30,4 +30,17 @@ export async function hashSecret(secret: string, salt: Buffer): Promise<Buffer> 
 export async function secretMatches(secret: string, salt: Buffer, hash: Buffer): Promise<boolean> {
   const h = await hashSecret(secret, salt);
   return h.length === hash.length && timingSafeEqual(h, hash);
+}
+
+/**
+ * What a desk session opened with a bootstrap token (ADMIN_TOKEN, FISCAL_TOKEN) keeps of it: the session counts only
+ * while the configured token still has this digest, so changing or unsetting a token ends its sessions too.
+ */
+export const bootstrapTokenDigest = (token: string): Buffer => createHash('sha256').update(`desk-session\u0000${token}`).digest();
+
+/** Whether a session's stored digest matches the token configured now (null: not configured, nothing matches). */
+export function bootstrapTokenStillValid(stored: Buffer | null, configured: string | null): boolean {
+  if (!stored || !configured) return false;
+  const now = bootstrapTokenDigest(configured);
+  return stored.length === now.length && timingSafeEqual(stored, now);
 }

@@ -53,21 +53,22 @@ export async function touchOperator(db: Queryable, id: number): Promise<void> {
 export const sessionHash = (value: string) => createHash('sha256').update(value).digest();
 
 /** A desk session: the cookie value (returned once) and its CSRF token. */
-export async function createSession(db: Queryable, p: Principal & { operatorId: number | null }, ttlMs: number, now: Date) {
+export async function createSession(db: Queryable, p: Principal & { operatorId: number | null; tokenDigest: Buffer | null }, ttlMs: number, now: Date) {
   const value = randomBytes(32).toString('base64url');
   const csrf = randomBytes(24).toString('base64url');
   await db.query(
-    `INSERT INTO operator_sessions (id_hash, operator_id, name, role, csrf_token, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [sessionHash(value), p.operatorId, p.name, p.role, csrf, new Date(now.getTime() + ttlMs)]);
+    `INSERT INTO operator_sessions (id_hash, operator_id, name, role, csrf_token, expires_at, token_digest) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [sessionHash(value), p.operatorId, p.name, p.role, csrf, new Date(now.getTime() + ttlMs), p.tokenDigest]);
   return { value, csrf };
 }
 
-export async function sessionOf(db: Queryable, value: string, now: Date): Promise<(Principal & { csrf: string }) | null> {
+/** A live session; `bootstrapToken` is set for one opened with ADMIN_TOKEN/FISCAL_TOKEN: the caller checks it is still the one configured. */
+export async function sessionOf(db: Queryable, value: string, now: Date): Promise<(Principal & { csrf: string; bootstrapToken: Buffer | null; bootstrap: boolean }) | null> {
   const r = (await db.query(
-    `SELECT s.name, s.role, s.csrf_token FROM operator_sessions s LEFT JOIN operators o ON o.id = s.operator_id
+    `SELECT s.name, s.role, s.csrf_token, s.operator_id IS NULL AS bootstrap, s.token_digest FROM operator_sessions s LEFT JOIN operators o ON o.id = s.operator_id
      WHERE s.id_hash = $1 AND s.expires_at > $2 AND (s.operator_id IS NULL OR (o.revoked_at IS NULL AND o.expires_at > $2))`,
     [sessionHash(value), now])).rows[0];
-  return r ? { name: r.name, role: r.role, via: 'session', csrf: r.csrf_token } : null;
+  return r ? { name: r.name, role: r.role, via: 'session', csrf: r.csrf_token, bootstrap: r.bootstrap, bootstrapToken: r.token_digest } : null;
 }
 
 export async function endSession(db: Queryable, value: string): Promise<void> {

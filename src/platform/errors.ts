@@ -51,10 +51,17 @@ function unstorableTextOf(err: FastifyError): AppError | null {
     : null;
 }
 
+/** The error as one a client caused and may be shown (ours, Fastify's 4xx, unstorable text), or null: ours to log. */
+export function asClientError(err: unknown): AppError | null {
+  if (err instanceof AppError) return err;
+  if (!(err instanceof Error)) return null;
+  return clientErrorOf(err as FastifyError) ?? unstorableTextOf(err as FastifyError);
+}
+
 /** One JSON error shape for every route: {error, message, reqId}; a 5xx never echoes internal detail. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const known = err instanceof AppError ? err : clientErrorOf(err) ?? unstorableTextOf(err);
+    const known = asClientError(err);
     if (known) {
       return reply.status(known.statusCode).send({ error: known.code, message: known.message, reqId: req.id });
     }

@@ -10,10 +10,11 @@ import { type ErasureFollowUp, getErasureFollowUp, resolveErasureFollowUp } from
  */
 export async function closeErasureFollowUp(pool: Pool, id: number, by: string, note: string): Promise<ErasureFollowUp> {
   return withTransaction(pool, async (db) => {
-    if (!(await resolveErasureFollowUp(db, id, by, note))) {
+    // A pending item settled to hand work between the two statements is open by the re-read: close it then.
+    if (!(await resolveErasureFollowUp(db, id, by, note)) && !(await resolveErasureFollowUp(db, id, by, note))) {
       const item = await getErasureFollowUp(db, id);
-      if (!item) throw notFound(`there is no processor erasure ${id} that needs hand work`);
-      throw new AppError(409, 'already_resolved', `processor erasure ${id} was closed by ${item.resolvedBy} at ${item.resolvedAt!.toISOString()}`);
+      if (!item?.resolvedAt) throw notFound(`there is no processor erasure ${id} that needs hand work`);
+      throw new AppError(409, 'already_resolved', `processor erasure ${id} was closed by ${item.resolvedBy} at ${item.resolvedAt.toISOString()}`);
     }
     const item = (await getErasureFollowUp(db, id))!;
     await audit(db, { actor: by, action: 'processor_erasure.resolved', detail: { id, processor: item.processor, tombstoneId: item.tombstoneId } });

@@ -69,10 +69,11 @@ export function createSyncJobs(deps: { pool: Pool; log: Logger; services: SyncSe
     },
 
     async handleBackfill(job: Job<JobPayloads['backfill']>) {
-      // Only the first attempt may restart; a retry resumes from the saved cursor.
+      // Only the first attempt may restart; a retry — or the same attempt run again after its worker died, which BullMQ
+      // does not count — resumes from the saved cursor (the run remembers which job began it).
       const restart = job.data.restart === true && job.attemptsMade === 0;
       const s = need();
-      const r = await lock('backfill', () => permanentOn4xx(() => s.backfill.run({ restart, onProgress: (p) => job.updateProgress({ ...p }) })));
+      const r = await lock('backfill', () => permanentOn4xx(() => s.backfill.run({ restart, runId: job.id, onProgress: (p) => job.updateProgress({ ...p }) })));
       return r ? { processed: r.processed, totals: r.totals } : { skipped: 'a backfill is already running' };
     },
 

@@ -8,7 +8,7 @@ import { docs } from '../platform/openapi.js';
 
 const backfillBody = z.object({ restart: z.boolean().optional() }).strict().nullish();
 
-const BACKFILL = { status: 'running', phase: 'orders', nextPage: 12, processed: 1100, totals: { orders: 2400, customers: null, trash: null },
+const BACKFILL = { status: 'running', phase: 'orders', nextPage: 11, offset: 1090, lastId: 501089, processed: 1090, totals: { orders: 2400, customers: null, trash: null },
   startedAt: '2026-06-01T10:00:00.000Z', finishedAt: null };
 const WEBHOOKS = { checkedAt: '2026-06-01T10:00:00.000Z', healthy: false, topics: [
   { topic: 'order.created', state: 'ok', webhookId: 11, repaired: false }, { topic: 'order.updated', state: 'disabled', webhookId: 12, repaired: false }] };

@@ -79,6 +79,16 @@ describe('de-duplication', () => {
     expect(c.raise.map((r) => r.fresh)).toEqual([['1', '3']]);
   });
 
+  test('when ranked items (growing ids, newest first, capped) lose their newest, then an older one entering the list is no news; a newer id is', () => {
+    const ranked = (items: string[]): Condition => ({ ...cond('r', items), rank: Number });
+    const a = step(EMPTY_STATE, [ranked(['9', '8', '7'])]); // capped at three: 6 and older are open but not listed
+    expect(a.raise.map((r) => r.fresh)).toEqual([['9', '8', '7']]);
+    const b = step(a.next, [ranked(['8', '7', '6'])]); // 9 closed: 6 enters the list
+    expect(b.raise).toEqual([]);
+    const c = step(b.next, [ranked(['10', '8', '7'])]);
+    expect(c.raise.map((r) => r.fresh)).toEqual([['10']]);
+  });
+
   test('when sweeps are looked for, then from an hour before the last check, or the last day on the first check', () => {
     expect(sweepsSince(EMPTY_STATE, NOW).toISOString()).toBe('2025-04-30T08:00:00.000Z');
     expect(sweepsSince({ ...EMPTY_STATE, checkedAt: '2025-05-01T07:59:00Z' }, NOW).toISOString()).toBe('2025-05-01T06:59:00.000Z');

@@ -199,6 +199,23 @@ describe('alerts', () => {
     await ctx.pool.query(`UPDATE processor_erasures SET resolved_at = now() WHERE id = $1`, [c]);
   });
 
+  test('when more erasure items are open than an alert lists and the newest is closed, then the older one taking its place is not mailed as new', async () => {
+    const before = smtp.messages.length;
+    const person = (await ctx.pool.query<{ id: number }>(`INSERT INTO persons (first_name, policy_version) VALUES ('[deleted]', 'v') RETURNING id`)).rows[0]!.id;
+    const { rows } = await ctx.pool.query<{ id: number }>(`WITH t AS (INSERT INTO erasure_tombstones (id, person_id, erased_at, reason, categories)
+        VALUES (gen_random_uuid(), $1, now(), 'retention', '{}') RETURNING id)
+      INSERT INTO processor_erasures (tombstone_id, processor, status) SELECT t.id, 'reviews', 'manual_required' FROM t, generate_series(1, 51)
+      RETURNING id`, [person]);
+    const ids = rows.map((r) => r.id).sort((a, b) => a - b);
+    expect((await alerts.checkNow()).sent).toEqual(['erasure_followup']);
+    await ctx.pool.query(`UPDATE processor_erasures SET resolved_at = now() WHERE id = $1`, [ids.at(-1)]);
+    expect((await alerts.checkNow()).sent).toEqual([]); // the 51st-newest now fits in the list: old, not news
+    const mails = await delivered(before);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.text).toMatch(/- manual_required: 51\n/);
+    await ctx.pool.query(`UPDATE processor_erasures SET resolved_at = now() WHERE id = ANY($1)`, [ids]);
+  });
+
   test('when requests are due within 7 days, then the digest lists them by id and due date only, once a day', async () => {
     const before = smtp.messages.length;
     const request = async (dueInMs: number, status = 'in_progress') => (await ctx.pool.query<{ id: string }>(`

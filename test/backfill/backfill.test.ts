@@ -80,7 +80,9 @@ const count = async (sql: string, params: unknown[] = []) => (await ctx.pool.que
 const orderRow = async (wcOrderId: number) =>
   (await ctx.pool.query('SELECT status, history, first_seen_via FROM orders WHERE wc_order_id = $1', [wcOrderId])).rows[0];
 const pagesRequested = (from: number, path: RegExp, status?: string) => fake.requests.slice(from)
-  .filter((r) => r.method === 'GET' && path.test(r.path) && (!status || r.query.status === status)).map((r) => ({ page: Number(r.query.page), status: r.status }));
+  .filter((r) => r.method === 'GET' && path.test(r.path) && (!status || r.query.status === status)).map((r) => ({ offset: Number(r.query.offset), status: r.status }));
+/** The offsets a listing of n items is read at: each read of 100 starts at the last id taken (0, 99, 198, …), until a short one. */
+const readsOf = (n: number) => Array.from({ length: n < 100 ? 1 : Math.floor((n - 100) / 99) + 2 }, (_, k) => k * 99);
 
 describe('backfill of a shop with 3,000 orders and 200 customers', () => {
   let jobId: string;
@@ -94,12 +96,12 @@ describe('backfill of a shop with 3,000 orders and 200 customers', () => {
     expect(await job.getState()).toBe('completed');
     expect(job.returnvalue).toEqual({ processed: ALL_ORDERS + CUSTOMERS, totals: { orders: ORDERS, trash: TRASHED, customers: CUSTOMERS } });
 
+    // By position, ids ascending; each read starts at the last id taken (see backfill.service.ts).
     const orderPages = fake.requests.slice(from).filter((r) => r.path.endsWith('/orders'));
-    expect(orderPages.map((r) => [r.query.status, Number(r.query.page)]))
-      .toEqual([...Array.from({ length: ORDERS / 100 }, (_, i) => ['any', i + 1]), ['trash', 1]]);
-    expect(orderPages.every((r) => r.query.per_page === '100' && r.status === 200 && r.query.before)).toBe(true);
+    expect(orderPages.map((r) => [r.query.status, Number(r.query.offset)])).toEqual([...readsOf(ORDERS).map((o) => ['any', o]), ['trash', 0]]);
+    expect(orderPages.every((r) => r.query.per_page === '100' && r.query.orderby === 'id' && r.query.order === 'asc' && r.status === 200 && r.query.before)).toBe(true);
     const customerPages = fake.requests.slice(from).filter((r) => r.path.endsWith('/customers'));
-    expect(customerPages.map((r) => [r.query.page, r.query.role])).toEqual([['1', 'all'], ['2', 'all']]);
+    expect(customerPages.map((r) => [Number(r.query.offset), r.query.role])).toEqual(readsOf(CUSTOMERS).map((o) => [o, 'all']));
   });
 
   test('when the workers have drained the inbox, then every order and customer is in the mirror', async () => {
@@ -173,7 +175,7 @@ describe('orders placed while a backfill runs', () => {
     const realGet = woo.get;
     const placed = anOrder({ id: ORDER_BASE + ORDERS + 50, email: 'during@example.com', created: new Date(Date.now() + 60_000).toISOString().slice(0, 19) });
     const spy = jest.spyOn(woo, 'get').mockImplementation(async (endpoint, params) => {
-      if (endpoint === 'orders' && params?.page === 5 && !fake.getOrder(placed.id)) await fake.putOrder(placed, { silent: true, keepDates: true });
+      if (endpoint === 'orders' && params?.offset === readsOf(ORDERS)[4] && !fake.getOrder(placed.id)) await fake.putOrder(placed, { silent: true, keepDates: true });
       return realGet(endpoint, params);
     });
     try {
@@ -187,7 +189,8 @@ describe('orders placed while a backfill runs', () => {
     expect((await ctx.app.inject(aDelivery(fake.getOrder(placed.id), { topic: 'order.created' }))).json()).toEqual({ status: 'accepted' });
     await ctx.drained();
     expect(await orderRow(placed.id)).toEqual({ status: 'processing', history: false, first_seen_via: 'webhook' });
-    const pages = fake.requests.filter((r) => r.path.endsWith('/orders')).slice(-ORDERS / 100);
+    const pages = fake.requests.filter((r) => r.path.endsWith('/orders')).slice(-readsOf(ORDERS).length);
+    expect(pages.length).toBeGreaterThan(0);
     expect(pages.every((r) => r.query.dates_are_gmt === 'true' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/.test(r.query.before!))).toBe(true);
     fake.deleteOrderPermanently(placed.id);
   });
@@ -198,10 +201,11 @@ describe('resumable backfill', () => {
     const woo = ctx.deps.sync!.woo;
     const realGet = woo.get;
     const FAIL_PAGE = 12;
+    const FAIL_AT = (FAIL_PAGE - 1) * 99; // the 12th read: each read of 100 starts at the last id taken
     let calls = 0;
     let stateAtResume: unknown = null;
     const spy = jest.spyOn(woo, 'get').mockImplementation(async (endpoint, params) => {
-      if (endpoint === 'orders' && params?.page === FAIL_PAGE) {
+      if (endpoint === 'orders' && params?.status === 'any' && params?.offset === FAIL_AT) {
         calls++;
         // 4 failures exhaust the client's 4 attempts: this job attempt fails on the 12th page.
         if (calls === 1) fake.failNext(4, { status: 500, path: /\/orders$/ });
@@ -226,16 +230,19 @@ describe('resumable backfill', () => {
     expect(failedLine).toBeDefined();
     expect(failedLine).toMatch(/answered 500/);
     // When the retry started, the saved cursor pointed at the failing page.
-    expect(stateAtResume).toMatchObject({ status: 'running', phase: 'orders', nextPage: FAIL_PAGE, processed: (FAIL_PAGE - 1) * 100 });
+    expect(stateAtResume).toMatchObject({
+      status: 'running', phase: 'orders', nextPage: Math.floor((FAIL_AT + 1) / 100) + 1, offset: FAIL_AT + 1, lastId: ORDER_BASE + FAIL_AT, processed: FAIL_AT + 1,
+    });
 
     const pages = pagesRequested(from, /\/orders$/, 'any');
+    const all = readsOf(ORDERS);
     const firstAttempt = pages.slice(0, FAIL_PAGE - 1 + 4);
-    expect(firstAttempt.map((p) => p.page)).toEqual([...Array.from({ length: FAIL_PAGE - 1 }, (_, i) => i + 1), ...Array(4).fill(FAIL_PAGE)]);
+    expect(firstAttempt.map((p) => p.offset)).toEqual([...all.slice(0, FAIL_PAGE - 1), ...Array(4).fill(FAIL_AT)]);
     expect(firstAttempt.slice(-4).every((p) => p.status === 500)).toBe(true);
     const resumed = pages.slice(FAIL_PAGE - 1 + 4);
-    expect(resumed[0]).toEqual({ page: FAIL_PAGE, status: 200 });
-    expect(resumed.map((p) => p.page)).toEqual(Array.from({ length: ORDERS / 100 - FAIL_PAGE + 1 }, (_, i) => FAIL_PAGE + i));
-    expect(pages.filter((p) => p.page === 1)).toHaveLength(1);
+    expect(resumed[0]).toEqual({ offset: FAIL_AT, status: 200 });
+    expect(resumed.map((p) => p.offset)).toEqual(all.slice(FAIL_PAGE - 1));
+    expect(pages.filter((p) => p.offset === 0)).toHaveLength(1);
 
     expect(await ctx.deps.sync!.backfill.state()).toMatchObject({ status: 'done', processed: ALL_ORDERS + CUSTOMERS });
     await ctx.drained();
@@ -252,8 +259,9 @@ describe('resumable backfill', () => {
     const job = await finished((await postBackfill()).jobId);
     expect(job.returnvalue).toEqual({ processed: ALL_ORDERS + CUSTOMERS, totals: { orders: ORDERS, customers: CUSTOMERS, trash: TRASHED } });
     expect(pagesRequested(from, /\/orders$/, 'any')).toEqual([]);
-    expect(pagesRequested(from, /\/customers$/)).toEqual([{ page: 2, status: 200 }]);
-    expect(pagesRequested(from, /\/orders$/, 'trash')).toEqual([{ page: 1, status: 200 }]);
+    // Saved by page number: it resumes at page 2's first place and, knowing no last id, takes all it reads there.
+    expect(pagesRequested(from, /\/customers$/)).toEqual([{ offset: 100, status: 200 }, { offset: 199, status: 200 }]);
+    expect(pagesRequested(from, /\/orders$/, 'trash')).toEqual([{ offset: 0, status: 200 }]);
     expect(await ctx.deps.sync!.backfill.state()).toMatchObject({ status: 'done', phase: 'trash', processed: ALL_ORDERS + CUSTOMERS });
   });
 
@@ -264,9 +272,73 @@ describe('resumable backfill', () => {
     const job = await finished(a.jobId);
     expect(await job.getState()).toBe('completed');
     // After a finished run, a new one starts again at page 1 — once.
-    expect(pagesRequested(from, /\/orders$/, 'any').filter((p) => p.page === 1)).toHaveLength(1);
-    expect(pagesRequested(from, /\/orders$/, 'any')).toHaveLength(ORDERS / 100);
-    expect(pagesRequested(from, /\/orders$/, 'trash')).toEqual([{ page: 1, status: 200 }]);
+    expect(pagesRequested(from, /\/orders$/, 'any').filter((p) => p.offset === 0)).toHaveLength(1);
+    expect(pagesRequested(from, /\/orders$/, 'any')).toHaveLength(readsOf(ORDERS).length);
+    expect(pagesRequested(from, /\/orders$/, 'trash')).toEqual([{ offset: 0, status: 200 }]);
+  });
+
+  test('when a restart job is run again after its worker died (BullMQ counts no attempt), then it resumes its own run; a finished run of it is done', async () => {
+    const backfill = ctx.deps.sync!.backfill;
+    const woo = ctx.deps.sync!.woo;
+    const realGet = woo.get;
+    const THIRD = readsOf(ORDERS)[2]!;
+    let died = false;
+    const spy = jest.spyOn(woo, 'get').mockImplementation(async (endpoint, params) => {
+      if (endpoint === 'orders' && params?.offset === THIRD && !died) {
+        died = true;
+        throw new Error('worker killed'); // the process dies here: nothing after the second read is saved
+      }
+      return realGet(endpoint, params);
+    });
+    const from = fake.requests.length;
+    try {
+      await expect(backfill.run({ restart: true, runId: 'job-41' })).rejects.toThrow('worker killed');
+      expect(await backfill.state()).toMatchObject({ status: 'running', runId: 'job-41', offset: THIRD + 1 });
+      const done = await backfill.run({ restart: true, runId: 'job-41' }); // the same job, its data still says restart
+      expect(done).toMatchObject({ status: 'done', processed: ALL_ORDERS + CUSTOMERS, runId: 'job-41' });
+    } finally {
+      spy.mockRestore();
+    }
+    const reads = pagesRequested(from, /\/orders$/, 'any').map((p) => p.offset);
+    expect(reads.filter((o) => o === 0)).toHaveLength(1); // not begun again
+    expect(reads.slice(2, 3)).toEqual([THIRD]); // resumed where it died
+    const before = fake.requests.length;
+    expect(await backfill.run({ restart: true, runId: 'job-41' })).toMatchObject({ status: 'done', runId: 'job-41' });
+    expect(fake.requests.length).toBe(before); // its finished run is not run twice
+    await backfill.run({ restart: true, runId: 'job-42' }); // another job's restart begins again
+    expect(pagesRequested(before, /\/orders$/, 'any')[0]).toEqual({ offset: 0, status: 200 });
+  });
+
+  test('when an order behind the cursor is trashed mid-run (every later one moves up a place), then no order is skipped', async () => {
+    const woo = ctx.deps.sync!.woo;
+    const realGet = woo.get;
+    const seen = new Set<number>();
+    const SIXTH = readsOf(ORDERS)[5]!;
+    let trashed = false;
+    const spy = jest.spyOn(woo, 'get').mockImplementation(async (endpoint, params) => {
+      // Before the 6th read: an order of the first hundred goes to the trash, without a webhook.
+      if (endpoint === 'orders' && params?.status === 'any' && params?.offset === SIXTH && !trashed) {
+        trashed = true;
+        await fake.trashOrder(ORDER_BASE + 3, { silent: true });
+      }
+      const res = await realGet(endpoint, params);
+      if (endpoint === 'orders') for (const o of res.data as { id: number }[]) seen.add(o.id);
+      return res;
+    });
+    const from = fake.requests.length;
+    try {
+      const job = await finished((await postBackfill({ restart: true })).jobId);
+      expect(await job.getState()).toBe('completed');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(trashed).toBe(true);
+    const missing = Array.from({ length: ORDERS }, (_, i) => ORDER_BASE + i).filter((id) => !seen.has(id));
+    expect(missing).toEqual([]); // read by page number, the order after the cursor moved onto a page already read, never listed
+    // The read after the trash found the last id taken gone by one place and stepped back once to find it.
+    expect(pagesRequested(from, /\/orders$/, 'any').map((p) => p.offset).slice(5, 8)).toEqual([SIXTH, SIXTH - 101, SIXTH - 2]);
+    expect(seen.has(ORDER_BASE + 3)).toBe(true); // read before the trash, and again from the trash listing
+    expect(pagesRequested(from, /\/orders$/, 'trash')).toEqual([{ offset: 0, status: 200 }]);
   });
 });
 

@@ -1,5 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { createOperator, revoke } from '../../src/operators/operators.service.js';
+import { sessionHash } from '../../src/operators/operators.repository.js';
+import { bootstrapTokenDigest } from '../../src/operators/operator-token.js';
 import { ADMIN_TOKEN, FISCAL_TOKEN } from '../setup/context.js';
 import { type DsrWorld, startDsrWorld } from '../dsr/world.js';
 
@@ -83,6 +85,22 @@ describe('signing in to the desk', () => {
     await createOperator(world.ctx.pool, { name: 'rotated', role: 'auditor', ttlDays: 90, now: new Date() });
     expect((await get(s, '/desk')).headers.location).toBe('/desk/login?next=%2Fdesk');
     expect((await get(other, '/desk')).statusCode).toBe(200); // nobody else's
+  });
+
+  test('when ADMIN_TOKEN or FISCAL_TOKEN changed (or is unset) since a desk sign-in with it, then that session ends; operator accounts\' sessions are untouched', async () => {
+    const admin = await session('admin', ADMIN_TOKEN);
+    const fiscal = await session('fiscal', FISCAL_TOKEN);
+    expect((await get(admin, '/desk')).statusCode).toBe(200);
+    expect((await get(fiscal, '/api/fiscal-archive?invoiceNumber=X')).statusCode).not.toBe(401);
+    // As if each session had been opened with the token configured before: the one configured now is another.
+    const openedWith = (s: Session, token: string | null) => world.ctx.pool.query('UPDATE operator_sessions SET token_digest = $2 WHERE id_hash = $1',
+      [sessionHash(s.cookie), token === null ? null : bootstrapTokenDigest(token)]);
+    await openedWith(admin, 'the-admin-token-before-rotation-0123456789abcdef');
+    await openedWith(fiscal, null); // a session from before this rule: it holds no digest
+    expect((await get(admin, '/desk')).headers.location).toBe('/desk/login?next=%2Fdesk');
+    expect((await get(admin, '/api/customers?email=a%40example.com')).statusCode).toBe(401);
+    expect((await get(fiscal, '/api/fiscal-archive?invoiceNumber=X')).statusCode).toBe(401);
+    expect((await get(await session('admin', ADMIN_TOKEN), '/desk')).statusCode).toBe(200); // signing in again works
   });
 
   test('when the next page is another site, then sign-in lands on the desk instead (no open redirect)', async () => {
@@ -233,6 +251,15 @@ describe('desk pages and actions', () => {
     const { rows } = await world.ctx.pool.query('SELECT resolved_by, resolution_note FROM processor_erasures WHERE id = $1', [item.id]);
     expect(rows).toEqual([{ resolved_by: 'admin', resolution_note: 'Kiyoh support ticket 5531' }]);
     expect(await after(s, await post(s, url, { note: 'again' }))).toContain('was closed by admin');
+  });
+
+  test('when form or query text holds a character Postgres cannot store (U+0000), then the desk shows the reason, never a 500', async () => {
+    const s = await session('admin', ADMIN_TOKEN);
+    const page = await get(s, '/desk/persons?email=a%00b%40example.com');
+    expect(page.statusCode).toBe(400);
+    expect(page.body).toContain('cannot be stored');
+    const filed = await after(s, await post(s, '/desk/requests', { type: 'access', email: 'nul@example.com', note: 'by phone\u0000' }));
+    expect(filed).toContain('cannot be stored');
   });
 
   test('when the shop REST API is not configured, then the health page says so', async () => {

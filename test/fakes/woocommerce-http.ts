@@ -80,11 +80,17 @@ export function byKeys<T>(keys: ((x: T) => string | number)[], desc: boolean): (
   };
 }
 
-export interface Paging { page: number; perPage: number }
+/** `offset`, when given, replaces `page` as the start (WP_Query ignores `paged` under an offset). */
+export interface Paging { page: number; perPage: number; offset?: number }
 
-/** `page` (≥1, default 1) and `per_page` (1–100, default 10), validated as WP's REST args are; undefined = 400 sent. */
+/** `page` (≥1, default 1), `per_page` (1–100, default 10) and `offset` (≥0), validated as WP's REST args are; undefined = 400 sent. */
 export function readPaging(req: FastifyRequest, reply: FastifyReply): Paging | undefined {
   const out: Paging = { page: 1, perPage: 10 };
+  const offset = param(req, 'offset');
+  if (offset !== undefined) {
+    if (!/^\d+$/.test(offset)) return void invalidParam(reply, 'offset', 'offset is not of type integer.');
+    out.offset = Number(offset);
+  }
   for (const [name, field, max] of [['page', 'page', Infinity], ['per_page', 'perPage', 100]] as const) {
     const raw = param(req, name);
     if (raw === undefined) continue;
@@ -114,7 +120,8 @@ export function sendPage(req: FastifyRequest, reply: FastifyReply, baseUrl: stri
   if (pages > p.page) links.push(`${link(p.page + 1)}; rel="next"`);
   reply.header('X-WP-Total', String(total)).header('X-WP-TotalPages', String(pages));
   if (links.length) reply.header('Link', links.join(', '));
-  return sendJson(reply, items.slice((p.page - 1) * p.perPage, p.page * p.perPage));
+  const start = p.offset ?? (p.page - 1) * p.perPage;
+  return sendJson(reply, items.slice(start, start + p.perPage));
 }
 
 // ---- auth, failure injection, oversized headers, request log ------------------------------------------------------

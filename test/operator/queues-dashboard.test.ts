@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ADMIN_TOKEN, FISCAL_TOKEN, createTestContext, type TestContext } from '../setup/context.js';
 import { manualClock } from '../../src/platform/clock.js';
 import { createSession } from '../../src/operators/operators.repository.js';
+import { bootstrapTokenDigest } from '../../src/operators/operator-token.js';
 import type { Role } from '../../src/operators/access-policy.js';
 import { INACTIVE_MS, anOrderAt, seedOrders, startSweep, sweepSettled } from '../retention/seed.js';
 
@@ -18,8 +19,12 @@ beforeAll(async () => {
 });
 afterAll(async () => ctx.close());
 
-const session = async (role: Role) =>
-  `woo_session=${(await createSession(ctx.pool, { name: `${role}-${Date.now()}`, role, via: 'session', operatorId: null }, 3_600_000, T)).value}`;
+/** A desk session as the bootstrap sign-ins open it: admin (operator) with ADMIN_TOKEN, fiscal (auditor) with FISCAL_TOKEN. */
+const session = async (role: Role) => {
+  const [name, token] = role === 'operator' ? ['admin', ADMIN_TOKEN] : ['fiscal', FISCAL_TOKEN];
+  const s = await createSession(ctx.pool, { name, role, via: 'session', operatorId: null, tokenDigest: bootstrapTokenDigest(token) }, 3_600_000, T);
+  return `woo_session=${s.value}`;
+};
 /** With a cookie, the call comes from the dashboard page as a browser sends it (Sec-Fetch-Site: same-origin) unless the headers say otherwise. */
 const call = (method: string, url: string, headers: { authorization?: string; cookie?: string; [name: string]: string | undefined } = {}) =>
   ctx.app.inject({ method: method as 'GET', url, headers: (headers.cookie ? { 'sec-fetch-site': 'same-origin', ...headers } : headers) as Record<string, string>, payload: method === 'GET' ? undefined : {} });

@@ -1,5 +1,6 @@
 import { ADMIN_TOKEN, FISCAL_TOKEN, createTestContext, type TestContext } from '../setup/context.js';
 import { createSession } from '../../src/operators/operators.repository.js';
+import { bootstrapTokenDigest } from '../../src/operators/operator-token.js';
 
 /** OpenAPI at /docs: behind operator auth, every registered route documented from its zod schemas, and docs only. */
 let ctx: TestContext;
@@ -39,7 +40,7 @@ describe('API docs at /docs', () => {
     expect(page.headers['content-type']).toMatch(/text\/html/);
     // An auditor reads the docs too, and a browser signed in at the desk loads the UI's assets with its cookie.
     expect((await ctx.app.inject({ url: '/docs/json', headers: { authorization: `Bearer ${FISCAL_TOKEN}` } })).statusCode).toBe(200);
-    const { value } = await createSession(ctx.pool, { name: 'ada', role: 'operator', via: 'session', operatorId: null }, 3_600_000, new Date());
+    const { value } = await createSession(ctx.pool, { name: 'admin', role: 'operator', via: 'session', operatorId: null, tokenDigest: bootstrapTokenDigest(ADMIN_TOKEN) }, 3_600_000, new Date());
     const asset = await ctx.app.inject({ url: '/docs/static/swagger-ui-bundle.js', cookies: { woo_session: value } });
     expect(asset.statusCode).toBe(200);
     expect(asset.headers['content-type']).toMatch(/javascript/);
