@@ -16,9 +16,12 @@ let code = 0;
 try {
   const report = await deps.sync!.webhooks.setup();
   for (const t of report.topics) {
-    const what = t.state === 'ok' ? 'ok' : t.repaired ? (t.state === 'missing' ? 'created' : `repaired (was ${t.state})`) : t.state;
-    process.stdout.write(`${t.topic.padEnd(18)} ${what}\n`);
+    const what = t.state === 'ok' ? (t.secretSet ? 'ok (secret set)' : 'ok')
+      : t.repaired ? (t.state === 'missing' ? 'created' : `repaired (was ${t.state})`) : t.state;
+    process.stdout.write(`${t.topic.padEnd(18)} ${what}${t.repairError ? ` — not changed: ${t.repairError}` : ''}\n`);
   }
+  // A webhook left broken, or one whose secret could not be written, needs the operator (keys with Read/Write).
+  if (report.topics.some((t) => t.repairError || (t.state !== 'ok' && !t.repaired))) code = 1;
 } catch (err) {
   code = 1;
   console.error(`woo-companion: setup-webhooks failed: ${(err as Error).message}`);

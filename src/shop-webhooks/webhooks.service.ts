@@ -3,6 +3,8 @@ import type { Pool } from '../platform/db.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { WooClient } from '../woo/woo-client.js';
 import { listWebhooks } from '../woo/woo-pages.js';
+import { WooError } from '../woo/woo-client.js';
+import { safeError } from '../platform/logger.js';
 import { getState, putState } from '../sync/sync-state.repository.js';
 import { type TopicReport, type WebhookState, assess, desiredWebhook, repairedWebhookId } from './plan.js';
 
@@ -16,7 +18,12 @@ export const HEALTH_KEY = 'webhooks.health';
 export interface HealthReport {
   checkedAt: string;
   healthy: boolean;
-  topics: (TopicReport & { repaired: boolean })[];
+  /**
+   * `repairError`: why the repair failed (the shop's status and code, no personal data) — the report is stored all
+   * the same, so a refused repair (read-only keys, a 5xx) never hides the problem behind the last good report.
+   * `secretSet`: setup wrote our secret to a webhook that looked fine (the secret cannot be read back).
+   */
+  topics: (TopicReport & { repaired: boolean; repairError?: string; secretSet?: boolean })[];
 }
 
 export function createShopWebhooksService(deps: {
@@ -32,15 +39,34 @@ export function createShopWebhooksService(deps: {
     return id;
   }
 
-  /** Reads /webhooks, records the report; repairs what is wrong when `repair` (or WC_WEBHOOKS_AUTOREPAIR) says so. */
-  async function check(opts: { repair?: boolean } = {}): Promise<HealthReport> {
+  /** A repair that failed: reported on the topic, logged, and the check goes on with the other topics. */
+  async function tryRepair(r: TopicReport): Promise<{ id: number | null; error?: string }> {
+    try {
+      return { id: await repair(r) };
+    } catch (err) {
+      const error = err instanceof WooError ? err.safeMessage : 'error';
+      deps.log.warn({ topic: r.topic, err: safeError(err) }, 'webhook repair failed; reported, and the next check tries again');
+      return { id: null, error };
+    }
+  }
+
+  /**
+   * Reads /webhooks, records the report; repairs what is wrong when `repair` (or WC_WEBHOOKS_AUTOREPAIR) says so.
+   * `resetSecrets` (setup): webhooks that look fine get our secret written again — WooCommerce never shows it, so a
+   * changed WC_WEBHOOK_SECRET (rotated, or DATA_DIR lost and regenerated) would otherwise make every delivery a 401.
+   */
+  async function check(opts: { repair?: boolean; resetSecrets?: boolean } = {}): Promise<HealthReport> {
     const doRepair = opts.repair ?? deps.autorepair;
     const reports = assess(await listWebhooks(deps.woo), deps.publicUrl);
     const topics: HealthReport['topics'] = [];
     // `state` is what the check found; `repaired` says it was fixed, and `webhookId` is the id the webhook has now.
     for (const r of reports) {
-      const id = r.state !== 'ok' && doRepair ? await repair(r) : null;
-      topics.push({ ...r, webhookId: id ?? r.webhookId, repaired: id !== null });
+      const reset = r.state === 'ok' && opts.resetSecrets === true;
+      const fix = (r.state !== 'ok' && doRepair) || reset ? await tryRepair(r) : { id: null };
+      const outcome = reset
+        ? { secretSet: fix.id !== null, repaired: false }
+        : { repaired: fix.id !== null };
+      topics.push({ ...r, webhookId: fix.id ?? r.webhookId, ...outcome, ...(fix.error ? { repairError: fix.error } : {}) });
     }
     const report: HealthReport = {
       checkedAt: new Date().toISOString(),
@@ -62,7 +88,7 @@ export function createShopWebhooksService(deps: {
     return (await getState<HealthReport>(deps.pool, HEALTH_KEY))?.value ?? null;
   }
 
-  return { check, lastReport, setup: () => check({ repair: true }) };
+  return { check, lastReport, setup: () => check({ repair: true, resetSecrets: true }) };
 }
 
 export type ShopWebhooksService = ReturnType<typeof createShopWebhooksService>;

@@ -80,15 +80,32 @@ describe('setup-webhooks', () => {
     expect(fake.webhooks().filter((w) => w.delivery_url.endsWith('/erp'))).toEqual([expect.objectContaining({ status: 'active', secret: 'theirs' })]);
   });
 
-  test('when setup runs a second time, then it creates and changes nothing', async () => {
-    const before = fake.webhooks();
-    const [pings, writes] = [fake.pings.length, fake.requests.filter((r) => r.method !== 'GET').length];
+  test('when setup runs a second time, then it creates nothing and only writes our secret again (the shop never shows it)', async () => {
+    const before = fake.webhooks().map((w) => ({ id: w.id, topic: w.topic, status: w.status, secret: w.secret }));
+    const from = fake.requests.length;
+    const pings = fake.pings.length;
     const report = await webhooks().setup();
-    expect(report.topics.every((t) => t.state === 'ok' && !t.repaired)).toBe(true);
-    expect(fake.webhooks()).toEqual(before);
+    expect(report.topics.every((t) => t.state === 'ok' && !t.repaired && t.secretSet === true)).toBe(true);
+    expect(fake.webhooks().map((w) => ({ id: w.id, topic: w.topic, status: w.status, secret: w.secret }))).toEqual(before);
     expect(fake.pings.length).toBe(pings);
-    expect(fake.requests.filter((r) => r.method !== 'GET').length).toBe(writes);
+    const writes = fake.requests.slice(from).filter((r) => r.method !== 'GET');
+    expect(writes.map((r) => r.method)).toEqual(Array(7).fill('PUT'));
     expect(await metric('ok')).toBe(7);
+  });
+
+  test('when our webhook carries another secret (WC_WEBHOOK_SECRET was rotated), then setup writes ours and deliveries verify again', async () => {
+    const hook = ours('order.created');
+    await ctx.deps.sync!.woo.put(`webhooks/${hook.id}`, { secret: 'the-secret-before-rotation' });
+    const refused = await fake.putOrder(anOrder({ status: 'pending' }));
+    expect(fake.deliveries.at(-1)).toMatchObject({ webhookId: hook.id, status: 401 });
+    const report = await webhooks().setup();
+    expect(report.topics.find((t) => t.topic === 'order.created')).toMatchObject({ state: 'ok', secretSet: true });
+    expect(ours('order.created').secret).toBe(WEBHOOK_SECRET);
+    const o = await fake.putOrder(anOrder({ status: 'pending' }));
+    expect(fake.deliveries.at(-1)).toMatchObject({ webhookId: hook.id, topic: 'order.created', status: 200 });
+    await ctx.drained();
+    expect(await orderStatus(Number(o.id))).toBe('pending');
+    expect(await orderStatus(Number(refused.id))).toBeUndefined(); // lost with its 401: reconciliation brings such orders
   });
 
   test('when an order is put in the shop, then its signed delivery reaches the mirror', async () => {
@@ -170,6 +187,25 @@ describe('webhook health', () => {
     expect(report.topics.every((t) => t.state === 'ok')).toBe(true);
     expect(await metric('ok')).toBe(7);
     expect(stateOf(await health(), 'customer.deleted')).toMatchObject({ state: 'ok', webhookId: recreated.id });
+  });
+});
+
+describe('webhook repair refused', () => {
+  test('when the shop refuses a repair (keys without write access: 401), then the check still stores its report naming the failure, and the gauge counts it', async () => {
+    const paused = ours('order.restored');
+    fake.setWebhookStatus(paused.id, 'paused');
+    fake.failNext(1, { status: 401, path: /\/webhooks\/\d+$/ });
+    const report = await webhooks().check({ repair: true });
+    expect(report.healthy).toBe(false);
+    expect(report.topics.find((t) => t.topic === 'order.restored')).toEqual({
+      topic: 'order.restored', state: 'paused', webhookId: paused.id, repaired: false, repairError: expect.stringContaining('answered 401'),
+    });
+    expect(stateOf(await health(), 'order.restored')).toMatchObject({ state: 'paused', repaired: false });
+    expect(await metric('paused')).toBe(1);
+    expect(ctx.logs.some((l) => l.includes('webhook repair failed'))).toBe(true);
+    // The next check repairs it.
+    expect((await webhooks().check({ repair: true })).topics.find((t) => t.topic === 'order.restored')).toMatchObject({ state: 'paused', repaired: true });
+    expect(await metric('paused')).toBe(0);
   });
 });
 
