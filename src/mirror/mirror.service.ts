@@ -6,7 +6,7 @@ import { type InboxRow, type Outcome, lockForProcessing, recordOutcomes } from '
 import { type Delivery, PoisonPayloadError, isHandledTopic } from './delivery.js';
 import { type FollowUp, decodeRow, followUpFor } from './follow-up.js';
 import { customerActivity, orderActivity } from './map-order.js';
-import { isNewer } from './staleness.js';
+import { isNewer, revivesTrash } from './staleness.js';
 import { applyOrdersFast } from './fast-path.js';
 import { identityLocks } from './identity.js';
 import { choosePerson, planEmails } from './resolve-person.js';
@@ -95,7 +95,7 @@ export function createMirrorService(deps: MirrorDeps) {
         const stored = await findOrderVersion(db, o.wcOrderId);
         const forgottenBy = await forgottenOrderOwner(db, o, stored, deps.subjectKey);
         const scrub = forgottenBy !== null;
-        const revive = delivery.restored && stored?.status === 'trash';
+        const revive = revivesTrash(delivery.restored, row.id, stored);
         if (stored && !revive && !isNewer(stored.version, { ...meta, modifiedAt: o.dates.modified })) {
           return { outcome: 'stale', reason: null, scrub };
         }

@@ -8,7 +8,7 @@ import { adoptOpenObjections } from '../dsr/open-objections.repository.js';
 
 /* $1 wc order ids */
 const ORDER_VERSIONS = /* sql */ `
-  SELECT o.wc_order_id, o.person_id, o.status, o.date_modified_gmt, o.body_sha256, o.inbox_id,
+  SELECT o.wc_order_id, o.person_id, o.status, o.trashed_inbox_id, o.date_modified_gmt, o.body_sha256, o.inbox_id,
     o.erased OR p.status = 'erased' AS person_erased -- o.erased: see migration 0016 (p is read as before a lock wait)
   FROM orders o JOIN persons p ON p.id = o.person_id WHERE o.wc_order_id = ANY($1::bigint[]) FOR UPDATE OF o`;
 
@@ -30,7 +30,7 @@ export async function loadChunkState(db: Queryable, wcOrderIds: number[], custom
   for (const r of orders.rows) {
     if (r.person_erased) state.erasedOrders = true;
     state.orders.set(Number(r.wc_order_id), {
-      personId: r.person_id, status: r.status,
+      personId: r.person_id, status: r.status, trashedBy: r.trashed_inbox_id === null ? null : Number(r.trashed_inbox_id),
       version: { modifiedAt: r.date_modified_gmt?.toISOString() ?? null, bodySha256: r.body_sha256, inboxId: r.inbox_id },
     });
   }

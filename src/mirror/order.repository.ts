@@ -1,6 +1,12 @@
 import type { Queryable } from '../platform/db.js';
 import type { OrderRecord } from './map-order.js';
 
+/**
+ * A version received before the delete that trashed the order (applied after it: another worker, a retried savepoint)
+ * brings its data but not its status: the order stays in the trash, and that status is the one a restore returns to.
+ */
+const KEEPS_TRASH = /* sql */ `(orders.status = 'trash' AND orders.trashed_inbox_id > EXCLUDED.inbox_id)`;
+
 /** Shared by the one-by-one and the set-based upsert: the columns written, and what a newer version replaces. */
 export const ORDER_INSERT_COLUMNS = /* sql */ `INSERT INTO orders (wc_order_id, person_id, wc_customer_id, number, status,
       currency, prices_include_tax, discount_total, discount_tax, shipping_total, shipping_tax, cart_tax, total, total_tax,
@@ -9,9 +15,12 @@ export const ORDER_INSERT_COLUMNS = /* sql */ `INSERT INTO orders (wc_order_id, 
       first_seen_via, history, review_consent)`;
 export const ORDER_ON_CONFLICT = /* sql */ `ON CONFLICT (wc_order_id) DO UPDATE SET
       person_id = EXCLUDED.person_id, wc_customer_id = EXCLUDED.wc_customer_id, number = EXCLUDED.number,
-      status = EXCLUDED.status,
-      status_before_trash = CASE WHEN EXCLUDED.status <> 'trash' THEN NULL
+      status = CASE WHEN ${KEEPS_TRASH} THEN 'trash' ELSE EXCLUDED.status END,
+      status_before_trash = CASE WHEN ${KEEPS_TRASH} THEN COALESCE(NULLIF(EXCLUDED.status, 'trash'), orders.status_before_trash)
+        WHEN EXCLUDED.status <> 'trash' THEN NULL
         WHEN orders.status <> 'trash' THEN orders.status ELSE orders.status_before_trash END,
+      trashed_inbox_id = CASE WHEN ${KEEPS_TRASH} THEN orders.trashed_inbox_id
+        WHEN EXCLUDED.status = 'trash' THEN GREATEST(orders.trashed_inbox_id, EXCLUDED.inbox_id) END,
       currency = EXCLUDED.currency,
       prices_include_tax = EXCLUDED.prices_include_tax, discount_total = EXCLUDED.discount_total,
       discount_tax = EXCLUDED.discount_tax, shipping_total = EXCLUDED.shipping_total,
@@ -28,7 +37,7 @@ export const ORDER_ON_CONFLICT = /* sql */ `ON CONFLICT (wc_order_id) DO UPDATE 
 
 /* $1 wc order id */
 const SELECT_VERSION = /* sql */ `
-  SELECT o.id, o.person_id, o.status, o.date_modified_gmt, o.body_sha256, o.inbox_id,
+  SELECT o.id, o.person_id, o.status, o.trashed_inbox_id, o.date_modified_gmt, o.body_sha256, o.inbox_id,
     o.erased OR p.status = 'erased' AS person_erased -- o.erased: see migration 0016 (p is read as before a lock wait)
   FROM orders o JOIN persons p ON p.id = o.person_id WHERE o.wc_order_id = $1 FOR UPDATE OF o`;
 
@@ -37,12 +46,14 @@ export interface StoredOrder {
   /** The order belongs to an erased person: it may only ever be stored anonymised. */
   personErased: boolean;
   status: string;
+  /** The inbox id of the delete that put it in the trash (null: not trashed, or trashed before migration 0023). */
+  trashedBy: number | null;
   version: { modifiedAt: string | null; bodySha256: Buffer; inboxId: number };
 }
 
 export async function findOrderVersion(db: Queryable, wcOrderId: number): Promise<StoredOrder | null> {
   const { rows } = await db.query<{
-    person_id: number; status: string; date_modified_gmt: Date | null; body_sha256: Buffer; inbox_id: number; person_erased: boolean;
+    person_id: number; status: string; trashed_inbox_id: string | null; date_modified_gmt: Date | null; body_sha256: Buffer; inbox_id: number; person_erased: boolean;
   }>(SELECT_VERSION, [wcOrderId]);
   const r = rows[0];
   if (!r) return null;
@@ -50,6 +61,7 @@ export async function findOrderVersion(db: Queryable, wcOrderId: number): Promis
     personId: r.person_id,
     personErased: r.person_erased,
     status: r.status,
+    trashedBy: r.trashed_inbox_id === null ? null : Number(r.trashed_inbox_id),
     version: { modifiedAt: r.date_modified_gmt?.toISOString() ?? null, bodySha256: r.body_sha256, inboxId: r.inbox_id },
   };
 }
@@ -116,7 +128,7 @@ export async function upsertOrder(
 /* $1 wc order id, $2 inbox id of the delete — a delete received before the version we hold does not apply */
 const TRASH_ORDER = /* sql */ `
   UPDATE orders SET status_before_trash = CASE WHEN status <> 'trash' THEN status ELSE status_before_trash END,
-    status = 'trash', updated_at = now()
+    status = 'trash', trashed_inbox_id = GREATEST(trashed_inbox_id, $2), updated_at = now()
   WHERE wc_order_id = $1 AND inbox_id < $2 RETURNING id`;
 /* $1 wc order id */
 const ORDER_EXISTS = /* sql */ `SELECT 1 FROM orders WHERE wc_order_id = $1`;

@@ -1,6 +1,6 @@
 import type { OrderRecord } from './map-order.js';
 import { orderActivity } from './map-order.js';
-import { isNewer, type StoredVersion } from './staleness.js';
+import { isNewer, keepsTrash, revivesTrash, type StoredVersion } from './staleness.js';
 import { type Candidate, choosePerson, planEmails } from './resolve-person.js';
 
 /**
@@ -20,6 +20,8 @@ export interface OrderDelivery {
 export interface KnownOrder {
   personId: number;
   status: string;
+  /** The inbox id of the delete that trashed it, when known. */
+  trashedBy: number | null;
   version: StoredVersion;
 }
 
@@ -56,7 +58,7 @@ export function planOrderChunk(deliveries: OrderDelivery[], state: ChunkState): 
   for (const d of deliveries) {
     const o = d.order;
     const stored = state.orders.get(o.wcOrderId);
-    const revive = d.restored && stored?.status === 'trash';
+    const revive = revivesTrash(d.restored, d.inboxId, stored);
     if (stored && !revive && !isNewer(stored.version, { modifiedAt: o.dates.modified, bodySha256: d.bodySha256, inboxId: d.inboxId })) {
       plan.outcomes.set(d.inboxId, 'stale');
       continue;
@@ -82,8 +84,11 @@ export function planOrderChunk(deliveries: OrderDelivery[], state: ChunkState): 
       plan.newEmails.push({ email: s.email, personId });
       state.owners.set(s.email, { personId, wcCustomerId: o.wcCustomerId });
     }
+    // What the upsert leaves, for a later delivery of the same order in this chunk.
+    const kept = keepsTrash(stored, d.inboxId);
+    const trashedBy = kept ? stored!.trashedBy : o.status === 'trash' ? Math.max(stored?.trashedBy ?? 0, d.inboxId) : null;
     state.orders.set(o.wcOrderId, {
-      personId, status: o.status, version: { modifiedAt: o.dates.modified, bodySha256: d.bodySha256, inboxId: d.inboxId },
+      personId, status: kept ? 'trash' : o.status, trashedBy, version: { modifiedAt: o.dates.modified, bodySha256: d.bodySha256, inboxId: d.inboxId },
     });
     // first_seen_via belongs to the delivery that first brought the order (only matters if it is new).
     const firstOrigin = plan.orderWrites.get(o.wcOrderId)?.firstOrigin ?? d.origin;

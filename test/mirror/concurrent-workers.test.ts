@@ -74,4 +74,64 @@ describe('mirror with several worker processes', () => {
     const { rows: out } = await ctx.pool.query('SELECT outcome FROM webhook_inbox WHERE id = $1', [rows[0].id]);
     expect(out[0].outcome).toBe('stale');
   });
+
+  /** Applies `created`, then queues `later` in order of receipt; returns their inbox ids in that order. */
+  async function createdThen(created: ReturnType<typeof anOrder>, later: ReturnType<typeof body>[]): Promise<number[]> {
+    const [c] = await insertDeliveries(ctx.pool, [body(created)]);
+    await processA().applyDeliveries([Number(c)]);
+    return (await insertDeliveries(ctx.pool, later)).map(Number);
+  }
+  /** An order.deleted body ({"id":n}); `spaced` gives a second, distinct delivery of the same trash (another hash). */
+  const trashOf = (id: number, spaced = false) => {
+    const b = Buffer.from(spaced ? `{"id": ${id}}` : `{"id":${id}}`);
+    return { ...body(null), topic: 'order.deleted', body: b, bodySha256: createHash('sha256').update(b).digest() };
+  };
+  const state = async (id: number) => (await ctx.pool.query('SELECT status, status_before_trash FROM orders WHERE wc_order_id = $1', [id])).rows[0];
+  const outcome = async (inboxId: number) => (await ctx.pool.query('SELECT outcome FROM webhook_inbox WHERE id = $1', [inboxId])).rows[0].outcome;
+
+  test('when an update received before a trash is applied after it (one by one), then the order stays in the trash with the update\'s data; a later restore brings it back', async () => {
+    const svc = processA();
+    const id = nextId();
+    const created = anOrder({ id, status: 'processing', modified: '2025-06-01T10:00:00' });
+    const updated = { ...created, status: 'completed', date_modified_gmt: '2025-06-01T10:05:00', total: '31.00' };
+    const [u, t] = (await createdThen(created, [body(updated), trashOf(id)])) as [number, number];
+    await svc.applyDeliveries([t]); // the trash (received second) is applied first
+    await svc.applyDeliveries([u]);
+    expect(await state(id)).toEqual({ status: 'trash', status_before_trash: 'completed' });
+    expect((await ctx.pool.query('SELECT total FROM orders WHERE wc_order_id = $1', [id])).rows[0].total).toBe('31.00');
+    const [r] = await insertDeliveries(ctx.pool, [{ ...body({ ...updated, date_modified_gmt: '2025-06-01T10:09:00' }), topic: 'order.restored' }]);
+    await svc.applyDeliveries([Number(r)]);
+    expect(await outcome(Number(r))).toBe('applied');
+    expect((await state(id)).status).toBe('completed');
+  });
+
+  test('when an update received before a trash is applied after it in a batch (the set-based path), then the order stays in the trash', async () => {
+    const svc = processA();
+    const id = nextId();
+    const created = anOrder({ id, status: 'processing', modified: '2025-06-01T10:00:00' });
+    const other = anOrder({ status: 'processing', modified: '2025-06-01T10:00:00' });
+    const [u, t, o] = (await createdThen(created, [
+      body({ ...created, status: 'completed', date_modified_gmt: '2025-06-01T10:05:00' }), trashOf(id), body(other),
+    ])) as [number, number, number];
+    await svc.applyDeliveries([t]);
+    const before = (await ctx.deps.metrics.mirrorFastPath.get()).values.find((v) => v.labels.result === 'used')?.value ?? 0;
+    await svc.applyDeliveries([u, o]); // two order deliveries: one set-based batch
+    expect((await ctx.deps.metrics.mirrorFastPath.get()).values.find((v) => v.labels.result === 'used')?.value).toBe(before + 1);
+    expect(await state(id)).toEqual({ status: 'trash', status_before_trash: 'completed' });
+    expect(await outcome(u)).toBe('applied');
+  });
+
+  test('when a restore received before a second trash is applied after it, then the order stays in the trash', async () => {
+    const svc = processA();
+    const id = nextId();
+    const created = anOrder({ id, status: 'processing', modified: '2025-06-01T10:00:00' });
+    const [t1, r, t2] = (await createdThen(created, [
+      trashOf(id), { ...body({ ...created, date_modified_gmt: '2025-06-01T10:05:00' }), topic: 'order.restored' }, trashOf(id, true),
+    ])) as [number, number, number];
+    await svc.applyDeliveries([t1]);
+    await svc.applyDeliveries([t2]); // the second trash overtakes the restore
+    await svc.applyDeliveries([r]);
+    expect((await state(id)).status).toBe('trash');
+    expect(await outcome(t2)).toBe('applied');
+  });
 });
