@@ -105,7 +105,7 @@ export function createMirrorService(deps: MirrorDeps) {
           return { outcome: 'applied', reason: FORGOTTEN, scrub };
         }
         const emails = o.email ? [o.email] : [];
-        const facts = await loadFacts(db, { wcCustomerId: o.wcCustomerId, emails, previousPersonId: stored?.personId ?? null });
+        const facts = await loadFacts(db, { wcCustomerId: o.wcCustomerId, emails, previousPersonId: stored?.personId ?? null }, { formerCustomerIds: true });
         const personId = await settlePerson(db, facts, choosePerson(facts), (id) => planEmails(facts, id), deps.policyVersion, deps.subjectKey);
         await upsertOrder(db, o, { ...meta, personId, activity: orderActivity(o), origin: row.origin });
         return { outcome: 'applied', reason: null };

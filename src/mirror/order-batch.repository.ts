@@ -17,9 +17,12 @@ const CANDIDATES = /* sql */ `
   WITH matched AS (
     SELECT id FROM persons WHERE wc_customer_id = ANY($1::bigint[]) AND status <> 'erased'
     UNION
+    SELECT person_id FROM person_former_customers WHERE wc_customer_id = ANY($1::bigint[])
+    UNION
     SELECT person_id FROM person_emails WHERE email = ANY($2::text[])
   )
-  SELECT p.id, p.wc_customer_id, e.email
+  SELECT p.id, p.wc_customer_id, e.email, p.wc_account_deleted_at IS NOT NULL AS account_deleted, p.status = 'erased' AS erased,
+    ARRAY(SELECT f.wc_customer_id FROM person_former_customers f WHERE f.person_id = p.id AND f.wc_customer_id = ANY($1::bigint[])) AS former
   FROM matched m JOIN persons p ON p.id = m.id
   LEFT JOIN person_emails e ON e.person_id = p.id AND e.email = ANY($2::text[])
   FOR UPDATE OF p`;
@@ -35,8 +38,11 @@ export async function loadChunkState(db: Queryable, wcOrderIds: number[], custom
     });
   }
   for (const r of candidates.rows) {
-    const c = { personId: r.id as number, wcCustomerId: r.wc_customer_id as number | null };
-    if (c.wcCustomerId !== null) state.byCustomer.set(c.wcCustomerId, c);
+    const c = { personId: r.id as number, wcCustomerId: r.wc_customer_id as number | null, accountDeleted: r.account_deleted as boolean };
+    // An erased person is matched by email only (its emails are gone): never by customer id, as FIND_CANDIDATES.
+    if (c.wcCustomerId !== null && !r.erased) state.byCustomer.set(c.wcCustomerId, c);
+    // A merged deleted account's old orders still find the person (person_former_customers).
+    if (!r.erased) for (const id of r.former as string[]) state.byCustomer.set(Number(id), c);
     if (r.email) state.owners.set(r.email, c);
   }
   return state;

@@ -8,14 +8,22 @@ import { adoptOpenObjections } from '../dsr/open-objections.repository.js';
 
 /** SQL for people and their emails. Runs inside the caller's transaction (one savepoint per delivery). */
 
-/* $1 wc customer id (or null), $2 emails text[] */
+/*
+ * $1 wc customer id (or null), $2 emails text[], $3 whether a former customer id (a merged deleted account) counts as
+ * the customer's — for orders yes; a customer delivery writes the account itself and must find that account's row.
+ */
 const FIND_CANDIDATES = /* sql */ `
   WITH matched AS (
     SELECT id FROM persons WHERE wc_customer_id = $1 AND status <> 'erased'
     UNION
+    SELECT f.person_id FROM person_former_customers f JOIN persons fp ON fp.id = f.person_id
+    WHERE $3 AND f.wc_customer_id = $1 AND fp.status <> 'erased'
+    UNION
     SELECT person_id FROM person_emails WHERE email = ANY($2::text[])
   )
-  SELECT p.id, p.wc_customer_id, e.email
+  SELECT p.id, p.wc_customer_id, e.email, p.wc_account_deleted_at IS NOT NULL AS account_deleted,
+    p.status <> 'erased' AND (p.wc_customer_id = $1
+      OR ($3 AND EXISTS (SELECT 1 FROM person_former_customers f WHERE f.person_id = p.id AND f.wc_customer_id = $1))) AS by_customer
   FROM matched m
   JOIN persons p ON p.id = m.id
   LEFT JOIN person_emails e ON e.person_id = p.id AND e.email = ANY($2::text[])
@@ -35,6 +43,11 @@ const INSERT_EMAIL = /* sql */ `
 /* $1 into person id, $2 from person id */
 const MOVE_ORDERS = /* sql */ `UPDATE orders SET person_id = $1, updated_at = now() WHERE person_id = $2`;
 const MOVE_EMAILS = /* sql */ `UPDATE person_emails SET person_id = $1 WHERE person_id = $2 RETURNING subject_key`;
+const MOVE_FORMER_CUSTOMERS = /* sql */ `UPDATE person_former_customers SET person_id = $1 WHERE person_id = $2`;
+const REMEMBER_CUSTOMER = /* sql */ `
+  INSERT INTO person_former_customers (wc_customer_id, person_id)
+  SELECT wc_customer_id, $1 FROM persons WHERE id = $2 AND wc_customer_id IS NOT NULL
+  ON CONFLICT (wc_customer_id) DO UPDATE SET person_id = EXCLUDED.person_id`;
 /* The guest's privacy requests, exports and consents are the person's now (they also pin the guest row). */
 const MOVE_RECORDS = /* sql */ `
   WITH r AS (UPDATE privacy_requests SET person_id = $1 WHERE person_id = $2),
@@ -72,16 +85,15 @@ const DELETE_PERSON = /* sql */ `DELETE FROM persons WHERE id = $1`;
 export async function loadFacts(
   db: Queryable,
   input: { wcCustomerId: number | null; emails: string[]; previousPersonId: number | null },
+  o: { formerCustomerIds?: boolean } = {},
 ): Promise<PersonFacts> {
-  const { rows } = await db.query<{ id: number; wc_customer_id: number | null; email: string | null }>(FIND_CANDIDATES, [
-    input.wcCustomerId,
-    input.emails,
-  ]);
+  const { rows } = await db.query<{ id: number; wc_customer_id: number | null; email: string | null; account_deleted: boolean; by_customer: boolean | null }>(
+    FIND_CANDIDATES, [input.wcCustomerId, input.emails, o.formerCustomerIds ?? false]);
   let byCustomer: Candidate | null = null;
   const owners = new Map<string, Candidate>();
   for (const r of rows) {
-    const c = { personId: r.id, wcCustomerId: r.wc_customer_id };
-    if (input.wcCustomerId !== null && r.wc_customer_id === input.wcCustomerId) byCustomer = c;
+    const c = { personId: r.id, wcCustomerId: r.wc_customer_id, accountDeleted: r.account_deleted };
+    if (input.wcCustomerId !== null && r.by_customer) byCustomer = c;
     if (r.email) owners.set(r.email, c);
   }
   return { ...input, byCustomer, owners };
@@ -114,10 +126,13 @@ export async function settlePerson(
 }
 
 /**
- * A guest turned out to be this person: their orders, emails, activity, privacy requests and the processing
- * limits those set move over; the guest row goes. A limit new to the person holds their pending pushes at once.
+ * A guest (or the person of a deleted shop account) turned out to be this person: their orders, emails, activity,
+ * privacy requests and the processing limits those set move over; the row goes, a deleted account's customer id is
+ * remembered for the person. A limit new to the person holds their pending pushes at once.
  */
 async function mergePersons(db: Queryable, into: number, from: number): Promise<void> {
+  await db.query(MOVE_FORMER_CUSTOMERS, [into, from]);
+  await db.query(REMEMBER_CUSTOMER, [into, from]);
   await db.query(MOVE_ORDERS, [into, from]);
   const keys = (await db.query<{ subject_key: Buffer | null }>(MOVE_EMAILS, [into, from])).rows.flatMap((r) => (r.subject_key ? [r.subject_key] : []));
   await db.query(MOVE_RECORDS, [into, from]);

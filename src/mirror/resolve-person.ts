@@ -7,6 +7,8 @@
 export interface Candidate {
   personId: number;
   wcCustomerId: number | null;
+  /** The shop account is deleted: its emails are no longer a registered customer's to keep. */
+  accountDeleted?: boolean;
 }
 
 export interface PersonFacts {
@@ -28,8 +30,8 @@ export type PersonChoice =
 
 export type EmailAction =
   | { email: string; action: 'add' }
-  | { email: string; action: 'merge'; fromPersonId: number } // a guest's emails and orders move over
-  | { email: string; action: 'keep-with-owner' }; // another registered customer owns it
+  | { email: string; action: 'merge'; fromPersonId: number } // a guest's (or a deleted account's) emails and orders move over
+  | { email: string; action: 'keep-with-owner' }; // another registered customer, whose account still exists, owns it
 
 export function choosePerson(f: PersonFacts): PersonChoice {
   if (f.byCustomer) return { action: 'use', personId: f.byCustomer.personId };
@@ -50,7 +52,7 @@ export function planEmails(f: PersonFacts, personId: number | null): EmailAction
     const owner = f.owners.get(email);
     if (!owner) return [{ email, action: 'add' }];
     if (owner.personId === personId) return [];
-    if (owner.wcCustomerId !== null) return [{ email, action: 'keep-with-owner' }];
+    if (owner.wcCustomerId !== null && !owner.accountDeleted) return [{ email, action: 'keep-with-owner' }];
     if (merged.has(owner.personId)) return [];
     merged.add(owner.personId);
     return [{ email, action: 'merge', fromPersonId: owner.personId }];

@@ -26,8 +26,9 @@ const REVIEWED: Record<string, Record<string, Origin>> = {
     cart_tax: S, total: S, total_tax: S, payment_method: S, payment_method_title: S, transaction_id: S, billing: S,
     shipping: S, ip_address: S, date_created_gmt: S, date_modified_gmt: S, date_paid_gmt: S, date_completed_gmt: S,
     body_sha256: B, inbox_id: B, wc_deleted_at: S, policy_version: B, created_at: B, updated_at: B, first_seen_via: B,
-    history: B, review_consent: S, erased: R },
+    history: B, review_consent: S, erased: R, trashed_inbox_id: B },
   person_emails: { email: S, person_id: B, added_at: B, subject_key: B },
+  person_former_customers: { wc_customer_id: S, person_id: B },
   // last_activity_at: the latest order or contact date, for the retention period (P13) — a date, not a judgement
   persons: { id: B, wc_customer_id: S, account_email: S, first_name: S, last_name: S, billing: S, shipping: S,
     status: R, wc_account_created_at: S, wc_account_modified_at: S, wc_account_deleted_at: S, customer_body_sha256: B,

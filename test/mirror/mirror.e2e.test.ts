@@ -198,6 +198,32 @@ describe('mirror: orders and customers from webhooks', () => {
     expect(p.orders).toHaveLength(1);
   });
 
+  test('when a deleted shop account registers again with the same email, then it is one person: ?email= finds the new account with every order, old ones re-sent included', async () => {
+    const email = `again-${nextId()}@example.com`;
+    const before = aCustomer({ email });
+    const oldOrder = anOrder({ email, customer_id: before.id, modified: '2025-01-01T10:00:00' });
+    await deliver(before, 'customer.created');
+    await deliver(oldOrder, 'order.created');
+    await ctx.drained();
+    await deliver({ id: before.id }, 'customer.deleted');
+    await ctx.drained();
+    const again = aCustomer({ email });
+    await deliver(again, 'customer.created');
+    await ctx.drained();
+    const newOrder = anOrder({ email, customer_id: again.id });
+    await deliver(newOrder, 'order.created');
+    await ctx.drained();
+    const found = await customersByEmail(email);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ wcCustomerId: again.id, email, accountDeletedAt: null });
+    expect(found[0].orders.map((x: any) => x.wcOrderId).sort()).toEqual([oldOrder.id, newOrder.id].sort());
+    // The old account's order, re-sent (a REST re-fetch, a backfill), still finds the person, not a new nameless one.
+    await deliver({ ...oldOrder, date_modified_gmt: '2025-01-02T10:00:00', customer_note: 'resent' }, 'order.updated');
+    await ctx.drained();
+    expect((await order(oldOrder.id)).body.customerId).toBe(found[0].id);
+    expect(await customersByEmail(email)).toHaveLength(1);
+  });
+
   test('when the payload is a REST error object or checkout-draft, then it is recorded and nothing is mirrored', async () => {
     const before = await outcomes();
     await deliver({ code: 'woocommerce_rest_cannot_view', message: 'Sorry, you cannot view this resource.', data: { status: 401 } }, 'order.updated');

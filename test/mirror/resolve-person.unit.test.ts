@@ -17,6 +17,11 @@ describe('which person a delivery belongs to (pure)', () => {
     expect(choosePerson(f)).toEqual({ action: 'create' });
     expect(planEmails(f, 7)).toEqual([{ email: 'a@x.nl', action: 'keep-with-owner' }]);
   });
+  test('when the email belongs to a registered customer whose shop account is deleted, then the new account takes it and that person merges in', () => {
+    const f = facts({ wcCustomerId: 5, emails: ['a@x.nl'], owners: new Map([['a@x.nl', { personId: 3, wcCustomerId: 9, accountDeleted: true }]]) });
+    expect(choosePerson(f)).toEqual({ action: 'create' });
+    expect(planEmails(f, 7)).toEqual([{ email: 'a@x.nl', action: 'merge', fromPersonId: 3 }]);
+  });
   test('when a guest order has a known email, then it joins that person', () => {
     const f = facts({ emails: ['a@x.nl'], owners: new Map([['a@x.nl', { personId: 4, wcCustomerId: 9 }]]) });
     expect(choosePerson(f)).toEqual({ action: 'use', personId: 4 });
