@@ -4,7 +4,7 @@ import type { Metrics } from './metrics.js';
 import type { Queues } from './queues.js';
 import { getState } from '../sync/sync-state.repository.js';
 import { HEALTH_KEY, type HealthReport } from '../shop-webhooks/webhooks.service.js';
-import { STATE_KEY, type OrdersState } from '../reconcile/reconcile.service.js';
+import { STATE_KEY, type CustomersState, type OrdersState } from '../reconcile/reconcile.service.js';
 import type { WebhookState } from '../shop-webhooks/plan.js';
 import { openFollowUpCounts } from '../processors/erasure-followups.repository.js';
 
@@ -88,7 +88,17 @@ export function collectOnScrape(metrics: Metrics, src: ScrapeSources): () => Pro
   }
 
   async function reconcile(now: Date) {
-    const lastRun = (await getState<OrdersState>(pool, STATE_KEY.orders))?.value.lastRunAt;
+    const [orders, customers] = [
+      (await getState<OrdersState>(pool, STATE_KEY.orders))?.value, (await getState<CustomersState>(pool, STATE_KEY.customers))?.value,
+    ];
+    // The run's counter and watermark live in the worker's memory; in the split deployment only this process is
+    // scraped, so both are brought up to the stored state (a counter only ever rises to it).
+    for (const [resource, st] of [['order', orders], ['customer', customers]] as const) {
+      const counted = (await metrics.reconcileMissed.get()).values.find((v) => v.labels.resource === resource)?.value ?? 0;
+      if (st && st.missedTotal > counted) metrics.reconcileMissed.inc({ resource }, st.missedTotal - counted);
+    }
+    if (orders?.watermark) metrics.reconcileWatermark.set(Date.parse(orders.watermark) / 1000);
+    const lastRun = orders?.lastRunAt;
     // Never ran, or webhooks-only mode: no sample at all (hence the label: prom-client shows a label-less gauge
     // as 0), so "unknown" never reads as "no lag".
     if (!lastRun) return metrics.reconcileLag.remove({ resource: 'order' });

@@ -64,7 +64,9 @@ async function seedStoredState(wcOrderId: number) {
   await ctx.pool.query(`INSERT INTO processor_erasures (tombstone_id, processor, status, resolved_at) VALUES
     ('aaaaaaaa-0000-4000-8000-000000000001', 'reviews', 'manual_required', NULL), ('aaaaaaaa-0000-4000-8000-000000000001', 'reviews', 'done', NULL),
     ('aaaaaaaa-0000-4000-8000-000000000001', 'reviews', 'failed', now())`);
-  await putState(ctx.pool, 'reconcile.orders', { lastRunAt: new Date(now - 600_000).toISOString() });
+  // As a worker process stores them: this API process never ran a reconciliation itself (the split deployment).
+  await putState(ctx.pool, 'reconcile.orders', { lastRunAt: new Date(now - 600_000).toISOString(), watermark: '2026-01-02T03:04:05.000Z', missedTotal: 4 });
+  await putState(ctx.pool, 'reconcile.customers', { lastRunAt: new Date(now - 600_000).toISOString(), missedTotal: 2 });
   await putState(ctx.pool, 'webhooks.health', {
     checkedAt: new Date(now).toISOString(), healthy: false,
     topics: [{ topic: 'order.created', state: 'disabled', webhookId: 3, repaired: false }, { topic: 'order.updated', state: 'ok', webhookId: 4, repaired: false }],
@@ -98,7 +100,7 @@ describe('GET /metrics after traffic', () => {
     expect(durations.some((l) => l.includes('outcome="completed"') && Number(l.split(' ').pop()) >= 1)).toBe(true);
   });
 
-  test('when state is stored in Postgres, then pushes, processor erasures to do by hand, requests, sweeps, reconciliation lag and webhook health are exported', () => {
+  test('when state is stored in Postgres, then pushes, processor erasures to do by hand, requests, sweeps, reconciliation lag, missed changes, watermark and webhook health are exported', () => {
     expect(sample(text, 'woo_pushes_failed{processor="postnl"}')).toBe(1);
     expect(sample(text, 'woo_pushes_failed{processor="snelstart"}')).toBe(0);
     expect(sample(text, 'woo_processor_erasures_open{status="manual_required"}')).toBe(1);
@@ -111,6 +113,9 @@ describe('GET /metrics after traffic', () => {
     expect(sample(text, 'woo_retention_sweeps_recent{status="blocked"}')).toBe(0);
     expect(sample(text, 'woo_reconcile_lag_seconds{resource="order"}')).toBeGreaterThanOrEqual(600);
     expect(sample(text, 'woo_reconcile_lag_seconds{resource="order"}')).toBeLessThan(660);
+    expect(sample(text, 'woo_reconcile_missed_total{resource="order"}')).toBe(4);
+    expect(sample(text, 'woo_reconcile_missed_total{resource="customer"}')).toBe(2);
+    expect(sample(text, 'woo_reconcile_watermark_seconds')).toBe(Date.parse('2026-01-02T03:04:05.000Z') / 1000);
     expect(sample(text, 'woo_shop_webhooks{state="disabled"}')).toBe(1);
     expect(sample(text, 'woo_shop_webhooks{state="ok"}')).toBe(1);
     expect(sample(text, 'woo_inbox_oldest_unprocessed_seconds')).toBe(0);
