@@ -207,6 +207,7 @@ export const TABLES_WITHOUT_PERSONAL_DATA: Record<string, string> = {
   consents: 'consent flags by person id and purpose (proof of consent, P10)',
   processor_erasures: 'per-processor erasure outcomes by tombstone id',
   person_former_customers: 'WooCommerce customer ids of merged deleted accounts: ids only, as a tombstone keeps them',
+  early_deletes: 'ids of orders and accounts deleted before they reached the mirror, kept RAW_PAYLOAD_RETENTION_DAYS at most',
   verification_tokens: 'hashes of one-time codes and links',
   audit_log: 'what was done, when, by whom, to which subject key — never the data (P14b)',
   operators: 'staff accounts: names, roles and scrypt hashes — no client data',

@@ -11,6 +11,7 @@ import { applyOrdersFast } from './fast-path.js';
 import { identityLocks } from './identity.js';
 import { choosePerson, planEmails } from './resolve-person.js';
 import { findOrderVersion, trashOrder, upsertOrder } from './order.repository.js';
+import { rememberEarlyDelete, settleEarlyDeletes } from './early-deletes.repository.js';
 import { findCustomerVersion, loadFacts, markAccountDeleted, settlePerson, writeCustomer } from './person.repository.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { SubjectKeyOf } from '../erasure/subject-key.js';
@@ -80,14 +81,15 @@ export function createMirrorService(deps: MirrorDeps) {
         const trashed = await trashOrder(db, delivery.wcOrderId, row.id);
         if (trashed === 'trashed') return { outcome: 'applied', reason: null, followUp };
         if (trashed === 'stale') return { outcome: 'stale', reason: 'order.deleted received before the version held', followUp };
-        return { outcome: followUp ? 'refetch' : 'skipped', reason: 'order.deleted for an order not in the mirror', followUp };
+        await rememberEarlyDelete(db, 'order', delivery.wcOrderId, row.id);
+        return { outcome: followUp ? 'refetch' : 'skipped', reason: 'order.deleted before the order: remembered until it arrives', followUp };
       }
       case 'customer-deleted': {
         await lockNames(db, identityLocks([], [delivery.wcCustomerId], []));
         const followUp = followUpOf(row, delivery);
-        return (await markAccountDeleted(db, delivery.wcCustomerId))
-          ? { outcome: 'applied', reason: null, followUp }
-          : { outcome: followUp ? 'refetch' : 'skipped', reason: 'customer.deleted for a customer not in the mirror', followUp };
+        if (await markAccountDeleted(db, delivery.wcCustomerId)) return { outcome: 'applied', reason: null, followUp };
+        await rememberEarlyDelete(db, 'customer', delivery.wcCustomerId, row.id);
+        return { outcome: followUp ? 'refetch' : 'skipped', reason: 'customer.deleted before the customer: remembered until it arrives', followUp };
       }
       case 'order': {
         const o = delivery.order;
@@ -205,6 +207,11 @@ export function createMirrorService(deps: MirrorDeps) {
         if (j < todo.length) results.set(todo[j]!.row.id, await applySingle(db, todo[j]!.row, todo[j]!.delivery, done));
         i = j + 1;
       }
+      // Deletes that came before their record (early-deletes.repository.ts), now that it is here.
+      const appliedIds = new Set(done.filter((d) => d.outcome === 'applied').map((d) => d.id));
+      const applied = todo.filter(({ row }) => appliedIds.has(row.id)).map(({ delivery }) => delivery);
+      await settleEarlyDeletes(db, applied.flatMap((d) => (d.kind === 'order' ? [d.order.wcOrderId] : [])),
+        applied.flatMap((d) => (d.kind === 'customer' ? [d.customer.wcCustomerId] : [])));
       await deps.beforeCommit?.(db);
       await recordOutcomes(db, done);
       if (deps.onOrdersApplied) {

@@ -58,6 +58,14 @@ describe('P1: raw payloads are purged RAW_PAYLOAD_RETENTION_DAYS after processin
     expect(rows[0]!.n).toBe(0);
   });
 
+  test('P1: when a delete that came before its record is older than the retention, then the purge forgets it too', async () => {
+    await ctx.pool.query(`INSERT INTO early_deletes (resource, wc_id, inbox_id, received_at) VALUES
+      ('order', 990001, 1, now() - interval '7 days 1 minute'), ('customer', 990002, 2, now() - interval '6 days')`);
+    expect((await purgeJobs().handlePurgeInbox()).earlyDeletes).toBe(1);
+    const { rows } = await ctx.pool.query('SELECT wc_id FROM early_deletes WHERE wc_id IN (990001, 990002)');
+    expect(rows.map((r) => Number(r.wc_id))).toEqual([990002]);
+  });
+
   test('P1: when rows were processed within the last 7 days, then the purge keeps them', async () => {
     const recent = [await deliver(), await deliver(), await deliver()];
     for (const [i, d] of recent.entries()) await processedAgo(d.id, ['0 seconds', '3 days', '6 days 23 hours'][i]!);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createTestContext, type TestContext } from '../setup/context.js';
 import { insertDeliveries } from '../../src/intake/inbox.repository.js';
 import { createMirrorService } from '../../src/mirror/mirror.service.js';
-import { anOrder, nextId } from '../builders/woocommerce.js';
+import { aCustomer, anOrder, nextId } from '../builders/woocommerce.js';
 
 /**
  * Two worker processes may apply deliveries about the same order or the same new email at the same moment.
@@ -133,5 +133,40 @@ describe('mirror with several worker processes', () => {
     await svc.applyDeliveries([r]);
     expect((await state(id)).status).toBe('trash');
     expect(await outcome(t2)).toBe('applied');
+  });
+
+  test('when an order.deleted is applied before the create it was received after, then the order lands in the trash (one by one and set-based)', async () => {
+    const svc = processA();
+    const [one, two, other] = [nextId(), nextId(), nextId()];
+    const ids = (await insertDeliveries(ctx.pool, [
+      body(anOrder({ id: one, status: 'processing' })), trashOf(one),
+      body(anOrder({ id: two, status: 'processing' })), body(anOrder({ id: other, status: 'processing' })), trashOf(two),
+    ])).map(Number);
+    await svc.applyDeliveries([ids[1]!, ids[4]!]); // both deletes first: nothing to trash yet
+    expect(await outcome(ids[1]!)).toBe('skipped');
+    await svc.applyDeliveries([ids[0]!]); // one by one
+    await svc.applyDeliveries([ids[2]!, ids[3]!]); // a set-based batch
+    expect(await state(one)).toEqual({ status: 'trash', status_before_trash: 'processing' });
+    expect(await state(two)).toEqual({ status: 'trash', status_before_trash: 'processing' });
+    expect((await state(other)).status).toBe('processing');
+    expect((await ctx.pool.query('SELECT count(*)::int AS n FROM early_deletes WHERE wc_id = ANY($1)', [[one, two]])).rows[0].n).toBe(0);
+    // A restore received after the delete brings the order back as usual.
+    const [r] = await insertDeliveries(ctx.pool, [{ ...body(anOrder({ id: one, status: 'processing', modified: '2030-01-01T00:00:00' })), topic: 'order.restored' }]);
+    await svc.applyDeliveries([Number(r)]);
+    expect((await state(one)).status).toBe('processing');
+  });
+
+  test('when a customer.deleted is applied before the customer.created it was received after, then the account is marked gone', async () => {
+    const svc = processA();
+    const c = aCustomer({ email: `early-${nextId()}@example.com` });
+    const gone = Buffer.from(`{"id":${c.id}}`);
+    const ids = (await insertDeliveries(ctx.pool, [
+      { ...body(c), topic: 'customer.created' },
+      { ...body(null), topic: 'customer.deleted', body: gone, bodySha256: createHash('sha256').update(gone).digest() },
+    ])).map(Number);
+    await svc.applyDeliveries([ids[1]!]);
+    await svc.applyDeliveries([ids[0]!]);
+    const { rows } = await ctx.pool.query('SELECT wc_account_deleted_at FROM persons WHERE wc_customer_id = $1', [c.id]);
+    expect(rows[0].wc_account_deleted_at).not.toBeNull();
   });
 });
