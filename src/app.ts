@@ -76,7 +76,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     await api.register(retentionRoutes, { retention: deps.retention, queues: deps.queues, pool: deps.pool });
     await api.register(processorsRoutes, { pool: deps.pool, relay: deps.processors.relay, subjectKey: deps.subjectKey, register: deps.register, clock: deps.clock });
     await api.register(erasureFollowUpRoutes, { pool: deps.pool });
-    await api.register(dsrRoutes, { pool: deps.pool, clock: deps.clock, requests: deps.requests, rights: deps.rights });
+    await api.register(dsrRoutes, { pool: deps.pool, clock: deps.clock, requests: deps.requests, rights: deps.rights, kick: deps.kick });
     // Unknown paths: sign-in is checked on request, before any body is read (a 400 or 413 would reveal the 404).
     api.addHook('onRequest', (req, _reply, done) => (req.is404 ? auth.signedIn(req).then(() => done(), done) : done()));
     api.setNotFoundHandler(notFoundRoute);

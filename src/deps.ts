@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { type Pool, createPool } from './platform/db.js';
+import { safeError } from './platform/logger.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import { createQueueBackend, createQueues } from './platform/queues.js';
 import { createIntakeService } from './intake/intake.service.js';
@@ -61,6 +62,7 @@ export function createDeps(
   const fanOut = createErasureFanOut({ pool, reviews: processors.clients.reviews, log: log.child({ component: 'erasure-fanout' }) });
   const eraseSubject = createEraseSubject({
     pool, settings: erasureSettings, subjectKey, clock, afterErasure, fanOut, onErased: (reason, n) => metrics.erasures.inc({ reason }, n),
+    onLedgerError: (err) => log.warn({ err: safeError(err) }, 'erasure ledger not written; the next erasure, sweep or start appends it'),
   });
   const retention = createRetentionService({
     pool, log: log.child({ component: 'retention' }), metrics, clock, erasure: erasureSettings,

@@ -4,6 +4,7 @@ import { getState } from '../sync/sync-state.repository.js';
 import { HEALTH_KEY, type HealthReport } from '../shop-webhooks/webhooks.service.js';
 import { STATE_KEY, type OrdersState } from '../reconcile/reconcile.service.js';
 import { openFollowUpCounts } from '../processors/erasure-followups.repository.js';
+import { failedSubjectMails } from '../mail/outbox.repository.js';
 
 /**
  * What is wrong right now, read from Postgres only (the stored health report, sweeps, inbox, reconciliation state,
@@ -111,11 +112,18 @@ async function erasureFollowUps(db: Queryable): Promise<Condition[]> {
   }];
 }
 
+/** A mail to a data subject failed for good: the answer to a privacy request did not reach them. */
+async function mailFailed(db: Queryable): Promise<Condition[]> {
+  const { n, ids } = await failedSubjectMails(db);
+  if (!n) return [];
+  return [{ key: 'mail_failed', items: ids, rank: Number, facts: (fresh) => ({ kind: 'mail_failed', count: n, newIds: fresh.map(Number).sort((a, b) => a - b) }) }];
+}
+
 /** Every condition that holds at `now`; sweeps count when they ended after `sweepsSince`. */
 export async function evaluate(db: Queryable, now: Date, sweepsSince: Date, t: Thresholds): Promise<Condition[]> {
   // One after another: `db` is the check's transaction client, which runs one query at a time.
   return [
     ...await webhooks(db), ...await sweeps(db, sweepsSince), ...await backlog(db, now, t), ...await reconcileLag(db, now, t), ...await pushes(db),
-    ...await erasureFollowUps(db),
+    ...await erasureFollowUps(db), ...await mailFailed(db),
   ];
 }

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Pool } from '../platform/db.js';
+import { type Pool, withTransaction } from '../platform/db.js';
+import { resendFailedMails } from '../mail/outbox.repository.js';
+import { audit } from '../audit/audit.repository.js';
 import type { Clock } from '../platform/clock.js';
 import { AppError, notFound } from '../platform/errors.js';
 import { parseInput } from '../platform/validate.js';
@@ -8,7 +10,7 @@ import { REQUEST_TYPES, isOverdue } from './request-rules.js';
 import { type RequestRow, getRequest, listRequests, stepsOf } from './requests.repository.js';
 import type { RequestsService } from './requests.service.js';
 import type { RightsService } from './rights.service.js';
-import { changesSchema } from './rectification.js';
+import { changesSchema, confirmShopCorrected } from './rectification.js';
 import { type RouteDocs, docs } from '../platform/openapi.js';
 
 const fileBody = z.object({
@@ -59,7 +61,11 @@ export function presentRequest(r: RequestRow, now: Date) {
 }
 
 /** Privacy requests for operators (under /api, bearer auth). */
-export async function dsrRoutes(app: FastifyInstance, opts: { pool: Pool; clock: Clock; requests: RequestsService; rights: RightsService }): Promise<void> {
+export async function dsrRoutes(
+  app: FastifyInstance,
+  /** `kick`: the outbox's sender runs now after mail was queued again, not at its next scheduled pass. */
+  opts: { pool: Pool; clock: Clock; requests: RequestsService; rights: RightsService; kick?: () => void },
+): Promise<void> {
   const show = (r: RequestRow) => presentRequest(r, opts.clock.now());
 
   app.post('/privacy-requests', docs({
@@ -141,11 +147,24 @@ export async function dsrRoutes(app: FastifyInstance, opts: { pool: Pool; clock:
   act('objection-decision', decisionBody, (id, b: { upheld: boolean; reason: string }, req) => opts.rights.decideObjection(id, actorOf(req), b.upheld, b.reason),
     actionDocs('Decide an objection: upheld stops the processing, dismissed says why', decisionBody, { upheld: true, reason: 'no compelling legitimate grounds' },
       { type: 'objection', status: 'completed', objectionDecision: 'upheld', decisionReason: 'no compelling legitimate grounds' }));
+  act('resend-mail', null, async (id, _b, req) => {
+    const r = await getRequest(opts.pool, id);
+    if (!r) throw notFound(`no privacy request ${id}`);
+    const n = await withTransaction(opts.pool, async (db) => {
+      const resent = await resendFailedMails(db, id, opts.clock.now());
+      if (resent) await audit(db, { actor: actorOf(req), action: 'mail.resent', subjectKey: r.subjectKey, requestId: id, detail: { mails: resent } });
+      return resent;
+    });
+    if (!n) throw new AppError(409, 'nothing_failed', 'no mail of this request failed for good (a purged one cannot be sent again)');
+    opts.kick?.();
+    req.log.info({ requestId: id, mails: n }, 'failed mails of a request queued again');
+    return r;
+  }, actionDocs('Send the request\'s mails that failed for good again, after the mail connection is fixed (409 nothing_failed)', null, null, { status: 'completed' }));
   act('confirm-shop-corrected', null, async (id, _b, req) => {
     const r = await getRequest(opts.pool, id);
     if (!r || r.type !== 'rectification') throw notFound(`no rectification request ${id}`);
-    await opts.pool.query(`UPDATE rectification_overlays SET confirmed_at = now() WHERE request_id = $1`, [id]);
-    req.log.info({ requestId: id }, 'rectification overlay confirmed: the shop holds the correction');
+    const held = await confirmShopCorrected(opts.pool, id);
+    req.log.info({ requestId: id, held }, 'rectification overlay confirmed: the shop holds the correction');
     return r;
   }, actionDocs('Confirm the shop itself now holds a rectification (the overlay stops re-applying it)', null, null, { type: 'rectification', status: 'completed' }));
 }

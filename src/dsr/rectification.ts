@@ -72,12 +72,28 @@ export async function applyLocally(db: Queryable, personId: number, c: Changes):
   return (await db.query<{ id: string }>(APPLY, [personId, JSON.stringify(c)])).rows.map((r) => Number(r.id));
 }
 
-/* $1 person id, $2 request id, $3 changes, $4 the orders corrected (unpaid then: they keep the correction once paid) */
+/**
+ * Two corrections as one, `b` winning field by field — inside billing and shipping too (jsonb's || replaces a nested
+ * object whole: a second correction of the city would drop the first one's street).
+ */
+export const mergeChangesSql = (a: string, b: string): string => /* sql */ `(${a} || ${b}
+  || CASE WHEN ${a} ? 'billing' OR ${b} ? 'billing'
+       THEN jsonb_build_object('billing', COALESCE(${a}->'billing', '{}') || COALESCE(${b}->'billing', '{}')) ELSE '{}' END
+  || CASE WHEN ${a} ? 'shipping' OR ${b} ? 'shipping'
+       THEN jsonb_build_object('shipping', COALESCE(${a}->'shipping', '{}') || COALESCE(${b}->'shipping', '{}')) ELSE '{}' END)`;
+
+/*
+ * $1 person id, $2 request id, $3 changes, $4 the orders corrected (unpaid then: they keep the correction once paid).
+ * An overlay the shop confirmed already starts over; an open one takes the new correction on top and lists its request.
+ */
 const OVERLAY = /* sql */ `
-  INSERT INTO rectification_overlays (person_id, request_id, changes, order_ids) VALUES ($1, $2, $3, $4::bigint[])
+  INSERT INTO rectification_overlays AS r (person_id, request_id, request_ids, changes, order_ids) VALUES ($1, $2, ARRAY[$2::uuid], $3, $4::bigint[])
   ON CONFLICT (person_id) DO UPDATE SET request_id = EXCLUDED.request_id,
-    changes = rectification_overlays.changes || EXCLUDED.changes, created_at = now(), confirmed_at = NULL,
-    order_ids = ARRAY(SELECT DISTINCT unnest(rectification_overlays.order_ids || EXCLUDED.order_ids))`;
+    request_ids = CASE WHEN r.confirmed_at IS NOT NULL THEN EXCLUDED.request_ids
+      ELSE ARRAY(SELECT DISTINCT unnest(r.request_ids || EXCLUDED.request_ids)) END,
+    changes = CASE WHEN r.confirmed_at IS NOT NULL THEN EXCLUDED.changes ELSE ${mergeChangesSql('r.changes', 'EXCLUDED.changes')} END,
+    created_at = now(), confirmed_at = NULL,
+    order_ids = ARRAY(SELECT DISTINCT unnest(r.order_ids || EXCLUDED.order_ids))`;
 
 export async function keepOverlay(db: Queryable, personId: number, requestId: string, c: Changes, orderIds: number[]): Promise<void> {
   await db.query(OVERLAY, [personId, requestId, JSON.stringify(c), orderIds]);
@@ -103,4 +119,18 @@ const REAPPLY = /* sql */ `
 
 export async function reapplyOverlays(db: PoolClient): Promise<void> {
   await db.query(REAPPLY);
+}
+
+/*
+ * $1 request id — the shop holds this correction now. The overlay stops re-applying once every request it holds is
+ * confirmed; until then it keeps the confirmed one's fields too (the shop carries the same values for them).
+ */
+const CONFIRM = /* sql */ `
+  UPDATE rectification_overlays SET request_ids = array_remove(request_ids, $1::uuid),
+    confirmed_at = CASE WHEN array_remove(request_ids, $1::uuid) = '{}' THEN now() ELSE confirmed_at END
+  WHERE $1::uuid = ANY(request_ids)`;
+
+/** Returns whether an overlay held this request (false: written to the shop, confirmed before, or erased). */
+export async function confirmShopCorrected(db: Queryable, requestId: string): Promise<boolean> {
+  return ((await db.query(CONFIRM, [requestId])).rowCount ?? 0) > 0;
 }

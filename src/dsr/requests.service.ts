@@ -8,7 +8,7 @@ import type { SubjectKeyOf } from '../erasure/subject-key.js';
 import { audit } from '../audit/audit.repository.js';
 import { enqueueMail } from '../mail/outbox.repository.js';
 import { holdPerson } from '../processors/sync.repository.js';
-import { ALLOWED_FROM, type RequestType, checkExtension, dueAtOf } from './request-rules.js';
+import { ALLOWED_FROM, type RequestType, addAmsterdamDays, checkExtension, dueAtOf } from './request-rules.js';
 import { type RequestRow, addStep, getRequest, insertRequest, openDuplicate, updateRequest } from './requests.repository.js';
 import { newVerification, VERIFY_TTL_MS } from './verification.js';
 import { settleRejectedObjection } from './open-objections.repository.js';
@@ -174,7 +174,7 @@ export function createRequestsService(deps: RequestsDeps) {
       const now = deps.clock.now();
       const refusal = checkExtension(r, days, now);
       if (refusal) throw new AppError(409, refusal.code, refusal.message);
-      const dueAt = new Date(r.dueAt.getTime() + days * 86_400_000);
+      const dueAt = addAmsterdamDays(r.dueAt, days);
       await updateRequest(db, id, { dueAt, extendedAt: now });
       await db.query(`UPDATE privacy_requests SET extension_reason = $2 WHERE id = $1`, [id, reason]);
       await addStep(db, id, actor, 'extended', `${days} days: ${reason}`);

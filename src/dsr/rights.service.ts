@@ -6,7 +6,7 @@ import type { Clock } from '../platform/clock.js';
 import { audit } from '../audit/audit.repository.js';
 import { enqueueMail } from '../mail/outbox.repository.js';
 import type { EraseSubject } from '../erasure/erase-subject.js';
-import { personIdsByKeys } from '../erasure/erasure.repository.js';
+import { lockIdentities, personIdsByKeys } from '../erasure/erasure.repository.js';
 import type { PushService } from '../processors/push.service.js';
 import { dropForUpheldObjection, mayHaveReached } from '../processors/sync.repository.js';
 import type { ProcessorEntry } from '../processors/register.js';
@@ -64,6 +64,8 @@ const DECIDE_OBJECTION = /* sql */ `
       WHERE e.person_id = p.id AND r.id <> $3 AND ${OPEN_OBJECTION}) THEN 'pending'
     ELSE $2 END
   WHERE p.id = $1`;
+/* $1 person id — locked for the correction; an erased one is not corrected */
+const OPEN_PERSON = /* sql */ `SELECT 1 FROM persons WHERE id = $1 AND status <> 'erased' FOR UPDATE`;
 /* $1 person id — processors that received data, or may have, and cannot be corrected through their API (Art. 19) */
 const RECIPIENTS = /* sql */ `
   SELECT DISTINCT s.processor FROM processor_syncs s JOIN orders o ON o.id = s.order_id WHERE o.person_id = $1 AND ${mayHaveReached('s')}`;
@@ -188,19 +190,29 @@ export function createRightsService(deps: RightsDeps) {
     return (await getRequest(deps.pool, id))!;
   }
 
-  /** P18: the shop first (so the next webhook carries the correction), else an overlay; then the mirror. */
+  /**
+   * P18: the shop first (so the next webhook carries the correction), and an overlay wherever the shop cannot hold
+   * it: without its REST API, and for a guest — no account to write, so the name and the paid orders' addresses in
+   * the shop stay as they were and their next webhook would bring them back. Then the mirror.
+   */
   async function rectify(r: RequestRow, personId: number, actor: string): Promise<void> {
     const changes = (r.changes ?? {}) as Changes;
-    let shop: { customer: boolean; orders: number } | null = null;
-    if (deps.woo) shop = await writeToShop(deps.pool, deps.woo, personId, changes);
     await withTransaction(deps.pool, async (db) => {
+      // The erasure and the mirror take the same names first: an erasure waits for this correction (and then erases
+      // it), instead of the correction writing the person's data back into the shop and the mirror after it.
+      await lockIdentities(db, [personId]);
+      if (!(await db.query(OPEN_PERSON, [personId])).rowCount) throw new AppError(409, 'erased', 'the person was erased meanwhile: there is nothing left to correct');
+      const shop = deps.woo ? await writeToShop(db, deps.woo, personId, changes) : null;
+      const overlay = !shop || !shop.customer;
       const corrected = await applyLocally(db, personId, changes);
-      if (!shop) await keepOverlay(db, personId, r.id, changes, corrected);
+      if (overlay) await keepOverlay(db, personId, r.id, changes, corrected);
       const recipients = (await db.query<{ processor: string }>(RECIPIENTS, [personId])).rows.map((x) => x.processor);
       // Art. 19: no processor here offers a correction API for data already sent; each is listed for hand work.
       const processors = recipients.map((p) => ({ processor: p, status: 'manual_required' }));
-      await updateRequest(db, r.id, { status: 'completed', completedAt: deps.clock.now(), outcome: { writtenToShop: shop, overlay: !shop, processors } });
-      await addStep(db, r.id, actor, 'completed', shop ? 'corrected in the shop and the mirror' : 'corrected in the mirror; overlay kept until the shop is corrected');
+      await updateRequest(db, r.id, { status: 'completed', completedAt: deps.clock.now(), outcome: { writtenToShop: shop, overlay, processors } });
+      await addStep(db, r.id, actor, 'completed', !overlay ? 'corrected in the shop and the mirror'
+        : shop ? 'corrected in the shop\'s open orders and the mirror; a guest has no account there: overlay kept until the shop is corrected'
+          : 'corrected in the mirror; overlay kept until the shop is corrected');
       await mail(r, 'rectification_confirmed', { changedFields: Object.keys(changes), processors: recipients })(db);
       await audit(db, { actor, action: 'data.rectified', subjectKey: r.subjectKey, requestId: r.id, detail: { fields: Object.keys(changes), shop: !!shop } });
     });

@@ -18,7 +18,11 @@ import type { FanOutItem, FanOutResult } from '../processors/erasure-fanout.js';
 export type EraseTarget = { email: string } | { personId: number };
 
 export type EraseOutcome =
-  | { status: 'erased'; erasedAt: string; tombstoneIds: string[]; counts: Record<string, number>; processors: FanOutResult[] }
+  | {
+    status: 'erased'; erasedAt: string; tombstoneIds: string[]; counts: Record<string, number>; processors: FanOutResult[];
+    /** The ledger line could not be written now (DATA_DIR full or read-only): the next erasure, sweep or start appends it. */
+    ledgerPending?: true;
+  }
   | { status: 'already_erased'; erasedAt: string; tombstoneIds: string[] };
 
 export interface EraseSubjectDeps {
@@ -31,6 +35,8 @@ export interface EraseSubjectDeps {
   onErased?: (reason: ErasureReason, persons: number) => void;
   /** Processors that received the person's data are asked to erase it too (Art. 19), after the commit. */
   fanOut?: (items: FanOutItem[]) => Promise<FanOutResult[]>;
+  /** The ledger append failed after the commit (the erasure stands; see ledgerPending). */
+  onLedgerError?: (err: unknown) => void;
 }
 
 export function createEraseSubject(deps: EraseSubjectDeps) {
@@ -67,12 +73,13 @@ export function createEraseSubject(deps: EraseSubjectDeps) {
       return { status: 'erased', erasedAt: now.toISOString(), tombstoneIds: r.erased.map((e) => e.tombstoneId), counts: r.counts, processors: [] };
     });
     if (outcome.status === 'erased') {
-      try {
-        await writeLedger(deps.pool, deps.settings.dataDir);
-      } finally {
-        // Asked even when the ledger could not be written (the next erasure or sweep appends it).
-        if (fanOut.length && deps.fanOut) outcome.processors = await deps.fanOut(fanOut);
-      }
+      // The erasure has committed: a ledger that cannot be written now does not undo it or fail its answer (a
+      // request would stay open and, asked again, find no one and say "no data held"); the line is appended later.
+      await writeLedger(deps.pool, deps.settings.dataDir).catch((err: unknown) => {
+        outcome.ledgerPending = true;
+        deps.onLedgerError?.(err);
+      });
+      if (fanOut.length && deps.fanOut) outcome.processors = await deps.fanOut(fanOut);
       deps.onErased?.(why.reason, outcome.tombstoneIds.length);
       // The erasure has committed; a queue that cannot be cleaned now is cleaned by the next erasure or sweep.
       await deps.afterErasure?.().catch(() => undefined);

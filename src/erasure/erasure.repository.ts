@@ -27,7 +27,7 @@ const LOCK_OPEN_PERSONS = /* sql */ `
     (SELECT json_agg(encode(e.subject_key, 'hex') ORDER BY e.added_at, e.email) FROM person_emails e
      WHERE e.person_id = p.id AND e.subject_key IS NOT NULL) AS subject_keys
   FROM persons p WHERE p.id = ANY($1::bigint[]) AND p.status <> 'erased'
-    AND ($3::timestamptz IS NULL OR COALESCE(p.last_activity_at, p.created_at) < $3)
+    AND ($3::timestamptz IS NULL OR (COALESCE(p.last_activity_at, p.created_at) < $3 AND NOT p.restricted))
   ORDER BY p.id FOR UPDATE OF p`;
 
 export interface OpenPerson {

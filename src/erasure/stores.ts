@@ -91,7 +91,9 @@ const SCRUB_INBOX = /* sql */ `
   WHERE processed_at IS NOT NULL AND scrubbed_at IS NULL AND (
     (resource = 'order' AND resource_id IN (SELECT wc_order_id FROM orders WHERE person_id = ANY($1::bigint[])))
     OR (resource = 'customer' AND resource_id IN (
-      SELECT wc_customer_id FROM persons WHERE id = ANY($1::bigint[]) AND wc_customer_id IS NOT NULL))
+      SELECT wc_customer_id FROM persons WHERE id = ANY($1::bigint[]) AND wc_customer_id IS NOT NULL
+      UNION ALL -- a deleted account merged into the person (person_former_customers): its deliveries are theirs too
+      SELECT wc_customer_id FROM person_former_customers WHERE person_id = ANY($1::bigint[])))
     OR (subject_keys IS NOT NULL AND subject_keys && $2::bytea[]))`;
 
 /* $1 person ids */

@@ -22,7 +22,8 @@ export type AlertFacts =
   | { kind: 'inbox_backlog'; count: number; oldestMinutes: number; thresholdMinutes: number }
   | { kind: 'reconcile_lag'; lastRunAt: string; lagHours: number; thresholdHours: number }
   | { kind: 'push_failed'; byProcessor: Record<string, number>; newSyncIds: number[] }
-  | { kind: 'erasure_followup'; byStatus: Record<string, number>; newIds: number[] };
+  | { kind: 'erasure_followup'; byStatus: Record<string, number>; newIds: number[] }
+  | { kind: 'mail_failed'; count: number; newIds: number[] };
 export type AlertKind = AlertFacts['kind'];
 
 /** A line of the daily digest: a request by its id and due date, nothing else. */

@@ -140,3 +140,26 @@ export const MAIL_ERASE_SQL = /* sql */ `
   WHERE (purged_at IS NULL OR status = 'pending') AND (
     subject_key = ANY($2::bytea[])
     OR request_id IN (SELECT id FROM privacy_requests WHERE person_id = ANY($1::bigint[]) OR subject_key = ANY($2::bytea[])))`;
+
+/*
+ * Mails to a data subject given up for good (a 5xx, or the retries used up) and not purged or cancelled by an
+ * erasure: the request is answered on paper only. The newest 50 ids are enough to notice a new one (ids only grow).
+ */
+const FAILED_FOR_GOOD = /* sql */ `
+  SELECT count(*)::int AS n, (array_agg(id::text ORDER BY id DESC))[1:50] AS ids
+  FROM mail_outbox WHERE status = 'failed' AND purged_at IS NULL AND request_id IS NOT NULL`;
+
+export async function failedSubjectMails(db: Queryable): Promise<{ n: number; ids: string[] }> {
+  const r = (await db.query<{ n: number; ids: string[] | null }>(FAILED_FOR_GOOD)).rows[0]!;
+  return { n: r.n, ids: r.ids ?? [] };
+}
+
+/* $1 request id, $2 now — its failed mails go out again (their content is still there until the purge) */
+const RESEND = /* sql */ `
+  UPDATE mail_outbox SET status = 'pending', attempts = 0, next_attempt_at = $2, last_error = NULL
+  WHERE request_id = $1 AND status = 'failed' AND purged_at IS NULL RETURNING id`;
+
+/** Queues a request's mails that failed for good again (after the SMTP problem is fixed). Returns how many. */
+export async function resendFailedMails(db: Queryable, requestId: string, now: Date): Promise<number> {
+  return (await db.query(RESEND, [requestId, now])).rowCount ?? 0;
+}

@@ -66,6 +66,14 @@ function alertNl(v: MailView): TemplateText {
         `Nieuw mislukt (sync-id): ${a.newSyncIds.join(', ')}.`,
         'Bekijk de fout en probeer opnieuw bij de mislukte pushes in de desk (/desk).',
       ] };
+    case 'mail_failed':
+      return { subject: `${shop}: mail aan een betrokkene definitief mislukt`, paragraphs: [
+        `${a.count} mail(s) aan betrokkenen (antwoorden op privacyverzoeken) zijn definitief mislukt; het verzoek staat `
+          + 'als afgehandeld, maar het antwoord is niet aangekomen.',
+        `Nieuw mislukt (mail-id): ${a.newIds.join(', ')}.`,
+        'Herstel de mailverbinding (SMTP_URL) en verstuur opnieuw met POST /api/privacy-requests/<id>/resend-mail; '
+          + 'de mails staan bij het verzoek in de desk.',
+      ] };
     case 'erasure_followup':
       return { subject: `${shop}: verwijdering bij een verwerker vraagt handwerk`, paragraphs: [
         'Een vergeten persoon kan nog gegevens hebben bij een verwerker die niet automatisch te wissen zijn (de verwerker '
@@ -118,6 +126,14 @@ function alertEn(v: MailView): TemplateText {
         `These pushes failed for good and wait for an operator, per processor:\n${perProcessor(a)}`,
         `Newly failed (sync id): ${a.newSyncIds.join(', ')}.`,
         'See the error and retry under failed pushes in the desk (/desk).',
+      ] };
+    case 'mail_failed':
+      return { subject: `${shop}: a mail to a data subject failed for good`, paragraphs: [
+        `${a.count} mail(s) to data subjects (answers to privacy requests) failed for good; their requests show as `
+          + 'answered, but the answer did not arrive.',
+        `Newly failed (mail id): ${a.newIds.join(', ')}.`,
+        'Fix the mail connection (SMTP_URL) and send again with POST /api/privacy-requests/<id>/resend-mail; the mails '
+          + 'are listed with the request in the desk.',
       ] };
     case 'erasure_followup':
       return { subject: `${shop}: an erasure at a processor needs hand work`, paragraphs: [

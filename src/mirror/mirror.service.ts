@@ -12,7 +12,7 @@ import { identityLocks } from './identity.js';
 import { choosePerson, planEmails } from './resolve-person.js';
 import { findOrderVersion, trashOrder, upsertOrder } from './order.repository.js';
 import { rememberEarlyDelete, settleEarlyDeletes } from './early-deletes.repository.js';
-import { findCustomerVersion, loadFacts, markAccountDeleted, settlePerson, writeCustomer } from './person.repository.js';
+import { findCustomerVersion, isFormerCustomer, loadFacts, markAccountDeleted, settlePerson, writeCustomer } from './person.repository.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { SubjectKeyOf } from '../erasure/subject-key.js';
 import { anonymiseCustomer, anonymiseOrder } from '../erasure/anonymise.js';
@@ -120,6 +120,8 @@ export function createMirrorService(deps: MirrorDeps) {
           await writeCustomer(db, forgottenBy, anonymiseCustomer(c), { ...meta, activity: null });
           return { outcome: 'applied', reason: FORGOTTEN, scrub: true };
         }
+        // A deleted account merged into the one registered again under its email: its late deliveries are history.
+        if (await isFormerCustomer(db, c.wcCustomerId)) return { outcome: 'stale', reason: 'account deleted and merged into a newer account' };
         const stored = await findCustomerVersion(db, c.wcCustomerId);
         if (stored && !isNewer(stored, { ...meta, modifiedAt: c.dates.modified })) return { outcome: 'stale', reason: null };
         const facts = await loadFacts(db, { wcCustomerId: c.wcCustomerId, emails: c.emails, previousPersonId: null });

@@ -72,7 +72,7 @@ const UPSERT_ORDERS = /* sql */ `
       discount_total, discount_tax, shipping_total, shipping_tax, cart_tax, total, total_tax,
       payment_method, payment_method_title, transaction_id, billing, shipping, ip_address,
       date_created_gmt, date_modified_gmt, date_paid_gmt, date_completed_gmt, decode(body_sha256, 'hex'), inbox_id, $3,
-      origin, origin = 'backfill', review_consent
+      origin, origin = 'backfill', review_consent, CASE WHEN status = 'trash' THEN inbox_id END
     FROM r
     ${ORDER_ON_CONFLICT}
     RETURNING id, wc_order_id

@@ -12,7 +12,7 @@ export const ORDER_INSERT_COLUMNS = /* sql */ `INSERT INTO orders (wc_order_id, 
       currency, prices_include_tax, discount_total, discount_tax, shipping_total, shipping_tax, cart_tax, total, total_tax,
       payment_method, payment_method_title, transaction_id, billing, shipping, ip_address,
       date_created_gmt, date_modified_gmt, date_paid_gmt, date_completed_gmt, body_sha256, inbox_id, policy_version,
-      first_seen_via, history, review_consent)`;
+      first_seen_via, history, review_consent, trashed_inbox_id)`;
 export const ORDER_ON_CONFLICT = /* sql */ `ON CONFLICT (wc_order_id) DO UPDATE SET
       person_id = EXCLUDED.person_id, wc_customer_id = EXCLUDED.wc_customer_id, number = EXCLUDED.number,
       status = CASE WHEN ${KEEPS_TRASH} THEN 'trash' ELSE EXCLUDED.status END,
@@ -80,7 +80,7 @@ const UPSERT_ORDER = /* sql */ `
   WITH o AS (
     ${ORDER_INSERT_COLUMNS}
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-      $21, $22, $23, $24, $25, $26, $27, $32, $32 = 'backfill', $33)
+      $21, $22, $23, $24, $25, $26, $27, $32, $32 = 'backfill', $33, CASE WHEN $5 = 'trash' THEN $26::bigint END)
     ${ORDER_ON_CONFLICT}
     RETURNING id
   ), old_lines AS (

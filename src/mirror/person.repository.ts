@@ -5,6 +5,7 @@ import type { SubjectKeyOf } from '../erasure/subject-key.js';
 import { audit } from '../audit/audit.repository.js';
 import { dropForUpheldObjection, holdPerson } from '../processors/sync.repository.js';
 import { adoptOpenObjections } from '../dsr/open-objections.repository.js';
+import { mergeChangesSql } from '../dsr/rectification.js';
 
 /** SQL for people and their emails. Runs inside the caller's transaction (one savepoint per delivery). */
 
@@ -58,13 +59,17 @@ const MOVE_RECORDS = /* sql */ `
  * where both corrected a field and neither is confirmed, the later one wins.
  */
 const MOVE_OVERLAY = /* sql */ `
-  WITH f AS (DELETE FROM rectification_overlays WHERE person_id = $2 RETURNING request_id, changes, created_at, confirmed_at)
-  INSERT INTO rectification_overlays AS o (person_id, request_id, changes, created_at)
-  SELECT $1, request_id, changes, created_at FROM f WHERE confirmed_at IS NULL
+  WITH f AS (DELETE FROM rectification_overlays WHERE person_id = $2
+             RETURNING request_id, request_ids, changes, created_at, confirmed_at, order_ids)
+  INSERT INTO rectification_overlays AS o (person_id, request_id, request_ids, changes, created_at, order_ids)
+  SELECT $1, request_id, request_ids, changes, created_at, order_ids FROM f WHERE confirmed_at IS NULL
   ON CONFLICT (person_id) DO UPDATE SET
     changes = CASE WHEN o.confirmed_at IS NOT NULL THEN EXCLUDED.changes
-                   WHEN EXCLUDED.created_at > o.created_at THEN o.changes || EXCLUDED.changes ELSE EXCLUDED.changes || o.changes END,
+                   WHEN EXCLUDED.created_at > o.created_at THEN ${mergeChangesSql('o.changes', 'EXCLUDED.changes')}
+                   ELSE ${mergeChangesSql('EXCLUDED.changes', 'o.changes')} END,
     request_id = CASE WHEN o.confirmed_at IS NOT NULL OR EXCLUDED.created_at > o.created_at THEN EXCLUDED.request_id ELSE o.request_id END,
+    request_ids = CASE WHEN o.confirmed_at IS NOT NULL THEN EXCLUDED.request_ids ELSE ARRAY(SELECT DISTINCT unnest(o.request_ids || EXCLUDED.request_ids)) END,
+    order_ids = CASE WHEN o.confirmed_at IS NOT NULL THEN EXCLUDED.order_ids ELSE ARRAY(SELECT DISTINCT unnest(o.order_ids || EXCLUDED.order_ids)) END,
     created_at = GREATEST(o.created_at, EXCLUDED.created_at), confirmed_at = NULL`;
 /*
  * P19/P21: a restriction or objection of the guest stays in force for the merged person — the stronger objection
@@ -190,4 +195,9 @@ const MARK_ACCOUNT_DELETED = /* sql */ `
 export async function markAccountDeleted(db: Queryable, wcCustomerId: number): Promise<boolean> {
   const { rowCount } = await db.query(MARK_ACCOUNT_DELETED, [wcCustomerId]);
   return (rowCount ?? 0) > 0;
+}
+
+/** The customer id of a deleted account merged into another person (person_former_customers). */
+export async function isFormerCustomer(db: Queryable, wcCustomerId: number): Promise<boolean> {
+  return ((await db.query(`SELECT 1 FROM person_former_customers WHERE wc_customer_id = $1`, [wcCustomerId])).rowCount ?? 0) > 0;
 }

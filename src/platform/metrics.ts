@@ -101,6 +101,10 @@ export function createMetrics() {
       name: 'woo_processor_erasures_open', help: 'Processor erasures (Art. 19) an operator must finish by hand, by status (failed, manual_required)',
       labelNames: ['status'] as const, registers: [registry],
     }),
+    mailsFailed: new Gauge({
+      name: 'woo_subject_mails_failed', help: 'Mails to data subjects that failed for good and were not sent again (answers that did not arrive)',
+      registers: [registry],
+    }),
     privacyRequestsOpen: new Gauge({ name: 'woo_privacy_requests_open', help: 'Privacy requests not yet completed or rejected', registers: [registry] }),
     privacyRequestsOverdue: new Gauge({ name: 'woo_privacy_requests_overdue', help: 'Open privacy requests past their due date', registers: [registry] }),
     privacyRequestsDueSoon: new Gauge({

@@ -7,6 +7,7 @@ import { HEALTH_KEY, type HealthReport } from '../shop-webhooks/webhooks.service
 import { STATE_KEY, type CustomersState, type OrdersState } from '../reconcile/reconcile.service.js';
 import type { WebhookState } from '../shop-webhooks/plan.js';
 import { openFollowUpCounts } from '../processors/erasure-followups.repository.js';
+import { failedSubjectMails } from '../mail/outbox.repository.js';
 
 /**
  * Gauges read from Postgres and Redis right before each /metrics scrape (issue 7): stored state, not process
@@ -73,6 +74,10 @@ export function collectOnScrape(metrics: Metrics, src: ScrapeSources): () => Pro
     for (const p of PROCESSORS) metrics.pushesFailed.set({ processor: p }, rows.find((r) => r.processor === p)?.n ?? 0);
   }
 
+  async function mails() {
+    metrics.mailsFailed.set((await failedSubjectMails(pool)).n);
+  }
+
   async function erasureFollowUps() {
     const rows = await openFollowUpCounts(pool);
     for (const s of FOLLOW_UP_STATUSES) metrics.processorErasuresOpen.set({ status: s }, rows.find((r) => r.status === s)?.n ?? 0);
@@ -123,6 +128,6 @@ export function collectOnScrape(metrics: Metrics, src: ScrapeSources): () => Pro
 
   return async () => {
     const now = clock.now();
-    await Promise.allSettled([queues(), privacy(now), pushes(), erasureFollowUps(), sweeps(now), reconcile(now), webhooks(), inbox(now)]);
+    await Promise.allSettled([queues(), privacy(now), pushes(), erasureFollowUps(), mails(), sweeps(now), reconcile(now), webhooks(), inbox(now)]);
   };
 }

@@ -90,8 +90,11 @@ export async function finishSweep(db: Queryable, id: string, status: 'completed'
 
 /* Open persons whose last transaction or contact is older than the cutoff ($1). */
 const PAST_CUTOFF = /* sql */ `p.status <> 'erased' AND COALESCE(p.last_activity_at, p.created_at) < $1`;
-/* … and not under an active legal hold ($2 now): those the sweep erases. */
-const DUE = /* sql */ `${PAST_CUTOFF}
+/*
+ * … not restricted (Art. 18(2): a restricted person's data may only be stored — anonymising it is processing too;
+ * P13's "unless legally justified") and not under an active legal hold ($2 now): those the sweep erases.
+ */
+const DUE = /* sql */ `${PAST_CUTOFF} AND NOT p.restricted
   AND NOT EXISTS (SELECT 1 FROM person_emails e JOIN legal_holds h ON h.subject_key = e.subject_key
                   WHERE e.person_id = p.id AND ${holdInForce('h', '$2')})`;
 

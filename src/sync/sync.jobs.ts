@@ -73,7 +73,10 @@ export function createSyncJobs(deps: { pool: Pool; log: Logger; services: SyncSe
       // does not count — resumes from the saved cursor (the run remembers which job began it).
       const restart = job.data.restart === true && job.attemptsMade === 0;
       const s = need();
-      const r = await lock('backfill', () => permanentOn4xx(() => s.backfill.run({ restart, runId: job.id, onProgress: (p) => job.updateProgress({ ...p }) })));
+      // Job ids are a per-queue counter that starts again on a fresh Redis or another QUEUE_PREFIX; with the job's
+      // creation time the run's id stays this job's alone.
+      const runId = `${job.id}@${job.timestamp}`;
+      const r = await lock('backfill', () => permanentOn4xx(() => s.backfill.run({ restart, runId, onProgress: (p) => job.updateProgress({ ...p }) })));
       return r ? { processed: r.processed, totals: r.totals } : { skipped: 'a backfill is already running' };
     },
 

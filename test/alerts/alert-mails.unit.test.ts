@@ -15,6 +15,7 @@ const ALERTS: AlertFacts[] = [
   { kind: 'reconcile_lag', lastRunAt: '2025-03-30T22:30:00Z', lagHours: 3.5, thresholdHours: 2 },
   { kind: 'push_failed', byProcessor: { postnl: 1, snelstart: 3 }, newSyncIds: [7, 9] },
   { kind: 'erasure_followup', byStatus: { failed: 2, manual_required: 5 }, newIds: [11, 12] },
+  { kind: 'mail_failed', count: 3, newIds: [41, 42] },
 ];
 
 describe.each(['nl', 'en'] as const)('operator mails (%s)', (lang) => {
@@ -31,6 +32,7 @@ describe.each(['nl', 'en'] as const)('operator mails (%s)', (lang) => {
       reconcile_lag: ['31', '3.5', '00:30'], // 22:30 UTC on 30 March is 00:30 on the 31st in Amsterdam
       push_failed: ['- postnl: 1', '- snelstart: 3', '7, 9'],
       erasure_followup: ['- failed: 2', '- manual_required: 5', '11, 12', 'GET /api/processor-erasures'],
+      mail_failed: ['3 mail', '41, 42', '/resend-mail'],
     };
     for (const f of facts[alert.kind]) expect(text).toContain(f);
     expect(text).not.toContain('autoriteitpersoonsgegevens.nl'); // no complaint paragraph: this is not a subject's mail

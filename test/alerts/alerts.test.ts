@@ -216,6 +216,25 @@ describe('alerts', () => {
     await ctx.pool.query(`UPDATE processor_erasures SET resolved_at = now() WHERE id = ANY($1)`, [ids]);
   });
 
+  test('when a mail to a data subject fails for good, then the operator hears of it once, by mail id; sent again, it clears', async () => {
+    const before = smtp.messages.length;
+    const req = (await ctx.pool.query<{ id: string }>(`
+      INSERT INTO privacy_requests (type, status, email, subject_key, received_at, due_at, filed_by, completed_at)
+      VALUES ('access', 'completed', $1, '\\x02', now(), now() + interval '30 days', 'operator', now()) RETURNING id::text`, [CUSTOMER])).rows[0]!.id;
+    const mail = (await ctx.pool.query<{ id: number }>(`
+      INSERT INTO mail_outbox (request_id, subject_key, to_address, template, lang, subject, text_body, status, attempts, last_error)
+      VALUES ($1, '\\x02', $2, 'access_export', 'en', 'Your data', 'Attached.', 'failed', 8, 'smtp 535') RETURNING id`, [req, CUSTOMER])).rows[0]!.id;
+    expect((await alerts.checkNow()).sent).toEqual(['mail_failed']);
+    expect((await alerts.checkNow()).sent).toEqual([]);
+    const [alert] = await delivered(before);
+    expect(alert!.subject).toBe('Testwinkel: a mail to a data subject failed for good');
+    expect(alert!.text).toContain(`Newly failed (mail id): ${mail}.`);
+    // POST …/resend-mail puts it back in the outbox (test/dsr/lifecycle.e2e.test.ts sends it): no longer failed, cleared.
+    await ctx.pool.query(`UPDATE mail_outbox SET status = 'sent', sent_at = now() WHERE id = $1`, [mail]);
+    expect((await alerts.checkNow()).sent).toEqual([]);
+    expect(await alerts.checkNow()).toMatchObject({ sent: [] });
+  });
+
   test('when requests are due within 7 days, then the digest lists them by id and due date only, once a day', async () => {
     const before = smtp.messages.length;
     const request = async (dueInMs: number, status = 'in_progress') => (await ctx.pool.query<{ id: string }>(`

@@ -1,6 +1,7 @@
 import { AP_URL } from '../../src/mail/templates.js';
 import type { ParsedMessage } from '../fakes/smtp.js';
-import { DAY, PUBLIC_URL, startDsrWorld, type DsrWorld } from './world.js';
+import { PUBLIC_URL, startDsrWorld, type DsrWorld } from './world.js';
+import { addAmsterdamDays } from '../../src/dsr/request-rules.js';
 
 /**
  * Issue 6, access and portability end to end: a person mirrored through webhooks asks for their data; everything
@@ -57,7 +58,7 @@ describe('P14 P15 P16 P17 access request from the known address, verified by a o
     ({ request: { id }, code, token } = await fileKnown('access', ZOE));
     const r = (await w.api('GET', `/api/privacy-requests/${id}`)).body;
     expect(r).toMatchObject({ type: 'access', status: 'awaiting_verification', linkedTo: null, overdue: false });
-    expect(new Date(r.dueAt).getTime() - new Date(r.receivedAt).getTime()).toBe(30 * DAY);
+    expect(r.dueAt).toBe(addAmsterdamDays(new Date(r.receivedAt), 30).toISOString()); // 30 calendar days (request-rules.unit)
     const mails = await w.waitForMails(ZOE, 2);
     expect(mails.map((m) => m.subject)).toHaveLength(2);
     expect(mails.some((m) => m.text.includes(id))).toBe(true); // the receipt names the request

@@ -26,7 +26,7 @@ afterAll(async () => { await w?.close(); });
 const isVerification = (m: ParsedMessage) => m.text.includes(`${PUBLIC_URL}/verify/`);
 const get = async (id: string) => (await w.api('GET', `/api/privacy-requests/${id}`)).body;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const mailRows = async (id: string) => (await w.ctx.pool.query('SELECT template FROM mail_outbox WHERE request_id = $1', [id])).rows;
+const mailRows = async (id: string) => (await w.ctx.pool.query('SELECT template, status FROM mail_outbox WHERE request_id = $1 ORDER BY id', [id])).rows;
 async function file(type: string, email: string, extra: Record<string, unknown> = {}) {
   const res = await w.fileRequest(type, email, { lang: 'en', ...extra });
   expect(res.status).toBe(201);
@@ -56,6 +56,19 @@ describe('P14 a request from an address we hold no data for is not answered with
     expect(mail!.envelopeTo).toEqual([NOBODY]);
     expect(mail!.attachments).toHaveLength(0);
     expect((await w.api('GET', `/api/privacy-requests/${id}/export`)).status).toBe(404);
+  });
+
+  test('when that answer had failed for good (the mail server refused it), then resend-mail sends it again, once, and is audited', async () => {
+    expect((await w.api('POST', `/api/privacy-requests/${id}/resend-mail`)).body).toMatchObject({ error: 'nothing_failed' });
+    // As the sender leaves a mail the server refused with a 5xx: given up, its content kept until the purge.
+    await w.ctx.pool.query(`UPDATE mail_outbox SET status = 'failed', sent_at = NULL, last_error = 'smtp 554' WHERE request_id = $1 AND template = 'no_data_held'`, [id]);
+    const res = await w.api('POST', `/api/privacy-requests/${id}/resend-mail`);
+    expect(res.status).toBe(200);
+    await w.waitForMails(NOBODY, 2, (m) => m.subject === 'We hold no data about you');
+    expect((await mailRows(id)).find((r) => r.template === 'no_data_held')).toMatchObject({ status: 'sent' });
+    expect((await w.api('POST', `/api/privacy-requests/${id}/resend-mail`)).status).toBe(409);
+    const { rows } = await w.ctx.pool.query(`SELECT actor, detail FROM audit_log WHERE action = 'mail.resent' AND request_id = $1`, [id]);
+    expect(rows).toEqual([{ actor: 'admin', detail: { mails: 1 } }]);
   });
 
   test('when the address becomes known before the operator completes, then completing is refused (not_verified) until someone verifies, and only then is data sent', async () => {

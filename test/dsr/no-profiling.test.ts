@@ -41,7 +41,7 @@ const REVIEWED: Record<string, Record<string, Origin>> = {
     outcome: R, filed_by: B, note: B },
   processor_syncs: { id: B, order_id: B, processor: B, kind: B, ref: B, status: B, reason: B, external_id: B,
     attempts: B, last_error: B, run_at: B, enqueued_at: B, created_at: B, updated_at: B, job_id: B, called_at: B },
-  rectification_overlays: { person_id: B, request_id: B, changes: R, created_at: B, confirmed_at: R, order_ids: B },
+  rectification_overlays: { person_id: B, request_id: B, changes: R, created_at: B, confirmed_at: R, order_ids: B, request_ids: B },
   shipment_labels: { order_id: B, barcode: B, label_pdf: B, warnings: B, created_at: B },
 };
 

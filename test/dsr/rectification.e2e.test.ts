@@ -6,6 +6,7 @@ import { aCustomer, anOrder, nextId } from '../builders/woocommerce.js';
 import { startFakeWooCommerce, type FakeWoo } from '../fakes/woocommerce.js';
 import { WEBHOOK_SECRET } from '../setup/context.js';
 import { type DsrWorld, startDsrWorld } from './world.js';
+import { lockIdentities } from '../../src/erasure/erasure.repository.js';
 
 /**
  * P18 rectification, end to end through the HTTP API with real Postgres, Redis and SMTP. Without the shop's REST API
@@ -119,6 +120,53 @@ describe('P18 rectification without the shop\'s REST API: an overlay survives th
     expect(await customerOf(w, email)).toMatchObject({ lastName: 'Jansen' });
     expect(await billingOf(w, email)).toMatchObject({ city: 'Utrecht' });
   });
+
+  test('when two corrections of different address fields are kept, then the shop\'s next webhook undoes neither; the overlay ends when the last of them is confirmed', async () => {
+    const email = `rectify-both-${nextId()}@example.com`;
+    const { customer } = await w.mirrorPerson(email, { orders: 0 });
+    const ids: string[] = [];
+    for (const changes of [{ billing: { address1: 'Oudegracht 231' } }, { billing: { city: 'Utrecht' } }]) {
+      const filed = await w.fileRequest('rectification', email, { lang: 'en', changes });
+      expect((await w.api('POST', `/api/privacy-requests/${filed.body.id}/verify`, { note: 'Client called from the known number.' })).status).toBe(200);
+      expect((await w.complete(filed.body.id)).status).toBe(200);
+      ids.push(filed.body.id);
+    }
+    const webhook = async (day: string) => {
+      await w.deliver({ ...customer, date_modified: `2025-02-${day}T10:00:00`, date_modified_gmt: `2025-02-${day}T10:00:00` }, 'customer.updated');
+      return billingOf(w, email);
+    };
+    expect(await webhook('01')).toMatchObject({ address1: 'Oudegracht 231', city: 'Utrecht' });
+    // The shop got the first correction: the second still waits, so the overlay goes on.
+    expect((await w.api('POST', `/api/privacy-requests/${ids[0]}/confirm-shop-corrected`)).status).toBe(200);
+    expect(await webhook('02')).toMatchObject({ city: 'Utrecht' });
+    expect((await w.api('POST', `/api/privacy-requests/${ids[1]}/confirm-shop-corrected`)).status).toBe(200);
+    expect(await webhook('03')).toMatchObject(OLD); // the shop is the source again
+  });
+
+  test('when the person is erased while the correction waits for the erasure\'s locks, then the correction refuses (409 erased) and writes nothing back', async () => {
+    const email = `rectify-erased-${nextId()}@example.com`;
+    await w.mirrorPerson(email, { orders: 0 });
+    const personId = (await customerOf(w, email)).id as number;
+    const filed = await w.fileRequest('rectification', email, { lang: 'en', changes: CHANGES });
+    expect((await w.api('POST', `/api/privacy-requests/${filed.body.id}/verify`, { note: 'Client called from the known number.' })).status).toBe(200);
+    const erasure = await w.ctx.pool.connect(); // plays an erasure in flight: it holds the person's names
+    try {
+      await erasure.query('BEGIN');
+      await lockIdentities(erasure, [personId]);
+      const completing = w.complete(filed.body.id);
+      await new Promise((r) => setTimeout(r, 300));
+      await erasure.query(`UPDATE persons SET status = 'erased', last_name = '[deleted]', billing = '{}' WHERE id = $1`, [personId]);
+      await erasure.query('COMMIT');
+      const res = await completing;
+      expect(res.status).toBe(409);
+      expect(res.body.error).toBe('erased');
+    } finally {
+      erasure.release();
+    }
+    const { rows } = await w.ctx.pool.query('SELECT last_name, billing FROM persons WHERE id = $1', [personId]);
+    expect(rows[0]).toEqual({ last_name: '[deleted]', billing: {} });
+    expect((await w.ctx.pool.query('SELECT count(*)::int AS n FROM rectification_overlays WHERE person_id = $1', [personId])).rows[0].n).toBe(0);
+  });
 });
 
 describe('P18 rectification with the shop\'s REST API (WC_URL): written to WooCommerce first, no overlay', () => {
@@ -171,6 +219,20 @@ describe('P18 rectification with the shop\'s REST API (WC_URL): written to WooCo
     expect(await billingOf(w, email)).toMatchObject(CHANGES.billing);
     const shown = (await customerOf(w, email)).orders as { wcOrderId: number; billing: Record<string, string> }[];
     expect(shown.find((o) => o.wcOrderId === paid.id)!.billing).toMatchObject(OLD);
+  });
+
+  test('when the person is a guest (no account in the shop to hold it), then an overlay is kept too and the next order webhook does not undo the name', async () => {
+    const email = `rectify-guest-${nextId()}@example.com`;
+    const paid = await fake.putOrder(anOrder({ email, first_name: 'Zoë', last_name: 'de Vries', customer_id: 0, status: 'processing' }));
+    await w.ctx.drained();
+    const done = await rectify(w, email);
+    expect(done).toMatchObject({ status: 'completed', outcome: { writtenToShop: { customer: false, orders: 0 }, overlay: true } });
+    expect(await customerOf(w, email)).toMatchObject({ lastName: 'Jansen' });
+    // The paid order completes in the shop: its webhook carries the name and address the invoice was issued with.
+    await fake.putOrder({ ...fake.getOrder(paid.id as number)!, status: 'completed' });
+    await w.ctx.drained();
+    expect(await customerOf(w, email)).toMatchObject({ lastName: 'Jansen' });
+    expect(await billingOf(w, email)).toMatchObject(CHANGES.billing);
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN_TOKEN, createTestContext, type TestContext } from '../setup/context.js';
@@ -79,6 +79,29 @@ describe('P14b erasure of one person', () => {
     const entry = ledger.find((e) => e.id === t.id);
     expect(entry).toMatchObject({ v: 1, reason: 'request', ref: 'req-1', wcCustomerId: customer.id, subjectKeys: [key.toString('hex')] });
     expect(JSON.stringify(ledger)).not.toContain(email);
+  });
+
+  test('when the ledger cannot be written (DATA_DIR full or read-only), then the erasure stands, answers erased with ledgerPending, and the next erasure appends its line', async () => {
+    const ledger = join(dataDir, LEDGER_FILE);
+    const emails = [`ledger-a-${nextId()}@example.com`, `ledger-b-${nextId()}@example.com`];
+    for (const email of emails) await deliver(anOrder({ email }), 'order.created');
+    await ctx.drained();
+    renameSync(ledger, `${ledger}.kept`);
+    mkdirSync(ledger); // appending to it fails (EISDIR), as a full or read-only disk would
+    let first;
+    try {
+      first = await erase({ email: emails[0] });
+    } finally {
+      rmdirSync(ledger);
+      renameSync(`${ledger}.kept`, ledger);
+    }
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toMatchObject({ status: 'erased', ledgerPending: true });
+    expect(ctx.logs.some((l) => l.includes('erasure ledger not written'))).toBe(true);
+    const second = await erase({ email: emails[1] });
+    expect(second.json().ledgerPending).toBeUndefined();
+    const ids = readFileSync(ledger, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id);
+    expect(ids).toEqual(expect.arrayContaining([...first.json().tombstoneIds, ...second.json().tombstoneIds]));
   });
 
   test('when a person is erased twice, then the second erasure changes nothing and says so', async () => {

@@ -169,4 +169,18 @@ describe('mirror with several worker processes', () => {
     const { rows } = await ctx.pool.query('SELECT wc_account_deleted_at FROM persons WHERE wc_customer_id = $1', [c.id]);
     expect(rows[0].wc_account_deleted_at).not.toBeNull();
   });
+
+  test('when an order first arrives already in the trash (a REST re-fetch), then a restore received before that fetch revives nothing', async () => {
+    const svc = processA();
+    const id = nextId();
+    const base = anOrder({ id, status: 'processing', modified: '2025-06-01T10:00:00' });
+    const ids = (await insertDeliveries(ctx.pool, [
+      { ...body({ ...base, date_modified_gmt: '2025-06-01T10:05:00' }), topic: 'order.restored' },
+      body({ ...base, status: 'trash', date_modified_gmt: '2025-06-01T10:09:00' }), // the shop's answer, read later
+    ])).map(Number);
+    await svc.applyDeliveries([ids[1]!]); // the fetched, trashed order is the first the mirror hears of it
+    await svc.applyDeliveries([ids[0]!]); // the older restore, retried after it
+    expect((await state(id)).status).toBe('trash');
+    expect(await outcome(ids[0]!)).toBe('stale');
+  });
 });

@@ -222,6 +222,18 @@ describe('mirror: orders and customers from webhooks', () => {
     await ctx.drained();
     expect((await order(oldOrder.id)).body.customerId).toBe(found[0].id);
     expect(await customersByEmail(email)).toHaveLength(1);
+    // A late delivery of the deleted account (received before its deletion, retried) is history: no second person.
+    await deliver({ ...before, last_name: 'Late', date_modified_gmt: '2025-01-03T10:00:00' }, 'customer.updated');
+    await ctx.drained();
+    expect((await ctx.pool.query('SELECT count(*)::int AS n FROM persons WHERE wc_customer_id = $1', [before.id])).rows[0].n).toBe(0);
+    expect(await customersByEmail(email)).toMatchObject([{ lastName: found[0].lastName }]);
+    // Forgotten, the person takes the old account's raw deliveries with them.
+    const erased = await ctx.app.inject({ method: 'POST', url: '/api/erasures', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, payload: { email } });
+    expect(erased.json().status).toBe('erased');
+    const { rows } = await ctx.pool.query(`SELECT count(*)::int AS n, count(scrubbed_at)::int AS scrubbed FROM webhook_inbox
+      WHERE resource = 'customer' AND resource_id = $1 AND processed_at IS NOT NULL`, [before.id]);
+    expect(rows[0].n).toBeGreaterThanOrEqual(2);
+    expect(rows[0].scrubbed).toBe(rows[0].n);
   });
 
   test('when the payload is a REST error object or checkout-draft, then it is recorded and nothing is mirrored', async () => {

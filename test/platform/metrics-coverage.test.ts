@@ -54,6 +54,9 @@ async function seedStoredState(wcOrderId: number) {
     await ctx.pool.query(`INSERT INTO privacy_requests (type, email, subject_key, received_at, due_at, filed_by)
       VALUES ('access', $1, '\\x01', $2, $3, 'operator')`, [EMAIL, new Date(now - 20 * DAY), new Date(due)]);
   }
+  // One answer failed for good; another failed one was purged (nothing left to send): only the first counts.
+  await ctx.pool.query(`INSERT INTO mail_outbox (request_id, template, lang, status, purged_at)
+    SELECT (SELECT id FROM privacy_requests LIMIT 1), 'access_export', 'en', 'failed', x FROM unnest(ARRAY[NULL, now()]::timestamptz[]) AS x`);
   for (const [status, erased] of [['completed', 3], ['failed', 0]] as const) {
     await ctx.pool.query(`INSERT INTO retention_sweeps (status, trigger, created_at, cutoff, today, counts, finished_at)
       VALUES ($1, 'schedule', $2, $2, current_date, $3, $2)`, [status, new Date(now - 60_000), JSON.stringify({ personsErased: erased })]);
@@ -104,6 +107,7 @@ describe('GET /metrics after traffic', () => {
     expect(sample(text, 'woo_pushes_failed{processor="postnl"}')).toBe(1);
     expect(sample(text, 'woo_pushes_failed{processor="snelstart"}')).toBe(0);
     expect(sample(text, 'woo_processor_erasures_open{status="manual_required"}')).toBe(1);
+    expect(sample(text, 'woo_subject_mails_failed')).toBe(1);
     expect(sample(text, 'woo_processor_erasures_open{status="failed"}')).toBe(0); // closed by hand
     expect(sample(text, 'woo_privacy_requests_open')).toBe(2);
     expect(sample(text, 'woo_privacy_requests_overdue')).toBe(1);

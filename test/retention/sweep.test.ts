@@ -93,6 +93,18 @@ describe('P13 retention sweep: who is due', () => {
       [seeded.map((s) => s.wcOrderId)]);
     expect(rows.map((r) => r.status)).toEqual(['completed', 'processing', 'refunded']);
   });
+
+  test('when an inactive person restricted processing (Art. 18), then the sweep keeps them (only storage is allowed) and counts them held; lifted, they go', async () => {
+    const [restricted] = await seedOrders(ctx, [anOrderAt(ago(INACTIVE_MS + DAY_MS))]);
+    await ctx.pool.query('UPDATE persons SET restricted = true WHERE id = $1', [restricted!.personId]);
+    const kept = await sweepSettled(ctx, (await startSweep(ctx)).json().id);
+    expect(kept.counts).toMatchObject({ personsErased: 0, personsHeld: 1 });
+    expect(await erasedAmong(ctx, [restricted!.personId])).toEqual([]);
+    await ctx.pool.query('UPDATE persons SET restricted = false WHERE id = $1', [restricted!.personId]);
+    const gone = await sweepSettled(ctx, (await startSweep(ctx)).json().id);
+    expect(gone.counts).toMatchObject({ personsErased: 1, personsHeld: 0 });
+    expect(await erasedAmong(ctx, [restricted!.personId])).toEqual([restricted!.personId]);
+  });
 });
 
 describe('P13 retention API', () => {

@@ -29,7 +29,7 @@ export function retentionPage(o: { viewer: Viewer; flash: Flash | null; preview:
     ? html`<div class="warning" role="note" id="interlock"><strong>The interlock blocks the sweep</strong> (it would only preview):<ul>${reasons.map((r) => html`<li>${REASON_TEXT[r] ?? r} <code>${r}</code></li>`)}</ul></div>`
     : html`<p id="interlock"><span class="badge ok">clear</span> Nothing blocks a sweep.</p>`;
   const counts: [string, number | string][] = [
-    ['Persons due for erasure', p.personsDue], ['Their orders', p.ordersDue], ['Persons held (legal hold, open request…)', p.personsHeld],
+    ['Persons due for erasure', p.personsDue], ['Their orders', p.ordersDue], ['Persons held (legal hold, restriction, open request…)', p.personsHeld],
     ['Persons in the mirror', p.personsOpen], ['Share due', `${(p.fraction * 100).toFixed(2)} % (limit ${(p.maxFraction * 100).toFixed(0)} %)`],
     ['Invoices past their fiscal term', p.fiscalPastTerm],
   ];

@@ -67,11 +67,12 @@ function shipmentsOf(d: SubjectData): ExportShipment[] {
 
 /**
  * The register with, per processor, whether this person's data reached it. Pushes by this service count once done
- * (a Snelstart booking, a PostNL shipment, a review invitation); the shop's own processors (WooCommerce, Mollie,
- * hosting, mail) received it by the shop's use of them.
+ * — or once an attempt may have reached it (a call that got no answer may still have been stored), as erasure and
+ * rectification count them (Art. 19) — a Snelstart booking, a PostNL shipment, a review invitation; the shop's own
+ * processors (WooCommerce, Mollie, hosting, mail) received it by the shop's use of them.
  */
 function processorsOf(register: ProcessorEntry[], syncs: SubjectSync[]): ExportProcessor[] {
-  const done = new Set(syncs.filter((s) => s.status === 'done').map((s) => s.processor));
+  const done = new Set(syncs.filter((s) => s.mayHaveReached).map((s) => s.processor));
   return register.map((p) => ({
     id: p.id, name: p.name, purpose: p.purpose, dataCategories: [...p.dataCategories], legalBasis: p.legalBasis,
     location: p.location, retention: p.retention,

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../platform/db.js';
 import { invoicesOf } from './invoices.js';
+import { mayHaveReached } from '../../processors/sync.repository.js';
 import type {
   SubjectAuditEvent, SubjectConsent, SubjectData, SubjectEmail, SubjectLabel, SubjectOrder, SubjectOrderLine,
   SubjectPerson, SubjectRequest, SubjectSync,
@@ -48,7 +49,8 @@ const LINES = /* sql */ `
 /* $1 person id — push records only: never last_error or payloads */
 const SYNCS = /* sql */ `
   SELECT s.processor, s.kind, s.ref, o.wc_order_id AS "wcOrderId", o.number AS "orderNumber", s.status, s.reason,
-    s.external_id AS "externalId", s.run_at AS "runAt", s.created_at AS "createdAt", s.updated_at AS "updatedAt"
+    s.external_id AS "externalId", s.run_at AS "runAt", s.created_at AS "createdAt", s.updated_at AS "updatedAt",
+    ${mayHaveReached('s')} AS "mayHaveReached"
   FROM processor_syncs s JOIN orders o ON o.id = s.order_id
   WHERE o.person_id = $1 ORDER BY s.created_at, s.id`;
 

@@ -85,6 +85,8 @@ export interface SubjectSync {
   orderNumber: string;
   status: 'pending' | 'held' | 'done' | 'failed' | 'skipped';
   reason: string | null;
+  /** Done, or an attempt (or a call begun) that may have reached the processor though no success was recorded. */
+  mayHaveReached: boolean;
   externalId: string | null;
   runAt: Date;
   createdAt: Date;

@@ -90,6 +90,9 @@ describe('P17 processors that received the data', () => {
       aSyncOf({ processor: 'reviews', kind: 'invitation', status: 'skipped' })])).toEqual({ snelstart: false, postnl: false, reviews: false, ...shop });
     expect(flags([aSyncOf({ processor: 'reviews', kind: 'invitation', status: 'done' })])).toEqual({ snelstart: false, postnl: false, reviews: true, ...shop });
     expect(flags(aSubject().syncs)).toEqual({ snelstart: true, postnl: true, reviews: false, ...shop });
+    // An invitation that got no answer and failed for good may still be at the site: it counts, as erasure counts it.
+    expect(flags([aSyncOf({ processor: 'reviews', kind: 'invitation', status: 'failed', mayHaveReached: true })]))
+      .toEqual({ snelstart: false, postnl: false, reviews: true, ...shop });
   });
 });
 

@@ -28,6 +28,7 @@ export function aSyncOf(s: Partial<SubjectSync> = {}): SubjectSync {
   return {
     processor: 'snelstart', kind: 'booking', ref: '', wcOrderId: 501, orderNumber: '501', status: 'done', reason: null,
     externalId: 'bk-501', runAt: d('2025-01-02T09:05:00Z'), createdAt: d('2025-01-02T09:05:00Z'), updatedAt: d('2025-01-02T09:06:00Z'),
+    mayHaveReached: (s.status ?? 'done') === 'done',
     ...s,
   };
 }
