@@ -86,7 +86,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(deskRoutes, {
     pool: deps.pool, clock: deps.clock, requests: deps.requests, rights: deps.rights, retention: deps.retention,
     sync: deps.sync, adminToken: config.secrets.adminToken, fiscalToken: config.secrets.fiscalToken,
-    queues: deps.queues, relay: deps.processors.relay,
+    queues: deps.queues, relay: deps.processors.relay, kick: deps.kick,
   });
   // Public: the one-time verification page of a privacy request (rate-limited in its own scope).
   await app.register(verifyRoutes, { pool: deps.pool, clock: deps.clock, requests: deps.requests });

@@ -6,6 +6,7 @@ import { REQUEST_TYPES } from '../dsr/request-rules.js';
 import { changesSchema } from '../dsr/rectification.js';
 import { retryPush } from '../processors/push-retry.js';
 import { closeErasureFollowUp } from '../processors/erasure-followups.service.js';
+import { resendRequestMails } from '../dsr/resend-mail.js';
 import { resolveForm } from '../processors/erasure-followups.routes.js';
 import { setFlash } from './csrf.js';
 import { type DeskOptions, deskFormDocs } from './desk.routes.js';
@@ -125,6 +126,12 @@ export function deskActions(app: FastifyInstance, opts: DeskOptions): void {
     req.log.info({ wcOrderId, processor, syncIds }, 'push retry requested at the desk');
     return { message: `The ${processor} push of order ${wcOrderId} will be retried now.` };
   }, { summary: 'Retry a failed push', tags: [], params: retryParams, examples: { params: { wcOrderId: 1042, processor: 'snelstart' } }, responses: {} });
+
+  action('/desk/requests/:id/resend-mail', toRequest, async (req) => {
+    const n = await resendRequestMails(opts.pool, idOf(req), actor(req), opts.clock.now());
+    opts.kick?.();
+    return { message: `${n} mail(s) that had failed queued again.` };
+  }, { summary: 'Send the request\'s mails that failed for good again', tags: [], ...byId, responses: {} });
 
   action('/desk/processor-erasures/:id/resolve', () => '/desk/pushes', async (req) => {
     const { id } = parseInput(followUpParams, req.params);

@@ -39,6 +39,8 @@ export interface DeskOptions {
   queues: Queues;
   /** The processors' push relay (deps.processors.relay): a retried push goes out now, not at its next pass. */
   relay: { kick(): void };
+  /** After mail was queued again: the outbox's sender runs now (deps.kick). */
+  kick?: () => void;
   /** Sign-in attempts per client and minute (default 10). */
   loginMax?: number;
   /** How long a desk session lasts (default 8 hours). */

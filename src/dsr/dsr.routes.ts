@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { type Pool, withTransaction } from '../platform/db.js';
-import { resendFailedMails } from '../mail/outbox.repository.js';
-import { audit } from '../audit/audit.repository.js';
+import type { Pool } from '../platform/db.js';
+import { resendRequestMails } from './resend-mail.js';
 import type { Clock } from '../platform/clock.js';
 import { AppError, notFound } from '../platform/errors.js';
 import { parseInput } from '../platform/validate.js';
@@ -148,17 +147,10 @@ export async function dsrRoutes(
     actionDocs('Decide an objection: upheld stops the processing, dismissed says why', decisionBody, { upheld: true, reason: 'no compelling legitimate grounds' },
       { type: 'objection', status: 'completed', objectionDecision: 'upheld', decisionReason: 'no compelling legitimate grounds' }));
   act('resend-mail', null, async (id, _b, req) => {
-    const r = await getRequest(opts.pool, id);
-    if (!r) throw notFound(`no privacy request ${id}`);
-    const n = await withTransaction(opts.pool, async (db) => {
-      const resent = await resendFailedMails(db, id, opts.clock.now());
-      if (resent) await audit(db, { actor: actorOf(req), action: 'mail.resent', subjectKey: r.subjectKey, requestId: id, detail: { mails: resent } });
-      return resent;
-    });
-    if (!n) throw new AppError(409, 'nothing_failed', 'no mail of this request failed for good (a purged one cannot be sent again)');
+    const n = await resendRequestMails(opts.pool, id, actorOf(req), opts.clock.now());
     opts.kick?.();
     req.log.info({ requestId: id, mails: n }, 'failed mails of a request queued again');
-    return r;
+    return (await getRequest(opts.pool, id))!;
   }, actionDocs('Send the request\'s mails that failed for good again, after the mail connection is fixed (409 nothing_failed)', null, null, { status: 'completed' }));
   act('confirm-shop-corrected', null, async (id, _b, req) => {
     const r = await getRequest(opts.pool, id);

@@ -93,7 +93,7 @@ const OVERLAY = /* sql */ `
       ELSE ARRAY(SELECT DISTINCT unnest(r.request_ids || EXCLUDED.request_ids)) END,
     changes = CASE WHEN r.confirmed_at IS NOT NULL THEN EXCLUDED.changes ELSE ${mergeChangesSql('r.changes', 'EXCLUDED.changes')} END,
     created_at = now(), confirmed_at = NULL,
-    order_ids = ARRAY(SELECT DISTINCT unnest(r.order_ids || EXCLUDED.order_ids))`;
+    order_ids = CASE WHEN r.confirmed_at IS NOT NULL THEN EXCLUDED.order_ids ELSE ARRAY(SELECT DISTINCT unnest(r.order_ids || EXCLUDED.order_ids)) END`;
 
 export async function keepOverlay(db: Queryable, personId: number, requestId: string, c: Changes, orderIds: number[]): Promise<void> {
   await db.query(OVERLAY, [personId, requestId, JSON.stringify(c), orderIds]);

@@ -1,4 +1,4 @@
-import { type Pool, type Queryable, xactLocksSql } from '../platform/db.js';
+import { type Pool, type Queryable, sessionLocksInTransactionSql, xactLocksSql } from '../platform/db.js';
 import type { SubjectKeyOf } from './subject-key.js';
 import { holdInForce } from '../legal-holds/holds.repository.js';
 import { mayHaveReached } from '../processors/sync.repository.js';
@@ -13,6 +13,19 @@ const LOCK_IDENTITIES = xactLocksSql(/* sql */ `
 
 export async function lockIdentities(db: Queryable, personIds: number[]): Promise<void> {
   await db.query(LOCK_IDENTITIES, [personIds]);
+}
+
+/**
+ * The name a correction (P18) of a person runs under, from its check to its last write (rights.service.ts). The
+ * erasure takes it too, so it waits for a correction in progress and erases it after, and no correction reaches the
+ * shop after an erasure has run.
+ */
+export const CORRECTION_LOCK = 'rectify:';
+/* $1 person ids */
+const LOCK_CORRECTIONS = sessionLocksInTransactionSql(/* sql */ `SELECT '${CORRECTION_LOCK}' || unnest($1::bigint[])`);
+
+export async function lockCorrectionsOf(db: Queryable, personIds: number[]): Promise<void> {
+  await db.query(LOCK_CORRECTIONS, [personIds]);
 }
 
 /*

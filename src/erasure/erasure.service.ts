@@ -4,7 +4,7 @@ import { type ErasureBatch, ERASED_CATEGORIES, PERSONAL_DATA_STORES } from './st
 import { type LedgerEntry, toLedgerEntry } from './ledger.js';
 import { lockPushesOf, settlePushesOfErased } from '../processors/sync.repository.js';
 import { recordPendingFanOut } from '../processors/erasure-fanout.js';
-import { insertTombstones, lockIdentities, lockOpenPersons, personsInvitedToReview, type TombstoneRow } from './erasure.repository.js';
+import { insertTombstones, lockCorrectionsOf, lockIdentities, lockOpenPersons, personsInvitedToReview, type TombstoneRow } from './erasure.repository.js';
 
 /**
  * The erasure core: closes a batch of persons in the caller's transaction — every registered store and one
@@ -47,6 +47,7 @@ export async function eraseBatch(
   // Pushes in flight first, while nothing else is held here (a push never waits for what an erasure holds): an
   // invitation sent meanwhile is recorded before the fan-out below looks, and a label is not stored after the deletion.
   await lockPushesOf(db, personIds);
+  await lockCorrectionsOf(db, personIds);
   // The names the mirror locks first, taken first here too: a delivery for this person waits for the erasure
   // (and then finds the tombstone) instead of deadlocking against it.
   await lockIdentities(db, personIds);

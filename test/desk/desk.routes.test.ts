@@ -262,6 +262,19 @@ describe('desk pages and actions', () => {
     expect(filed).toContain('cannot be stored');
   });
 
+  test('when a mail of a request failed for good, then its page offers to send it again, and the form queues it (audited)', async () => {
+    const id = (await world.fileRequest('access', `bounced-${Date.now()}@example.nl`)).body.id as string;
+    await world.ctx.pool.query(`UPDATE mail_outbox SET status = 'failed', last_error = 'smtp 554' WHERE request_id = $1`, [id]);
+    const s = await session('admin', ADMIN_TOKEN);
+    expect((await get(s, `/desk/requests/${id}`)).body).toContain('Send the failed mails again');
+    const page = await after(s, await post(s, `/desk/requests/${id}/resend-mail`));
+    expect(page).toContain('mail(s) that had failed queued again.');
+    expect(page).not.toContain('Send the failed mails again');
+    const { rows } = await world.ctx.pool.query(`SELECT count(*)::int AS n FROM mail_outbox WHERE request_id = $1 AND status = 'failed'`, [id]);
+    expect(rows[0].n).toBe(0);
+    expect(await after(s, await post(s, `/desk/requests/${id}/resend-mail`))).toContain('no mail of this request failed for good');
+  });
+
   test('when the shop REST API is not configured, then the health page says so', async () => {
     const s = await session('admin', ADMIN_TOKEN);
     const body = (await get(s, '/desk/health')).body;

@@ -233,6 +233,16 @@ describe('P18 rectification with the shop\'s REST API (WC_URL): written to WooCo
     await w.ctx.drained();
     expect(await customerOf(w, email)).toMatchObject({ lastName: 'Jansen' });
     expect(await billingOf(w, email)).toMatchObject(CHANGES.billing);
+
+    // The guest registers; a later correction is written to the new account — and the older overlay, still open,
+    // takes it too, so it does not bring the older city back over the shop's newer one.
+    await fake.putCustomer(aCustomer({ email, first_name: 'Zoë', last_name: 'Jansen' }));
+    await w.ctx.drained();
+    const second = await w.fileRequest('rectification', email, { lang: 'en', changes: { billing: { city: 'Leiden' } } });
+    expect((await w.api('POST', `/api/privacy-requests/${second.body.id}/verify`, { note: 'Client called from the known number.' })).status).toBe(200);
+    expect((await w.complete(second.body.id)).body).toMatchObject({ outcome: { writtenToShop: { customer: true }, overlay: true } });
+    await w.ctx.drained();
+    expect(await billingOf(w, email)).toMatchObject({ city: 'Leiden', address1: 'Oudegracht 231' });
   });
 });
 

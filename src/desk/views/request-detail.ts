@@ -118,6 +118,8 @@ export function requestDetailPage(o: {
 ${outcome(r)}${actionForms(r, o.viewer, o.now)}
 ${table('steps', 'Steps', ['When', 'Who', 'Step', 'Note'], o.steps, (s) => html`<td>${fmtDateTime(s.at)}</td><td>${s.actor}</td><td>${s.step}</td><td>${s.note ?? ''}</td>`, 'No steps yet.')}
 ${table('mails', 'Mails', ['Template', 'Status', 'Attempts', 'Queued', 'Sent'], o.mails, (m) => html`<td>${m.template}</td><td>${m.status}</td><td class="num">${m.attempts}</td><td>${fmtDateTime(m.createdAt)}</td><td>${fmtDateTime(m.sentAt)}</td>`, 'No mails.')}
+${o.mails.some((m) => m.status === 'failed') && canAct(o.viewer) ? html`<form class="inline" method="post" action="/desk/requests/${r.id}/resend-mail">${csrfField(o.viewer.csrf)}
+<button type="submit">Send the failed mails again</button> <span class="hint">after the mail connection (SMTP_URL) is fixed</span></form>` : ''}
 ${table('audit', 'Audit entries', ['When', 'Who', 'Action', 'Detail'], o.audit, (a) => html`<td>${fmtDateTime(a.at)}</td><td>${a.actor}</td><td>${a.action}</td><td><code>${JSON.stringify(a.detail)}</code></td>`, 'No audit entries.')}`;
   return page({ title: `${TYPE_LABEL[r.type] ?? r.type} request`, viewer: o.viewer, path: `/desk/requests/${r.id}`, flash: o.flash, body });
 }
