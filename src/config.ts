@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { type ProcessorsConfig, parseProcessorsEnv } from './processors/processors.config.js';
 
@@ -56,9 +57,29 @@ export function parseDuration(v: string): number {
   return Number(m[1]) * unit;
 }
 
-/** Five cron fields (minute hour day month weekday); BullMQ's parser checks the values when it schedules. */
+/** Read at start-up, not first at the shop's first request (after migrations), and named when it is no PEM file. */
+function checkCaFile(path: string): void {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`WC_CA_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`WC_CA_FILE: ${path} holds no PEM certificate`);
+}
+
+/**
+ * Five cron fields (minute hour day month weekday), parsed by the parser BullMQ schedules with: a value it would
+ * refuse only when the schedulers are set up (an hour 25) would leave the sweep and every later schedule unset.
+ */
 function checkCron(v: string): string {
-  if (!/^\S+( \S+){4}$/.test(v.trim())) throw new ConfigError(`RETENTION_CRON: expected five cron fields, e.g. "0 3 * * *"`);
+  const bad = () => new ConfigError(`RETENTION_CRON: expected five valid cron fields (minute hour day month weekday), e.g. "0 3 * * *"`);
+  if (!/^\S+( \S+){4}$/.test(v.trim())) throw bad();
+  try {
+    CronExpressionParser.parse(v.trim(), { tz: 'Europe/Amsterdam' });
+  } catch {
+    throw bad();
+  }
   return v.trim();
 }
 
@@ -137,6 +158,7 @@ export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
   if (e.WC_URL && (!e.WC_CONSUMER_KEY || !e.WC_CONSUMER_SECRET)) {
     throw new ConfigError('WC_CONSUMER_KEY and WC_CONSUMER_SECRET are required when WC_URL is set');
   }
+  if (e.WC_CA_FILE) checkCaFile(e.WC_CA_FILE);
   const processors = parseProcessorsEnv(cleaned);
   if (processors.problems.length) throw new ConfigError(`invalid configuration:\n${processors.problems.map((p) => `  ${p}`).join('\n')}`);
   const reconcileEveryMs = parseDuration(e.RECONCILE_EVERY);

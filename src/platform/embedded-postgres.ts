@@ -64,8 +64,28 @@ function running(pgDir: string, ownerFile: string): { pid: number; port: number;
   const lines = readFileSync(pidFile, 'utf8').split('\n');
   const pid = Number(lines[0]);
   if (!alive(pid)) return null; // stale file: Postgres removes it itself on start
+  if (!isPostgresOf(pid)) {
+    // Stale too, but its pid now belongs to another program (reused after a power loss or reboot): that process is
+    // never signalled, and Postgres, which would take it for a running server, is spared the file.
+    rmSync(pidFile, { force: true });
+    return null;
+  }
   const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : 0;
   return { pid, port: Number(lines[3]), orphan: !(owner > 0 && owner !== process.pid && alive(owner)) };
+}
+
+/**
+ * Whether `pid` is a Postgres server: its program is a postgres binary. Read from /proc where there is one (Linux);
+ * elsewhere a live pid from postmaster.pid is taken as the server, as before.
+ */
+function isPostgresOf(pid: number): boolean {
+  if (!existsSync('/proc/self/cmdline')) return true;
+  try {
+    const program = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[0] ?? '';
+    return /(^|\/)postgres$/.test(program);
+  } catch {
+    return false; // gone meanwhile
+  }
 }
 
 async function waitUntilExited(pid: number, timeoutMs: number): Promise<boolean> {

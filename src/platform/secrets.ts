@@ -1,5 +1,5 @@
 import { createHmac, randomInt } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 
@@ -24,7 +24,8 @@ export function resolveSecrets(
   opts: { production?: boolean } = {},
 ): { secrets: Secrets; generated: Generated[] } {
   const file = join(dataDir, 'secrets.json');
-  const stored: Partial<Record<Generated, string>> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const existed = existsSync(file);
+  const stored: Partial<Record<Generated, string>> = existed ? JSON.parse(readFileSync(file, 'utf8')) : {};
   const generated: Generated[] = [];
   const pick = (key: Generated): string => {
     const value = raw[key] ?? stored[key];
@@ -40,7 +41,23 @@ export function resolveSecrets(
   };
   if (generated.length) {
     mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, JSON.stringify(stored, null, 2) + '\n', { mode: 0o600 });
+    const body = JSON.stringify(stored, null, 2) + '\n';
+    if (existed) {
+      writeFileSync(file, body, { mode: 0o600 }); // keys added to an existing file (a later version's new secret)
+    } else {
+      // Two processes starting at once on one DATA_DIR (api and worker, or `--scale api=2`): the file appears whole
+      // and once (link fails if it exists); the one that loses reads the winner's secrets instead of keeping its own.
+      const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+      writeFileSync(tmp, body, { mode: 0o600 });
+      try {
+        linkSync(tmp, file);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        return resolveSecrets(raw, dataDir, opts);
+      } finally {
+        unlinkSync(tmp);
+      }
+    }
     chmodSync(file, 0o600);
   }
   return { secrets, generated };

@@ -232,7 +232,11 @@ describe('alerts', () => {
     // POST …/resend-mail puts it back in the outbox (test/dsr/lifecycle.e2e.test.ts sends it): no longer failed, cleared.
     await ctx.pool.query(`UPDATE mail_outbox SET status = 'sent', sent_at = now() WHERE id = $1`, [mail]);
     expect((await alerts.checkNow()).sent).toEqual([]);
-    expect(await alerts.checkNow()).toMatchObject({ sent: [] });
+    // Cleared, not merely quiet: the same mail failing again is news again.
+    await ctx.pool.query(`UPDATE mail_outbox SET status = 'failed' WHERE id = $1`, [mail]);
+    expect((await alerts.checkNow()).sent).toEqual(['mail_failed']);
+    await ctx.pool.query(`UPDATE mail_outbox SET status = 'sent' WHERE id = $1`, [mail]);
+    await alerts.checkNow();
   });
 
   test('when requests are due within 7 days, then the digest lists them by id and due date only, once a day', async () => {

@@ -273,6 +273,8 @@ describe('desk pages and actions', () => {
     const { rows } = await world.ctx.pool.query(`SELECT count(*)::int AS n FROM mail_outbox WHERE request_id = $1 AND status = 'failed'`, [id]);
     expect(rows[0].n).toBe(0);
     expect(await after(s, await post(s, `/desk/requests/${id}/resend-mail`))).toContain('no mail of this request failed for good');
+    const audited = await world.ctx.pool.query(`SELECT actor, detail FROM audit_log WHERE action = 'mail.resent' AND request_id = $1`, [id]);
+    expect(audited.rows).toEqual([{ actor: 'admin', detail: { mails: 1 } }]);
   });
 
   test('when the shop REST API is not configured, then the health page says so', async () => {

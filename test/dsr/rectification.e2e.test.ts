@@ -143,6 +143,29 @@ describe('P18 rectification without the shop\'s REST API: an overlay survives th
     expect(await webhook('03')).toMatchObject(OLD); // the shop is the source again
   });
 
+  test('when a confirmed overlay starts over with a new correction, then an order the first one corrected and that was paid since keeps its invoice address', async () => {
+    const email = `rectify-again-${nextId()}@example.com`;
+    const { customer } = await w.mirrorPerson(email, { orders: 0 });
+    const open = anOrder({ email, customer_id: customer.id, status: 'on-hold', created: '2025-01-05T09:00:00', modified: '2025-01-05T09:01:00', ...UNPAID });
+    await w.deliver(open, 'order.created');
+    const correct = async (changes: object) => {
+      const filed = await w.fileRequest('rectification', email, { lang: 'en', changes });
+      expect((await w.api('POST', `/api/privacy-requests/${filed.body.id}/verify`, { note: 'Client called from the known number.' })).status).toBe(200);
+      expect((await w.complete(filed.body.id)).status).toBe(200);
+      return filed.body.id as string;
+    };
+    const first = await correct({ billing: { address1: 'Oudegracht 231' } });
+    expect((await w.api('POST', `/api/privacy-requests/${first}/confirm-shop-corrected`)).status).toBe(200);
+    // Paid, as the shop now holds it (corrected): the invoice is issued with Oudegracht 231.
+    const paid = { ...open, status: 'processing', date_paid: '2025-02-02T10:00:00', date_paid_gmt: '2025-02-02T10:00:00', needs_payment: false,
+      billing: { ...open.billing, address_1: 'Oudegracht 231' }, date_modified: '2025-02-02T10:00:00', date_modified_gmt: '2025-02-02T10:00:00' };
+    await w.deliver(paid, 'order.updated');
+    await correct({ billing: { address1: 'Domplein 4' } });
+    await w.deliver({ ...paid, customer_note: 'ring twice', date_modified: '2025-02-03T10:00:00', date_modified_gmt: '2025-02-03T10:00:00' }, 'order.updated');
+    expect((await w.api('GET', `/api/orders/${open.id}`)).body.billing).toMatchObject({ address1: 'Oudegracht 231' });
+    expect(await billingOf(w, email)).toMatchObject({ address1: 'Domplein 4' });
+  });
+
   test('when the person is erased while the correction waits for the erasure\'s locks, then the correction refuses (409 erased) and writes nothing back', async () => {
     const email = `rectify-erased-${nextId()}@example.com`;
     await w.mirrorPerson(email, { orders: 0 });
@@ -154,7 +177,12 @@ describe('P18 rectification without the shop\'s REST API: an overlay survives th
       await erasure.query('BEGIN');
       await lockIdentities(erasure, [personId]);
       const completing = w.complete(filed.body.id);
-      await new Promise((r) => setTimeout(r, 300));
+      // The correction has checked the person and now waits for the names the "erasure" holds.
+      const waiting = async () => (await w.ctx.pool.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+        AND wait_event_type = 'Lock' AND wait_event = 'advisory' AND pid <> pg_backend_pid()`)).rowCount! > 0;
+      const end = Date.now() + 10_000;
+      while (!(await waiting()) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      expect(await waiting()).toBe(true);
       await erasure.query(`UPDATE persons SET status = 'erased', last_name = '[deleted]', billing = '{}' WHERE id = $1`, [personId]);
       await erasure.query('COMMIT');
       const res = await completing;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, parseEnv } from '../../src/config.js';
@@ -32,6 +32,15 @@ describe('configuration from the environment', () => {
     expect(errorOf({ ...base, RAW_PAYLOAD_RETENTION_DAYS: '0' }).message).toMatch(/RAW_PAYLOAD_RETENTION_DAYS/);
     expect(errorOf({ ...base, REDIS_URL: 'http://x' }).message).toMatch(/REDIS_URL/);
     expect(errorOf({ ...base, QUEUE_PREFIX: 'woo:{x' }).message).toMatch(/QUEUE_PREFIX/);
+    // Five fields, but no hour 25: BullMQ would refuse it only when it schedules, leaving every later schedule unset.
+    expect(errorOf({ ...base, RETENTION_CRON: '0 25 * * *' }).message).toMatch(/RETENTION_CRON/);
+    expect(errorOf({ ...base, RETENTION_CRON: 'every night' }).message).toMatch(/RETENTION_CRON/);
+    expect(parseEnv({ ...base, RETENTION_CRON: '30 2 * * MON-FRI' }).retention.cron).toBe('30 2 * * MON-FRI');
+    const woo = { ...base, WC_URL: 'https://shop.example', WC_CONSUMER_KEY: 'ck_x', WC_CONSUMER_SECRET: 'cs_x' };
+    expect(errorOf({ ...woo, WC_CA_FILE: '/nonexistent/ca.pem' }).message).toMatch(/WC_CA_FILE.*ENOENT/);
+    const notPem = join(mkdtempSync(join(tmpdir(), 'woo-ca-')), 'ca.pem');
+    writeFileSync(notPem, 'not a certificate');
+    expect(errorOf({ ...woo, WC_CA_FILE: notPem }).message).toMatch(/WC_CA_FILE.*no PEM/);
   });
 
   test('QUEUE_PREFIX may be a Redis Cluster hash tag, so every key of every queue lands in one slot', () => {

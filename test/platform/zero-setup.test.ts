@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
@@ -131,6 +131,21 @@ test('when the service is killed (SIGKILL) and its Postgres is left running, the
   expect(output).toMatch(new RegExp(`stopped an embedded Postgres left running by an earlier process \\(pid ${pgPid}\\)`));
   expect(await mirrored(order.id)).toBe(true);
   expect(await stop()).toBe(0);
+}, 120_000);
+
+test('when postmaster.pid is stale and its pid now belongs to another program (reused after a reboot), then that program is left alone and the service starts', async () => {
+  const other = spawn('sleep', ['600'], { stdio: 'ignore' });
+  try {
+    writeFileSync(join(dir, 'data/pg/postmaster.pid'), `${other.pid}\n${join(dir, 'data/pg')}\n1700000000\n54329\n`);
+    writeFileSync(join(dir, 'data/embedded-postgres.owner'), '999999'); // its owner is gone: it looks orphaned
+    await start();
+    expect(() => process.kill(other.pid!, 0)).not.toThrow(); // not signalled
+    expect(output).not.toMatch(/stopped an embedded Postgres left running/);
+    expect((await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()).checks).toEqual({ postgres: 'ok', queues: 'ok' });
+    expect(await stop()).toBe(0);
+  } finally {
+    other.kill();
+  }
 }, 120_000);
 
 test('when Ctrl-C in the terminal signals the whole process group, then the service still shuts down in order: no worker loses its database, Postgres stops last', async () => {

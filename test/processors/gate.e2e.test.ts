@@ -118,7 +118,17 @@ describe('P19 restriction holds pushes; releasing runs them with the data as it 
     await until((s) => s.filter((x) => x.status === 'done').length === 2, order.id);
     const personId = await personOf(order.id);
     expect(await w.ctx.deps.processors.push.holdFor(personId)).toBe(1);
-    await sleep(DELAY_MS + 1_000);
+    // The invitation's delayed job runs at its time and finds the gate closed (not merely: it has not run yet).
+    const syncId = Number((await w.ctx.pool.query(`SELECT s.id FROM processor_syncs s JOIN orders o ON o.id = s.order_id
+      WHERE o.wc_order_id = $1 AND s.processor = 'reviews'`, [order.id])).rows[0].id);
+    const q = w.ctx.deps.queues.push.reviews;
+    const end = Date.now() + DELAY_MS + 10_000;
+    let ran: unknown = null;
+    while (!ran && Date.now() < end) {
+      for (const j of await q.getJobs(['completed'])) if (j.data?.syncId === syncId) ran = j.returnvalue;
+      if (!ran) await sleep(50);
+    }
+    expect(ran).toMatchObject({ status: 'held' });
     expect(statuses(await w.sync(order.id))).toEqual([
       ['snelstart', 'booking', 'done', null], ['postnl', 'shipment', 'done', null], ['reviews', 'invitation', 'held', 'restricted'],
     ]);
