@@ -70,7 +70,8 @@ async function finished(jobId: string, timeoutMs = 25_000): Promise<Job> {
   for (;;) {
     const job = await ctx.deps.queues.sync.getJob(jobId);
     const state = job ? await job.getState() : 'missing';
-    if (state === 'completed') return job!;
+    // Read again: the job object was fetched before its state, possibly before it completed (no return value yet).
+    if (state === 'completed') return (await ctx.deps.queues.sync.getJob(jobId))!;
     if (state === 'failed') throw new Error(`backfill job ${jobId} failed: ${job!.failedReason}`);
     if (Date.now() > until) throw new Error(`backfill job ${jobId} still ${state} after ${timeoutMs} ms (last error: ${job?.failedReason})`);
     await sleep(50);

@@ -133,7 +133,8 @@ describe('P10 REVIEW_INVITE_DELAY_DAYS=1: the invitation waits, and an order can
     await job.promote();
     const done = await until(async () => {
       const j = await queue.getJob(job.id!);
-      return (await j?.getState()) === 'completed' ? j : undefined;
+      // Read again once completed: j was fetched before its state, maybe before its return value was stored.
+      return (await j?.getState()) === 'completed' ? queue.getJob(job.id!) : undefined;
     });
     expect(done!.returnvalue).toEqual({ syncId, status: 'skipped' });
     expect(ownRequestsOf(w, order)).toEqual([]);

@@ -53,7 +53,8 @@ async function finished(job: Job, timeoutMs = 20_000): Promise<Job> {
   for (;;) {
     const current = (await ctx.deps.queues.sync.getJob(job.id!))!;
     const state = await current.getState();
-    if (state === 'completed') return current;
+    // Read again: the job object was fetched before its state, possibly before it completed (no return value yet).
+    if (state === 'completed') return (await ctx.deps.queues.sync.getJob(job.id!))!;
     if (state === 'failed') throw new Error(`job ${job.id} failed: ${current.failedReason}`);
     if (Date.now() > until) throw new Error(`job ${job.id} still ${state} (attempts made: ${current.attemptsMade}, last error: ${current.failedReason})`);
     await sleep(50);
