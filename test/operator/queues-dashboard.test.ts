@@ -132,11 +132,16 @@ describe('job dashboard at /admin/queues', () => {
     const done = await sweepSettled(ctx, started.json().id);
     expect(done).toMatchObject({ status: 'completed', counts: expect.objectContaining({ personsErased: 1 }) });
 
-    const res = await call('GET', '/admin/queues/api/queues?activeQueue=maintenance&status=completed&page=1&jobsPerPage=10',
-      { cookie: await session('auditor') });
-    expect(res.statusCode).toBe(200);
-    const maintenance = (res.json().queues as { name: string; jobs: unknown[] }[]).find((q) => q.name === 'maintenance');
-    expect(maintenance?.jobs).toEqual([expect.objectContaining({
+    // The sweep's row is final a moment before its job is moved to the completed set: ask until it is there.
+    const cookie = await session('auditor');
+    const completedJobs = async () => {
+      const res = await call('GET', '/admin/queues/api/queues?activeQueue=maintenance&status=completed&page=1&jobsPerPage=10', { cookie });
+      expect(res.statusCode).toBe(200);
+      return (res.json().queues as { name: string; jobs: unknown[] }[]).find((q) => q.name === 'maintenance')?.jobs ?? [];
+    };
+    let jobs = await completedJobs();
+    for (const end = Date.now() + 10_000; !jobs.length && Date.now() < end; jobs = await completedJobs()) await new Promise((r) => setTimeout(r, 50));
+    expect(jobs).toEqual([expect.objectContaining({
       id: `sweep-${done.id}`, name: 'retention-sweep', progress: { phase: 'persons', done: 1, total: 1 },
       returnValue: expect.objectContaining({ sweepId: done.id, status: 'completed' }),
     })]);
