@@ -82,6 +82,10 @@ export const mergeChangesSql = (a: string, b: string): string => /* sql */ `(${a
   || CASE WHEN ${a} ? 'shipping' OR ${b} ? 'shipping'
        THEN jsonb_build_object('shipping', COALESCE(${a}->'shipping', '{}') || COALESCE(${b}->'shipping', '{}')) ELSE '{}' END)`;
 
+/** An overlay's list column (`request_ids`, `order_ids`) on conflict: a confirmed one starts over, an open one adds. */
+export const overlayListSql = (o: string, col: string): string => /* sql */ `CASE WHEN ${o}.confirmed_at IS NOT NULL THEN EXCLUDED.${col}
+  ELSE ARRAY(SELECT DISTINCT unnest(${o}.${col} || EXCLUDED.${col})) END`;
+
 /*
  * $1 person id, $2 request id, $3 changes, $4 the orders corrected (unpaid then: they keep the correction once paid).
  * An overlay the shop confirmed already starts over; an open one takes the new correction on top and lists its request.
@@ -89,11 +93,10 @@ export const mergeChangesSql = (a: string, b: string): string => /* sql */ `(${a
 const OVERLAY = /* sql */ `
   INSERT INTO rectification_overlays AS r (person_id, request_id, request_ids, changes, order_ids) VALUES ($1, $2, ARRAY[$2::uuid], $3, $4::bigint[])
   ON CONFLICT (person_id) DO UPDATE SET request_id = EXCLUDED.request_id,
-    request_ids = CASE WHEN r.confirmed_at IS NOT NULL THEN EXCLUDED.request_ids
-      ELSE ARRAY(SELECT DISTINCT unnest(r.request_ids || EXCLUDED.request_ids)) END,
+    request_ids = ${overlayListSql('r', 'request_ids')},
     changes = CASE WHEN r.confirmed_at IS NOT NULL THEN EXCLUDED.changes ELSE ${mergeChangesSql('r.changes', 'EXCLUDED.changes')} END,
     created_at = now(), confirmed_at = NULL,
-    order_ids = CASE WHEN r.confirmed_at IS NOT NULL THEN EXCLUDED.order_ids ELSE ARRAY(SELECT DISTINCT unnest(r.order_ids || EXCLUDED.order_ids)) END`;
+    order_ids = ${overlayListSql('r', 'order_ids')}`;
 
 export async function keepOverlay(db: Queryable, personId: number, requestId: string, c: Changes, orderIds: number[]): Promise<void> {
   await db.query(OVERLAY, [personId, requestId, JSON.stringify(c), orderIds]);

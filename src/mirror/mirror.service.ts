@@ -211,18 +211,17 @@ export function createMirrorService(deps: MirrorDeps) {
       }
       // Deletes that came before their record (early-deletes.repository.ts), now that it is here.
       const appliedIds = new Set(done.filter((d) => d.outcome === 'applied').map((d) => d.id));
-      const applied = todo.filter(({ row }) => appliedIds.has(row.id)).map(({ delivery }) => delivery);
-      await settleEarlyDeletes(db, applied.flatMap((d) => (d.kind === 'order' ? [d.order.wcOrderId] : [])),
-        applied.flatMap((d) => (d.kind === 'customer' ? [d.customer.wcCustomerId] : [])));
+      const applied = todo.filter(({ row }) => appliedIds.has(row.id));
+      await settleEarlyDeletes(db, applied.flatMap(({ delivery: d }) => (d.kind === 'order' ? [d.order.wcOrderId] : [])),
+        applied.flatMap(({ delivery: d }) => (d.kind === 'customer' ? [d.customer.wcCustomerId] : [])));
       await deps.beforeCommit?.(db);
       await recordOutcomes(db, done);
       if (deps.onOrdersApplied) {
         // Forgotten orders too: a refund after the erasure still needs its credit in the books (the gate lets only
         // what the law requires through for an erased person).
-        const ok = new Set(done.filter((d) => d.outcome === 'applied').map((d) => d.id));
-        const applied = todo.flatMap(({ row, delivery }) =>
-          delivery.kind === 'order' && ok.has(row.id) ? [{ wcOrderId: delivery.order.wcOrderId, origin: row.origin }] : []);
-        if (applied.length) await deps.onOrdersApplied(db, applied);
+        const orders = applied.flatMap(({ row, delivery }) =>
+          delivery.kind === 'order' ? [{ wcOrderId: delivery.order.wcOrderId, origin: row.origin }] : []);
+        if (orders.length) await deps.onOrdersApplied(db, orders);
       }
       await scrubInboxRows(db, done.filter((d) => d.scrub).map((d) => d.id));
       const body = new Map(rows.map((r) => [r.id, r.body]));

@@ -5,7 +5,7 @@ import type { SubjectKeyOf } from '../erasure/subject-key.js';
 import { audit } from '../audit/audit.repository.js';
 import { dropForUpheldObjection, holdPerson } from '../processors/sync.repository.js';
 import { adoptOpenObjections } from '../dsr/open-objections.repository.js';
-import { mergeChangesSql } from '../dsr/rectification.js';
+import { mergeChangesSql, overlayListSql } from '../dsr/rectification.js';
 
 /** SQL for people and their emails. Runs inside the caller's transaction (one savepoint per delivery). */
 
@@ -68,8 +68,8 @@ const MOVE_OVERLAY = /* sql */ `
                    WHEN EXCLUDED.created_at > o.created_at THEN ${mergeChangesSql('o.changes', 'EXCLUDED.changes')}
                    ELSE ${mergeChangesSql('EXCLUDED.changes', 'o.changes')} END,
     request_id = CASE WHEN o.confirmed_at IS NOT NULL OR EXCLUDED.created_at > o.created_at THEN EXCLUDED.request_id ELSE o.request_id END,
-    request_ids = CASE WHEN o.confirmed_at IS NOT NULL THEN EXCLUDED.request_ids ELSE ARRAY(SELECT DISTINCT unnest(o.request_ids || EXCLUDED.request_ids)) END,
-    order_ids = CASE WHEN o.confirmed_at IS NOT NULL THEN EXCLUDED.order_ids ELSE ARRAY(SELECT DISTINCT unnest(o.order_ids || EXCLUDED.order_ids)) END,
+    request_ids = ${overlayListSql('o', 'request_ids')},
+    order_ids = ${overlayListSql('o', 'order_ids')},
     created_at = GREATEST(o.created_at, EXCLUDED.created_at), confirmed_at = NULL`;
 /*
  * P19/P21: a restriction or objection of the guest stays in force for the merged person — the stronger objection

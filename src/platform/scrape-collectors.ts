@@ -93,13 +93,14 @@ export function collectOnScrape(metrics: Metrics, src: ScrapeSources): () => Pro
   }
 
   async function reconcile(now: Date) {
-    const [orders, customers] = [
-      (await getState<OrdersState>(pool, STATE_KEY.orders))?.value, (await getState<CustomersState>(pool, STATE_KEY.customers))?.value,
-    ];
+    const [orders, customers] = await Promise.all([
+      getState<OrdersState>(pool, STATE_KEY.orders).then((s) => s?.value), getState<CustomersState>(pool, STATE_KEY.customers).then((s) => s?.value),
+    ]);
     // The run's counter and watermark live in the worker's memory; in the split deployment only this process is
     // scraped, so both are brought up to the stored state (a counter only ever rises to it).
+    const missed = (await metrics.reconcileMissed.get()).values;
     for (const [resource, st] of [['order', orders], ['customer', customers]] as const) {
-      const counted = (await metrics.reconcileMissed.get()).values.find((v) => v.labels.resource === resource)?.value ?? 0;
+      const counted = missed.find((v) => v.labels.resource === resource)?.value ?? 0;
       if (st && st.missedTotal > counted) metrics.reconcileMissed.inc({ resource }, st.missedTotal - counted);
     }
     if (orders?.watermark) metrics.reconcileWatermark.set(Date.parse(orders.watermark) / 1000);

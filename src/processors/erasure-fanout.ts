@@ -3,7 +3,7 @@ import type { Pool, Queryable } from '../platform/db.js';
 import { safeError } from '../platform/logger.js';
 import type { ReviewsClient } from './reviews/reviews.types.js';
 import { ProcessorError } from './types.js';
-import { mayHaveReached } from './sync.repository.js';
+import { ordersReachedSql } from './erasure-followups.repository.js';
 
 /**
  * GDPR Art. 19: a processor that received a forgotten person's data is asked to erase it too. The review site is
@@ -35,9 +35,7 @@ const RECORD = /* sql */ `
 const SETTLE_INTERRUPTED = /* sql */ `
   UPDATE processor_erasures e SET status = 'failed', updated_at = now(),
     detail = 'interrupted before the review site was asked; ask it by hand to erase the invitations of '
-      || COALESCE((SELECT 'orders ' || string_agg(DISTINCT o.number, ', ') FROM erasure_tombstones t
-                   JOIN orders o ON o.person_id = t.person_id JOIN processor_syncs s ON s.order_id = o.id AND s.processor = 'reviews'
-                   WHERE t.id = e.tombstone_id AND ${mayHaveReached('s')}), 'tombstone ' || e.tombstone_id::text)
+      || COALESCE('orders ' || array_to_string(${ordersReachedSql('e')}, ', '), 'tombstone ' || e.tombstone_id::text)
   WHERE e.status = 'pending' AND e.created_at < now() - make_interval(secs => $1::float8 / 1000)
   RETURNING e.id`;
 

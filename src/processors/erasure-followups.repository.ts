@@ -23,16 +23,22 @@ export interface ErasureFollowUp {
   note: string | null;
 }
 
+/**
+ * The numbers of the orders of a processor erasure `e` (a processor_erasures row) whose push to that processor may
+ * have reached it — what an operator looks up at the processor; NULL when none is left (orders erased since).
+ */
+export const ordersReachedSql = (e: string): string => /* sql */ `(SELECT array_agg(DISTINCT o.number ORDER BY o.number)
+  FROM erasure_tombstones t JOIN orders o ON o.person_id = t.person_id
+  JOIN processor_syncs s ON s.order_id = o.id AND s.processor = ${e}.processor
+  WHERE t.id = ${e}.tombstone_id AND ${mayHaveReached('s')})`;
+
 const OPEN = /* sql */ `e.resolved_at IS NULL`;
 const WHERE: Record<FollowUpState, string> = { open: OPEN, resolved: `NOT (${OPEN})`, all: 'true' };
 
 const SELECT = /* sql */ `
   SELECT e.id, e.tombstone_id::text AS tombstone_id, e.processor, e.status, e.detail, e.created_at, e.resolved_at,
     e.resolved_by, e.resolution_note,
-    COALESCE((SELECT array_agg(DISTINCT o.number ORDER BY o.number) FROM erasure_tombstones t
-              JOIN orders o ON o.person_id = t.person_id
-              JOIN processor_syncs s ON s.order_id = o.id AND s.processor = e.processor
-              WHERE t.id = e.tombstone_id AND ${mayHaveReached('s')}), '{}') AS orders
+    COALESCE(${ordersReachedSql('e')}, '{}') AS orders
   FROM processor_erasures e`;
 const NEEDS_HAND = /* sql */ `e.status IN ('failed', 'manual_required')`;
 

@@ -216,7 +216,7 @@ describe('alerts', () => {
     await ctx.pool.query(`UPDATE processor_erasures SET resolved_at = now() WHERE id = ANY($1)`, [ids]);
   });
 
-  test('when a mail to a data subject fails for good, then the operator hears of it once, by mail id; sent again, it clears', async () => {
+  test('P14: when a mail to a data subject fails for good, then the operator hears of it once, by mail id; sent again, it clears', async () => {
     const before = smtp.messages.length;
     const req = (await ctx.pool.query<{ id: string }>(`
       INSERT INTO privacy_requests (type, status, email, subject_key, received_at, due_at, filed_by, completed_at)

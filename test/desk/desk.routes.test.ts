@@ -87,7 +87,7 @@ describe('signing in to the desk', () => {
     expect((await get(other, '/desk')).statusCode).toBe(200); // nobody else's
   });
 
-  test('when ADMIN_TOKEN or FISCAL_TOKEN changed (or is unset) since a desk sign-in with it, then that session ends; operator accounts\' sessions are untouched', async () => {
+  test('P4, P13: when ADMIN_TOKEN or FISCAL_TOKEN changed (or is unset) since a desk sign-in with it, then that session ends; operator accounts\' sessions are untouched', async () => {
     const admin = await session('admin', ADMIN_TOKEN);
     const fiscal = await session('fiscal', FISCAL_TOKEN);
     expect((await get(admin, '/desk')).statusCode).toBe(200);

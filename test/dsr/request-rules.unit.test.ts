@@ -1,7 +1,7 @@
 import { addAmsterdamDays, dueAtOf } from '../../src/dsr/request-rules.js';
 
 /** Art. 12(3) deadlines count calendar days in Amsterdam: the date the requester is told is the 30th day. */
-describe('the 30-day answer term', () => {
+describe('P14-P21 the 30-day answer term', () => {
   const local = (d: Date) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Amsterdam', dateStyle: 'short', timeStyle: 'short' }).format(d);
 
   test('when a request arrives in winter and is due in summer, then it is due on the 30th day at the same Amsterdam time (719 hours)', () => {

@@ -38,7 +38,7 @@ async function invitedThenForgotten(): Promise<{ id: number; numbers: string[]; 
   return { id: item.id, numbers: orders.map((o) => o.number).sort(), email };
 }
 
-describe('processor erasures to finish by hand (Art. 19)', () => {
+describe('P14b processor erasures to finish by hand (Art. 19)', () => {
   test('when Kiyoh cannot erase a forgotten person\'s invitations, then the item names the orders to look up, and closing it records who and what (audited)', async () => {
     const { id, numbers, email } = await invitedThenForgotten();
     const open = (await list()).json().followUps.find((f: { id: number }) => f.id === id);

@@ -94,7 +94,7 @@ describe('P13 retention sweep: who is due', () => {
     expect(rows.map((r) => r.status)).toEqual(['completed', 'processing', 'refunded']);
   });
 
-  test('when an inactive person restricted processing (Art. 18), then the sweep keeps them (only storage is allowed) and counts them held; lifted, they go', async () => {
+  test('P19: when an inactive person restricted processing (Art. 18), then the sweep keeps them (only storage is allowed) and counts them held; lifted, they go', async () => {
     const [restricted] = await seedOrders(ctx, [anOrderAt(ago(INACTIVE_MS + DAY_MS))]);
     await ctx.pool.query('UPDATE persons SET restricted = true WHERE id = $1', [restricted!.personId]);
     const kept = await sweepSettled(ctx, (await startSweep(ctx)).json().id);
